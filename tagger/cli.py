@@ -1,0 +1,237 @@
+"""The `tagger` command line: a thin layer over the package's functions.
+
+Exit status: 0 success, 1 a user error (printed as one line, no traceback), 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Sequence
+
+from . import DEFAULT_MODEL, __version__
+from .errors import TaggerError
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus")
+    p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA (pku, msr, ctb6, weibo, ud)")
+    p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")
+    p.add_argument("-o", "--output", required=True, help="model file to write")
+    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"])
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-chars", type=int, default=2000, help="characters per mini-batch")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--char-dim", type=int, default=100)
+    p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
+    p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.2, help="embedding and LSTM dropout")
+    p.add_argument("--bigram-min-count", type=int, default=3)
+    p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
+    p.add_argument("--max-minutes", type=float, help="training time budget")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
+    p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
+    p.add_argument("--quiet", action="store_true")
+
+
+def _add_segment(sub) -> None:
+    p = sub.add_parser("segment", help="segment text into words (one output line per input line)")
+    p.add_argument("file", nargs="?", default="-", help="input text, UTF-8; '-' or nothing for stdin")
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
+    p.add_argument("--batch-lines", type=int, default=512, help="lines per model batch")
+    p.add_argument("--threads", type=int, help="torch threads")
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a model or a segmented output against gold (SIGHAN)")
+    p.add_argument("prediction", help="a model file, or a segmented output file")
+    p.add_argument("gold", help="gold segmented file, or a corpus name (its test set and word list)")
+    p.add_argument("--words", help="training word list, one word a line, for OOV/IV recall")
+    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
+                   help="format of the gold file")
+    p.add_argument("--json", help="also write the scores here as JSON")
+    p.add_argument("--threads", type=int)
+
+
+def _add_info(sub) -> None:
+    p = sub.add_parser("info", help="show a model file's configuration and metadata")
+    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tagger", description="BiLSTM Chinese word segmentation")
+    parser.add_argument("--version", action="version", version=f"tagger {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    _add_segment(sub)
+    _add_evaluate(sub)
+    _add_info(sub)
+    return parser
+
+
+# -- commands ------------------------------------------------------------------------------
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+
+
+def write_text_atomic(path: str, text_chunks) -> None:
+    from .modelio import atomic_write_bytes
+
+    def write(handle):
+        for chunk in text_chunks:
+            handle.write(chunk.encode("utf-8"))
+    atomic_write_bytes(path, write)
+
+
+def cmd_train(args) -> int:
+    from .corpora import is_name, read_part, test_part, training_parts
+    from .metrics import score
+    from .model import ModelConfig
+    from .modelio import round_to_half, save_model
+    from .train import Trainer, TrainConfig
+
+    train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
+    model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
+                               layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
+    train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
+                               patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
+                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads)
+    log = (lambda message: None) if args.quiet else None
+    trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
+    metadata = {"corpus": args.corpus, "dev": args.dev or "carved from corpus (every 20th sentence)",
+                "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    segmenter = trainer.fit(read_part(train_part), read_part(dev_part), metadata)
+    if args.half:
+        round_to_half(segmenter)
+    if is_name(args.corpus) and not args.no_test:
+        gold_part, words_path = test_part(args.corpus)
+        gold = list(read_part(gold_part))
+        predicted = segmenter.segment_lines(["".join(words) for words in gold])
+        result = score(gold, predicted, _read_word_list(words_path) if words_path else None)
+        segmenter.metadata["test"] = {k: v for k, v in result.summary().items() if k != "mismatched_lines"}
+        if not args.quiet:
+            print(f"test F1 {result.f1:.4f}", file=sys.stderr)
+    save_model(segmenter, args.output, half=args.half)
+    history_path = os.path.splitext(args.output)[0] + ".history.csv"
+    write_text_atomic(history_path, [trainer.history_csv()])
+    if not args.quiet:
+        print(f"wrote {args.output} and {history_path}", file=sys.stderr)
+    return 0
+
+
+def _open_input(path: str):
+    from .readers import read_raw
+    if path == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="strict", newline="")
+        return _stdin_lines(stream)
+    return read_raw(path)
+
+
+def _stdin_lines(stream):
+    try:
+        for number, line in enumerate(stream, start=1):
+            yield line.rstrip("\r\n").lstrip("\ufeff") if number == 1 else line.rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise TaggerError("<stdin>: input is not valid UTF-8") from None
+
+
+def cmd_segment(args) -> int:
+    from . import load
+    _set_threads(args.threads)
+    segmenter = load(args.model)
+    words_per_line = segmenter.iter_segment(_open_input(args.file), batch_lines=args.batch_lines)
+    lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
+    if args.output:
+        write_text_atomic(args.output, lines)
+    else:
+        out = sys.stdout
+        for line in lines:
+            out.write(line)
+        out.flush()
+    return 0
+
+
+def _read_word_list(path: str) -> set[str]:
+    from .readers import read_lines
+    return {line.strip() for _, line in read_lines(path) if line.strip()}
+
+
+def _is_model_file(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == _ZIP_MAGIC
+    except OSError:
+        return False
+
+
+def cmd_evaluate(args) -> int:
+    from .corpora import read_part, test_part
+    from .metrics import format_table, score
+    from .readers import read_lines
+
+    _set_threads(args.threads)
+    gold_part, words_path = test_part(args.gold, args.format)
+    words_path = args.words or words_path
+    gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
+        [line.split() for _, line in read_lines(gold_part.path)]
+    if _is_model_file(args.prediction):
+        from . import load
+        segmenter = load(args.prediction)
+        start = time.monotonic()
+        predicted = segmenter.segment_lines(["".join(words) for words in gold])
+        seconds = time.monotonic() - start
+    else:
+        predicted = [line.split() for _, line in read_lines(args.prediction)]
+        seconds = None
+    if len(predicted) != len(gold):
+        raise TaggerError(f"{args.prediction}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold)}")
+    result = score(gold, predicted, _read_word_list(words_path) if words_path else None)
+    print(format_table(result, f"{args.prediction} vs {gold_part.path}"))
+    if args.json:
+        summary = result.summary()
+        summary.update(prediction=args.prediction, gold=gold_part.path, words=words_path,
+                       segment_seconds=seconds)
+        write_text_atomic(args.json, [json.dumps(summary, indent=2, ensure_ascii=False) + "\n"])
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .modelio import read_metadata
+    info = read_metadata(args.model or DEFAULT_MODEL)
+    print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "info": cmd_info}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TaggerError as err:
+        print(f"tagger: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tagger: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0

@@ -1,0 +1,126 @@
+"""Named corpora, looked up under the `TAGGER_CORPORA` directory (see corpora/README.md).
+
+A name stands for a benchmark: where its training text is, how its dev split is carved, what
+its test set and training word list are. A path works wherever a name does.
+
+Dev splits carved from training text are deterministic: sentence number i (0-based, counting
+the sentences the reader yields) goes to dev when i % 20 == 19, so 5% of the text, spread
+evenly through the corpus. Everything else is training text.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .errors import TaggerError
+from .readers import Words, read_words
+
+ENV_VAR = "TAGGER_CORPORA"
+DEV_EVERY = 20
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a corpus: a file, its format, and which slice of it (all, train or dev)."""
+
+    path: str
+    fmt: str
+    slice: str = "all"  # "all" | "train" (carved dev removed) | "dev" (the carved dev)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    train: Part
+    dev: Part
+    test: Part
+    words: Optional[str] = None  # the bakeoff's training word list, for OOV figures
+
+
+def _carved(path: str, fmt: str) -> tuple[Part, Part]:
+    return Part(path, fmt, "train"), Part(path, fmt, "dev")
+
+
+def _registry() -> dict[str, dict]:
+    return {
+        "pku": dict(train=_carved("pd1998/199801.txt", "pd1998"),
+                    test=Part("sighan2005/pku_test_gold.utf8", "segmented"),
+                    words="sighan2005/pku_training_words.utf8"),
+        "msr": dict(train=_carved("msra_ner/train.txt", "msra"),
+                    test=Part("sighan2005/msr_test_gold.utf8", "segmented"),
+                    words="sighan2005/msr_training_words.utf8"),
+        "ctb6": dict(train=(Part("ctb6/ctb6.train.seg", "segmented"), Part("ctb6/ctb6.dev.seg", "segmented")),
+                     test=Part("ctb6/ctb6.test.seg", "segmented")),
+        "weibo": dict(train=_carved("nlpcc2016_weibo/nlpcc2016-word-seg-train.dat", "segmented"),
+                      test=Part("nlpcc2016_weibo/nlpcc2016-wordseg-dev.dat", "segmented")),
+        "ud": dict(train=(Part("ud_chinese/train.conll", "conll"), Part("ud_chinese/dev.conll", "conll")),
+                   test=Part("ud_chinese/test.conll", "conll")),
+    }
+
+
+NAMES = tuple(_registry())
+
+
+def corpora_root() -> Path:
+    root = os.environ.get(ENV_VAR)
+    if not root:
+        raise TaggerError(f"corpus names need the {ENV_VAR} environment variable "
+                          "(the directory holding the corpora); or pass a file path")
+    return Path(root)
+
+
+def get_corpus(name: str) -> Corpus:
+    """The named benchmark with its paths resolved under $TAGGER_CORPORA."""
+    spec = _registry().get(name)
+    if spec is None:
+        raise TaggerError(f"unknown corpus {name!r}; known: {', '.join(NAMES)}")
+    root = corpora_root()
+
+    def resolve(part: Part) -> Part:
+        full = root / part.path
+        if not full.is_file():
+            raise TaggerError(f"{full}: corpus file not found (is {ENV_VAR} right?)")
+        return Part(str(full), part.fmt, part.slice)
+
+    train, dev = spec["train"]
+    words = str(root / spec["words"]) if spec.get("words") else None
+    return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words)
+
+
+def read_part(part: Part) -> Iterator[Words]:
+    """Sentences of one corpus part, applying the deterministic dev carve-out."""
+    for index, words in enumerate(read_words(part.path, part.fmt)):
+        is_dev = index % DEV_EVERY == DEV_EVERY - 1
+        if part.slice == "all" or (part.slice == "dev") == is_dev:
+            yield words
+
+
+def is_name(spec: str) -> bool:
+    return spec in NAMES and not os.path.exists(spec)
+
+
+def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> tuple[Part, Part]:
+    """(train, dev) parts for `tagger train SPEC [--dev DEV]`.
+
+    A name gives its benchmark's parts; a path with no --dev has 5% carved off as dev.
+    """
+    if is_name(spec):
+        corpus = get_corpus(spec)
+        train, dev_part = corpus.train, corpus.dev
+    else:
+        train, dev_part = _carved(spec, fmt)
+    if dev is not None:
+        train = Part(train.path, train.fmt, "all") if train.slice == "train" else train
+        dev_part = Part(get_corpus(dev).dev.path, get_corpus(dev).dev.fmt, get_corpus(dev).dev.slice) \
+            if is_name(dev) else Part(dev, fmt, "all")
+    return train, dev_part
+
+
+def test_part(spec: str, fmt: str = "auto") -> tuple[Part, Optional[str]]:
+    """(gold part, training word list or None) for `tagger evaluate ... GOLD`."""
+    if is_name(spec):
+        corpus = get_corpus(spec)
+        return corpus.test, corpus.words
+    return Part(spec, fmt, "all"), None

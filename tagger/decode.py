@@ -1,0 +1,106 @@
+"""Constrained decoding: the best tag path that the scheme allows, batched.
+
+`viterbi` takes per-step tag scores (log-probabilities) and returns, for every sequence, the
+highest-scoring path that obeys the scheme's transition rules and an optional per-position mask
+of allowed tags. The mask is how outside knowledge reaches the decoder without post-editing the
+words: runs of Latin letters, digits or URLs that must stay whole (`atomic_spans`), and user
+dictionary words (a word that must be kept whole forbids a boundary inside it).
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import torch
+
+from .tags import BMES, transition_rules
+
+NEG_INF = -1e9
+
+# Runs never split inside: URLs and e-mail addresses, then runs of Latin letters and digits
+# (ASCII or full width) with inner decimal points, commas, colons, hyphens or underscores.
+_ATOMIC = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s\u3000-\u303f\uff01-\uff0c\uff1a-\uff20\u4e00-\u9fff]+"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+"
+    r"(?:[.,:_\-\uff0e\uff0c\uff1a][A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)*"
+)
+
+
+def atomic_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of two or more characters that must not be split inside."""
+    return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
+
+
+def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]],
+                    tags: Sequence[str] = BMES) -> torch.Tensor | None:
+    """A (length, num_tags) bool mask forbidding any word boundary strictly inside each span.
+
+    Inside a span, a character that is not the span's last cannot end a word (no E, no S), and
+    one that is not its first cannot begin a word (no B, no S). The span's own edges stay free,
+    so it may still join its neighbours.
+    """
+    if not spans:
+        return None
+    index = {t: i for i, t in enumerate(tags)}
+    mask = torch.ones(length, len(tags), dtype=torch.bool)
+    for start, end in spans:
+        for i in range(start, end - 1):
+            mask[i, index["E"]] = mask[i, index["S"]] = False
+        for i in range(start + 1, end):
+            mask[i, index["B"]] = mask[i, index["S"]] = False
+    return mask
+
+
+def force_boundaries_mask(length: int, cuts: Sequence[int], tags: Sequence[str] = BMES,
+                          mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Require a word boundary before each position in `cuts` (0 < cut < length)."""
+    index = {t: i for i, t in enumerate(tags)}
+    if mask is None:
+        mask = torch.ones(length, len(tags), dtype=torch.bool)
+    for cut in cuts:
+        mask[cut - 1, index["B"]] = mask[cut - 1, index["M"]] = False
+        mask[cut, index["M"]] = mask[cut, index["E"]] = False
+    return mask
+
+
+class Decoder:
+    """Constrained Viterbi over a fixed tag scheme."""
+
+    def __init__(self, tags: Sequence[str] = BMES):
+        allowed, start, end = transition_rules(tags)
+        self.tags = tuple(tags)
+        self.transitions = torch.where(torch.tensor(allowed), 0.0, NEG_INF)
+        self.start = torch.where(torch.tensor(start), 0.0, NEG_INF)
+        self.end = torch.where(torch.tensor(end), 0.0, NEG_INF)
+
+    def viterbi(self, scores: torch.Tensor, lengths: torch.Tensor,
+                mask: torch.Tensor | None = None) -> list[list[int]]:
+        """Best valid tag ids for each sequence.
+
+        scores: (batch, time, tags) log-probabilities; lengths: (batch,); mask: optional
+        (batch, time, tags) bool, False where a tag is forbidden.
+        """
+        scores = scores.float()
+        if mask is not None:
+            scores = scores.masked_fill(~mask, NEG_INF)
+        batch, time, num_tags = scores.shape
+        if time == 0:
+            return [[] for _ in range(batch)]
+        best = scores[:, 0] + self.start                       # (batch, tags)
+        backpointers = torch.zeros(batch, time, num_tags, dtype=torch.long)
+        for t in range(1, time):
+            candidates = best.unsqueeze(2) + self.transitions   # (batch, prev, next)
+            top, arg = candidates.max(dim=1)
+            step = top + scores[:, t]
+            active = (t < lengths).unsqueeze(1)
+            best = torch.where(active, step, best)
+            backpointers[:, t] = arg
+        current = (best + self.end).argmax(dim=1)              # tag at position length-1
+        path = torch.zeros(batch, time, dtype=torch.long)
+        for t in range(time - 1, -1, -1):
+            if t < time - 1:
+                previous = backpointers[:, t + 1].gather(1, current.unsqueeze(1)).squeeze(1)
+                current = torch.where(t < lengths - 1, previous, current)
+            path[:, t] = current
+        return [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]

@@ -1,0 +1,123 @@
+"""Word segmentation scores as the SIGHAN bakeoff defines them.
+
+A predicted word is correct when the same character span is a word in the gold line. Over all
+lines: P = correct / predicted words, R = correct / gold words, F1 = 2PR / (P + R). Given the
+training word list, a gold word is OOV when it is not in that list; OOV recall is the share of
+OOV gold words found, IV recall the share of the others.
+
+A line whose characters differ between gold and output cannot be scored by spans; such lines
+are listed in `mismatched_lines` and scored like the official script's `diff` would, by the
+longest common subsequence of their words (difflib), never silently by position.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+
+@dataclass
+class SegScore:
+    gold_words: int = 0
+    pred_words: int = 0
+    correct: int = 0
+    oov_words: int = 0
+    oov_correct: int = 0
+    iv_words: int = 0
+    iv_correct: int = 0
+    lines: int = 0
+    mismatched_lines: list[int] = field(default_factory=list)
+    has_word_list: bool = False
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.pred_words if self.pred_words else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.gold_words if self.gold_words else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def oov_rate(self) -> float | None:
+        return self.oov_words / self.gold_words if self.has_word_list and self.gold_words else None
+
+    @property
+    def oov_recall(self) -> float | None:
+        return self.oov_correct / self.oov_words if self.has_word_list and self.oov_words else None
+
+    @property
+    def iv_recall(self) -> float | None:
+        return self.iv_correct / self.iv_words if self.has_word_list and self.iv_words else None
+
+    def summary(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k != "has_word_list"}
+        data.update(precision=self.precision, recall=self.recall, f1=self.f1,
+                    oov_rate=self.oov_rate, oov_recall=self.oov_recall, iv_recall=self.iv_recall)
+        return data
+
+
+def spans(words: Sequence[str]) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for word in words:
+        out.append((start, start + len(word)))
+        start += len(word)
+    return out
+
+
+def _correct_words(gold: Sequence[str], pred: Sequence[str], same_chars: bool) -> list[str]:
+    """The gold words that the prediction got right."""
+    if same_chars:
+        pred_spans = set(spans(pred))
+        return [w for w, s in zip(gold, spans(gold)) if s in pred_spans]
+    matcher = difflib.SequenceMatcher(a=list(gold), b=list(pred), autojunk=False)
+    return [w for block in matcher.get_matching_blocks() for w in gold[block.a:block.a + block.size]]
+
+
+def score(gold_lines: Iterable[Sequence[str]], pred_lines: Iterable[Sequence[str]],
+          train_words: set[str] | None = None) -> SegScore:
+    """Score predicted against gold word lists, line by line (lines must pair up)."""
+    result = SegScore(has_word_list=train_words is not None)
+    gold_list, pred_list = list(gold_lines), list(pred_lines)
+    if len(gold_list) != len(pred_list):
+        raise ValueError(f"gold has {len(gold_list)} lines but the output has {len(pred_list)}")
+    for number, (gold, pred) in enumerate(zip(gold_list, pred_list), start=1):
+        gold = [w for w in gold if w and not w.isspace()]
+        pred = [w for w in pred if w and not w.isspace()]
+        result.lines += 1
+        same = "".join(gold) == "".join(pred)
+        if not same:
+            result.mismatched_lines.append(number)
+        correct = _correct_words(gold, pred, same)
+        result.gold_words += len(gold)
+        result.pred_words += len(pred)
+        result.correct += len(correct)
+        if train_words is not None:
+            oov_gold = sum(1 for w in gold if w not in train_words)
+            oov_hit = sum(1 for w in correct if w not in train_words)
+            result.oov_words += oov_gold
+            result.oov_correct += oov_hit
+            result.iv_words += len(gold) - oov_gold
+            result.iv_correct += len(correct) - oov_hit
+    return result
+
+
+def format_table(result: SegScore, title: str = "") -> str:
+    rows = [("precision", result.precision), ("recall", result.recall), ("F1", result.f1),
+            ("OOV rate", result.oov_rate), ("OOV recall", result.oov_recall),
+            ("IV recall", result.iv_recall)]
+    lines = [title] if title else []
+    lines += [f"{name:<14}{value:.4f}" for name, value in rows if value is not None]
+    lines.append(f"{'gold words':<14}{result.gold_words}")
+    lines.append(f"{'output words':<14}{result.pred_words}")
+    lines.append(f"{'lines':<14}{result.lines}")
+    if result.mismatched_lines:
+        shown = ", ".join(map(str, result.mismatched_lines[:10]))
+        more = " ..." if len(result.mismatched_lines) > 10 else ""
+        lines.append(f"warning: {len(result.mismatched_lines)} lines differ in characters "
+                     f"between gold and output (lines {shown}{more}); scored by word alignment")
+    return "\n".join(lines)

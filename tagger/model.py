@@ -1,0 +1,102 @@
+"""The BiLSTM tagger, readable in one sitting.
+
+    characters ─► char embedding ─┐
+    left bigram ─► bigram embedding ├─ concat ─► dropout ─► stacked BiLSTM ─► dropout
+    right bigram ─► (same table) ──┘                                             │
+                       the same Linear at every time step ("TimeDistributed") ◄─┘
+                                                             │
+                                                  logits over tags (softmax in the loss)
+
+The left bigram of character i is c[i-1]c[i], the right one c[i]c[i+1]; both come from one
+embedding table, as in Ma, Ganchev & Weiss (2018).
+
+Each BiLSTM layer is two one-directional `nn.LSTM`s; the backward one reads every sequence
+reversed *within its own length*, so padding never leaks into real positions. This is exact,
+like packed sequences, but on CPU it trains about 2x faster: autograd through a
+PackedSequence zero-fills a full-size gradient at every time step.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+
+@dataclass
+class ModelConfig:
+    char_dim: int = 100
+    bigram_dim: int = 50      # 0 turns bigram features off
+    hidden: int = 200         # units per direction
+    layers: int = 2
+    embed_dropout: float = 0.2
+    lstm_dropout: float = 0.2  # between LSTM layers and before the output layer
+    num_tags: int = 4
+    char_vocab: int = 0
+    bigram_vocab: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class BiLSTMTagger(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.char_embed = nn.Embedding(config.char_vocab, config.char_dim, padding_idx=0)
+        input_dim = config.char_dim
+        if config.bigram_dim > 0:
+            self.bigram_embed = nn.Embedding(config.bigram_vocab, config.bigram_dim, padding_idx=0)
+            input_dim += 2 * config.bigram_dim
+        self.embed_dropout = nn.Dropout(config.embed_dropout)
+        self.forward_lstms = nn.ModuleList()
+        self.backward_lstms = nn.ModuleList()
+        for layer in range(config.layers):
+            size = input_dim if layer == 0 else 2 * config.hidden
+            self.forward_lstms.append(nn.LSTM(size, config.hidden, batch_first=True))
+            self.backward_lstms.append(nn.LSTM(size, config.hidden, batch_first=True))
+        self.between_dropout = nn.Dropout(config.lstm_dropout)
+        self.out_dropout = nn.Dropout(config.lstm_dropout)
+        self.output = nn.Linear(2 * config.hidden, config.num_tags)  # applied at every step
+
+    def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None) -> torch.Tensor:
+        parts = [self.char_embed(chars)]
+        if self.config.bigram_dim > 0:
+            right = self.bigram_embed(bigrams)                      # c[i] c[i+1]
+            left = torch.zeros_like(right)
+            left[:, 1:] = right[:, :-1]                             # c[i-1] c[i]
+            parts += [left, right]
+        return self.embed_dropout(torch.cat(parts, dim=-1))
+
+    def encode(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
+        """BiLSTM outputs at every step, (batch, time, 2*hidden); padding does not reach real steps."""
+        x = self.embed(chars, bigrams)
+        for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
+            if layer > 0:
+                x = self.between_dropout(x)
+            ahead, _ = fwd(x)
+            behind, _ = bwd(reverse_padded(x, lengths))
+            x = torch.cat([ahead, reverse_padded(behind, lengths)], dim=-1)
+        return x
+
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
+                lengths: torch.Tensor) -> torch.Tensor:
+        """Tag logits (batch, time, num_tags)."""
+        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths)))
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence of a (batch, time, features) tensor within its length.
+
+    Padding positions stay where they are, so the operation is its own inverse.
+    """
+    time = x.shape[1]
+    steps = torch.arange(time, device=x.device).unsqueeze(0)
+    index = lengths.to(x.device).unsqueeze(1) - 1 - steps
+    index = torch.where(index >= 0, index, steps)
+    return x.gather(1, index.unsqueeze(2).expand_as(x))

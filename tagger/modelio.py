@@ -1,0 +1,111 @@
+"""One self-contained model file: config, vocabularies, weights and metadata.
+
+The file is a `torch.save` of plain containers (dicts, lists, strings, numbers, tensors), so
+`torch.load(path, weights_only=True)` reads it without running any pickled code. Writes go to a
+temporary file beside the target and are renamed into place, so a crash never leaves half a
+model behind.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .encode import Encoder
+from .errors import ModelFileError
+from .model import BiLSTMTagger, ModelConfig
+from .segmenter import Segmenter
+
+FORMAT = "tagger-model"
+FORMAT_VERSION = 1
+
+
+def atomic_write_bytes(path: str | os.PathLike, write) -> None:
+    """Call write(file_object) on a temp file in the target directory, then rename it in place."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
+    state = {k: (v.half() if half and v.is_floating_point() else v).clone()
+             for k, v in segmenter.model.state_dict().items()}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "task": "segmentation",
+        "config": segmenter.model.config.to_dict(),
+        "vocab": segmenter.encoder.to_dict(),
+        "tags": list(segmenter.tags),
+        "state_dict": state,
+        "metadata": {**segmenter.metadata, "tagger_version": __version__},
+    }
+
+
+def round_to_half(segmenter: Segmenter) -> None:
+    """Round the weights to float16 precision in place, so scores measured before saving with
+    half=True are exactly what the saved file gives."""
+    with torch.no_grad():
+        for tensor in segmenter.model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.half().float())
+
+
+def save_model(segmenter: Segmenter, path: str | os.PathLike, half: bool = False) -> None:
+    """Write the model atomically; half=True stores float weights as float16 (half the size)."""
+    payload = to_payload(segmenter, half)
+    atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
+
+
+def _read_payload(path: str | os.PathLike) -> dict:
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such model file")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path}: is a directory, not a model file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a bad file
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelFileError(f"{path}: not a tagger model file (corrupt or wrong format: {first[:120]})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a tagger model file")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format version {payload.get('format_version')} "
+                             f"is not supported by tagger {__version__} (reads version {FORMAT_VERSION})")
+    return payload
+
+
+def load_model(path: str | os.PathLike) -> Segmenter:
+    """Load a model file written by `save_model`, with clear errors for bad files."""
+    payload = _read_payload(path)
+    try:
+        config = ModelConfig.from_dict(payload["config"])
+        model = BiLSTMTagger(config)
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        model.load_state_dict(state)
+        encoder = Encoder.from_dict(payload["vocab"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
+    return Segmenter(model, encoder, payload["tags"], payload.get("metadata", {}))
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    payload = _read_payload(path)
+    return {"config": payload["config"], "metadata": payload.get("metadata", {}),
+            "format_version": payload["format_version"]}

@@ -1,0 +1,129 @@
+"""`Segmenter`: a loaded model that turns lines of text into words, many lines at a time.
+
+Load once, segment many. A line is split into whitespace runs and text chunks; whitespace runs
+become tokens of their own (like jieba), text chunks go through the model in length-grouped
+batches and constrained Viterbi. Joining a line's words always gives the line back exactly.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Iterable, Iterator, Sequence
+
+import torch
+
+from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
+from .encode import Encoder, collate, length_grouped_batches
+from .model import BiLSTMTagger
+from .tags import BMES, tags_to_words
+
+MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
+_SPACES = re.compile(r"(\s+)")
+_SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*")
+
+
+def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
+    """Cut a run longer than `limit` after sentence ends, else hard, into pieces <= limit."""
+    if len(text) <= limit:
+        return [text]
+    pieces, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() < len(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 4 else limit
+        pieces.append(text[start:start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+class Segmenter:
+    """A trained segmentation model with its vocabularies, ready to segment text."""
+
+    def __init__(self, model: BiLSTMTagger, encoder: Encoder, tags: Sequence[str] = BMES,
+                 metadata: dict | None = None, keep_atomic: bool = True):
+        self.model = model.eval()
+        self.encoder = encoder
+        self.tags = tuple(tags)
+        self.decoder = Decoder(self.tags)
+        self.metadata = dict(metadata or {})
+        self.keep_atomic = keep_atomic
+        self._lock = threading.Lock()
+
+    # -- tagging -----------------------------------------------------------------------
+    def _mask(self, text: str) -> torch.Tensor | None:
+        spans = atomic_spans(text) if self.keep_atomic else []
+        return keep_whole_mask(len(text), spans, self.tags)
+
+    def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
+        """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches."""
+        results: list[list[str] | None] = [None] * len(chunks)
+        lengths = [len(c) for c in chunks]
+        for batch_ids in length_grouped_batches(lengths, batch_chars):
+            texts = [chunks[i] for i in batch_ids]
+            batch = collate([self.encoder.encode(t) for t in texts])
+            masks = [self._mask(t) for t in texts]
+            mask = None
+            if any(m is not None for m in masks):
+                mask = torch.ones(len(texts), batch.chars.shape[1], len(self.tags), dtype=torch.bool)
+                for row, m in enumerate(masks):
+                    if m is not None:
+                        mask[row, :m.shape[0]] = m
+            with torch.inference_mode():
+                log_probs = torch.log_softmax(self.model(batch.chars, batch.bigrams, batch.lengths), -1)
+            paths = self.decoder.viterbi(log_probs, batch.lengths, mask)
+            for i, path in zip(batch_ids, paths):
+                results[i] = [self.tags[t] for t in path]
+        return results  # type: ignore[return-value]
+
+    # -- segmentation ------------------------------------------------------------------
+    def segment_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
+        """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
+        layout: list[list[tuple[bool, int | str]]] = []
+        chunks: list[str] = []
+        for line in lines:
+            parts: list[tuple[bool, int | str]] = []
+            for piece in _SPACES.split(line):
+                if not piece:
+                    continue
+                if piece.isspace():
+                    parts.append((False, piece))
+                else:
+                    for chunk in split_long(piece):
+                        parts.append((True, len(chunks)))
+                        chunks.append(chunk)
+            layout.append(parts)
+        tags = self.tag_chunks(chunks, batch_chars) if chunks else []
+        output = []
+        for parts in layout:
+            words: list[str] = []
+            for is_chunk, ref in parts:
+                if is_chunk:
+                    words.extend(tags_to_words(chunks[ref], tags[ref]))
+                else:
+                    words.append(ref)
+            output.append(words)
+        return output
+
+    def segment(self, text: str) -> list[str]:
+        """Words of one text (newlines are kept as whitespace tokens)."""
+        return self.segment_lines([text])[0] if text else []
+
+    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512) -> Iterator[list[str]]:
+        """Stream: words for each line, in order, reading `batch_lines` lines at a time."""
+        buffer: list[str] = []
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) >= batch_lines:
+                yield from self.segment_lines(buffer)
+                buffer = []
+        if buffer:
+            yield from self.segment_lines(buffer)
+
+    def cut(self, text: str) -> Iterator[str]:
+        """jieba-style generator of words."""
+        yield from self.segment(text)
+
+    def lcut(self, text: str) -> list[str]:
+        """jieba-style list of words."""
+        return self.segment(text)

@@ -1,0 +1,222 @@
+"""Training: length-grouped mini-batches, Adam, gradient clipping, early stopping on dev F1.
+
+The trainer is task-agnostic where it can be: it sees sentences as (text, tag ids) pairs and a
+dev scorer. Segmentation plugs in BMES tags and the SIGHAN word F1.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+import math
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable, Iterable, Sequence
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .encode import Encoder, collate, length_grouped_batches
+from .errors import TaggerError
+from .metrics import score
+from .model import BiLSTMTagger, ModelConfig
+from .segmenter import Segmenter
+from .tags import BMES, words_to_tags
+from .vocab import Vocab, bigrams, normalize
+
+_SENTENCE_FINAL = {"。", "！", "？", "!", "?", "；"}
+_CLOSERS = {"”", "’", "」", "』", "）", ")", "》"}
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_chars: int = 2000      # characters per mini-batch (padding included)
+    lr: float = 2e-3
+    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls for an epoch
+    clip: float = 5.0            # max gradient norm
+    patience: int = 4            # epochs without a dev F1 gain before stopping
+    seed: int = 1
+    char_min_count: int = 2      # rarer characters train the <unk> embedding
+    bigram_min_count: int = 3
+    classes: bool = True         # digits -> 0, Latin letters -> a
+    max_minutes: float | None = None  # stop before an epoch that would overrun this budget
+    threads: int | None = None
+    split_sentences: bool = True  # cut long training paragraphs at sentence ends
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def split_sentences(words: Sequence[str]) -> list[list[str]]:
+    """Cut a paragraph after sentence-final punctuation (and any closing quotes after it)."""
+    out, current = [], []
+    for i, word in enumerate(words):
+        current.append(word)
+        next_word = words[i + 1] if i + 1 < len(words) else None
+        if word in _SENTENCE_FINAL or (word in _CLOSERS and current[-2:-1] and current[-2] in _SENTENCE_FINAL):
+            if next_word is None or next_word not in _CLOSERS:
+                out.append(current)
+                current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool) -> Encoder:
+    texts = [normalize("".join(words), config.classes) for words in sentences]
+    chars = Vocab.build(texts, min_count=config.char_min_count)
+    bigram_vocab = Vocab.build((bigrams(t) for t in texts), min_count=config.bigram_min_count) \
+        if use_bigrams else None
+    return Encoder(chars, bigram_vocab, config.classes)
+
+
+class Trainer:
+    """Trains a BiLSTM segmenter and keeps the epoch with the best dev word F1."""
+
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig,
+                 log: Callable[[str], None] | None = None, progress: bool | None = None):
+        self.model_config = model_config
+        self.config = train_config
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.progress = progress  # None: a bar only when stderr is a terminal
+        self.history: list[dict] = []
+
+    def fit(self, train_sentences: Iterable[Sequence[str]], dev_sentences: Iterable[Sequence[str]],
+            metadata: dict | None = None) -> Segmenter:
+        cfg = self.config
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        rng = random.Random(cfg.seed)
+
+        train_sents = self._prepare(train_sentences)
+        dev_sents = [list(s) for s in dev_sentences if s]
+        if not train_sents:
+            raise TaggerError("the training corpus has no sentences")
+        if not dev_sents:
+            raise TaggerError("the dev corpus has no sentences")
+
+        encoder = build_encoder(train_sents, cfg, use_bigrams=self.model_config.bigram_dim > 0)
+        model_cfg = dataclasses.replace(self.model_config)
+        model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
+        model_cfg.num_tags = len(BMES)
+        model = BiLSTMTagger(model_cfg)
+        segmenter = Segmenter(model, encoder, BMES, metadata)
+
+        train_data = self._encode(train_sents, encoder)
+        dev_data = self._encode(dev_sents, encoder)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
+                                                               patience=0)
+        loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+        self.log(f"training on {len(train_sents)} sentences ({sum(len(d[0][0]) for d in train_data)} chars), "
+                 f"dev {len(dev_sents)}; {len(encoder.chars)} chars, {len(encoder.bigrams or [])} bigrams, "
+                 f"{sum(p.numel() for p in model.parameters())} parameters")
+
+        best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
+        started = time.monotonic()
+        for epoch in range(1, cfg.epochs + 1):
+            epoch_start = time.monotonic()
+            train_loss, chars_per_s = self._train_epoch(model, train_data, optimizer, loss_fn, rng, epoch)
+            dev_loss = self._loss(model, dev_data, loss_fn)
+            dev_score = self._dev_score(segmenter, dev_sents)
+            seconds = time.monotonic() - epoch_start
+            row = dict(epoch=epoch, train_loss=train_loss, dev_loss=dev_loss, dev_precision=dev_score.precision,
+                       dev_recall=dev_score.recall, dev_f1=dev_score.f1, lr=optimizer.param_groups[0]["lr"],
+                       seconds=round(seconds, 1), chars_per_s=round(chars_per_s))
+            self.history.append(row)
+            self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  dev loss {dev_loss:.4f}  "
+                     f"dev P {dev_score.precision:.4f} R {dev_score.recall:.4f} F1 {dev_score.f1:.4f}  "
+                     f"lr {row['lr']:.2g}  {seconds:.0f}s  {chars_per_s:.0f} chars/s")
+            if dev_score.f1 > best_f1:
+                best_f1, best_epoch, stale = dev_score.f1, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                stale += 1
+            scheduler.step(dev_score.f1)
+            if stale >= cfg.patience:
+                self.log(f"early stop: no dev F1 gain for {stale} epochs")
+                break
+            elapsed = time.monotonic() - started
+            if cfg.max_minutes and elapsed + seconds > cfg.max_minutes * 60:
+                self.log(f"stopping: another epoch would pass the {cfg.max_minutes} minute budget")
+                break
+        model.load_state_dict(best_state)
+        model.eval()
+        segmenter.metadata.update(best_epoch=best_epoch, dev_f1=best_f1,
+                                  train_minutes=round((time.monotonic() - started) / 60, 2),
+                                  train_config=cfg.to_dict(), train_sentences=len(train_sents))
+        self.log(f"best dev F1 {best_f1:.4f} at epoch {best_epoch}")
+        return segmenter
+
+    # -- pieces ----------------------------------------------------------------------------
+    def _prepare(self, sentences: Iterable[Sequence[str]]) -> list[list[str]]:
+        out = []
+        for words in sentences:
+            if not words:
+                continue
+            out.extend(split_sentences(words) if self.config.split_sentences else [list(words)])
+        return out
+
+    @staticmethod
+    def _encode(sentences: Sequence[Sequence[str]], encoder: Encoder) -> list:
+        index = {t: i for i, t in enumerate(BMES)}
+        return [(encoder.encode("".join(words)), [index[t] for t in words_to_tags(words)])
+                for words in sentences]
+
+    def _train_epoch(self, model, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:
+        model.train()
+        lengths = [len(d[0][0]) for d in data]
+        batches = length_grouped_batches(lengths, self.config.batch_chars, rng)
+        total_loss, total_chars, start = 0.0, 0, time.monotonic()
+        bar = tqdm(total=sum(lengths), desc=f"epoch {epoch}", unit="char", unit_scale=True, leave=False,
+                   disable=None if self.progress is None else not self.progress, file=sys.stderr)
+        for ids in batches:
+            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
+            logits = model(batch.chars, batch.bigrams, batch.lengths)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
+            optimizer.step()
+            total_loss += loss.item() * batch.num_chars
+            total_chars += batch.num_chars
+            rate = total_chars / max(time.monotonic() - start, 1e-9)
+            bar.update(batch.num_chars)
+            bar.set_postfix(loss=f"{total_loss / total_chars:.4f}", chars_s=f"{rate:.0f}")
+        bar.close()
+        if not math.isfinite(total_loss):
+            raise TaggerError("training diverged (loss is not finite); try a lower --lr")
+        return total_loss / total_chars, total_chars / max(time.monotonic() - start, 1e-9)
+
+    def _loss(self, model, data, loss_fn) -> float:
+        model.eval()
+        lengths = [len(d[0][0]) for d in data]
+        total, chars = 0.0, 0
+        with torch.inference_mode():
+            for ids in length_grouped_batches(lengths, 20000):
+                batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
+                logits = model(batch.chars, batch.bigrams, batch.lengths)
+                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+                total += loss.item() * batch.num_chars
+                chars += batch.num_chars
+        return total / max(chars, 1)
+
+    @staticmethod
+    def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sequence[str]]):
+        segmenter.model.eval()
+        predicted = segmenter.segment_lines(["".join(words) for words in dev_sents])
+        return score(dev_sents, predicted)
+
+    def history_csv(self) -> str:
+        buffer = io.StringIO()
+        if self.history:
+            writer = csv.DictWriter(buffer, fieldnames=list(self.history[0]))
+            writer.writeheader()
+            writer.writerows(self.history)
+        return buffer.getvalue()

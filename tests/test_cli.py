@@ -1,0 +1,137 @@
+"""The command line, end to end, on tiny data."""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tagger import DEFAULT_MODEL
+from tagger.cli import main
+from tagger.modelio import save_model
+
+
+@pytest.fixture(scope="module")
+def model_path(tiny_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tiny.model"
+    save_model(tiny_model, path)
+    return path
+
+
+def run_cli(*args, stdin: str | None = None):
+    return subprocess.run([sys.executable, "-m", "tagger", *args], input=stdin, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+
+
+def test_segment_file_keeps_lines(model_path, tmp_path, capsys):
+    source = tmp_path / "in.txt"
+    source.write_text("我们喜欢苹果。\n\n他是学生 在北京\r\n", encoding="utf-8")
+    assert main(["segment", str(source), "--model", str(model_path), "--delimiter", "/"]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
+    assert lines[0].replace("/", "") == "我们喜欢苹果。"
+    assert lines[2].replace("/", "") == "他是学生 在北京"
+
+
+def test_segment_to_output_file(model_path, tmp_path):
+    source, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    source.write_text("我们喜欢苹果。\n", encoding="utf-8")
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").replace(" ", "") == "我们喜欢苹果。\n"
+
+
+def test_segment_stdin_subprocess(model_path):
+    result = run_cli("segment", "--model", str(model_path), stdin="我们喜欢苹果\n他是学生\n")
+    assert result.returncode == 0, result.stderr
+    assert [line.replace(" ", "") for line in result.stdout.splitlines()] == ["我们喜欢苹果", "他是学生"]
+
+
+def test_train_writes_model_and_history(tiny_corpus, tmp_path):
+    train_path, dev_path, _ = tiny_corpus
+    out = tmp_path / "cli.model"
+    code = main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), "--epochs", "1",
+                 "--hidden", "8", "--layers", "1", "--char-dim", "8", "--bigram-dim", "4", "--quiet"])
+    assert code == 0
+    payload = torch.load(out, weights_only=True)
+    assert payload["metadata"]["corpus"] == str(train_path)
+    assert payload["config"]["hidden"] == 8
+    assert (tmp_path / "cli.history.csv").read_text().startswith("epoch,")
+
+
+def test_evaluate_output_file_and_json(tmp_path, capsys):
+    gold, pred, words, report = (tmp_path / n for n in ("gold", "pred", "words", "r.json"))
+    gold.write_text("研究 生命 起源\n我们 喜欢\n", encoding="utf-8")
+    pred.write_text("研究生 命 起源\n我们 喜欢\n", encoding="utf-8")
+    words.write_text("研究\n生命\n我们\n喜欢\n", encoding="utf-8")
+    assert main(["evaluate", str(pred), str(gold), "--words", str(words), "--json", str(report)]) == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["correct"] == 3 and data["gold_words"] == 5 and data["pred_words"] == 5
+    assert data["oov_recall"] == 1.0 and data["iv_recall"] == pytest.approx(0.5)
+    assert "F1" in capsys.readouterr().out
+
+
+def test_evaluate_model(model_path, tiny_corpus, capsys):
+    _, dev_path, _ = tiny_corpus
+    assert main(["evaluate", str(model_path), str(dev_path)]) == 0
+    f1 = float(next(l for l in capsys.readouterr().out.splitlines() if l.startswith("F1")).split()[1])
+    assert f1 > 0.8
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a model at all", "not a tagger model file"),
+    (b"PK\x03\x04 truncated zip", "not a tagger model file"),
+])
+def test_bad_model_file_is_one_line_error(tmp_path, content, message):
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(content)
+    result = run_cli("segment", "--model", str(bad), stdin="你好\n")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_incompatible_version(model_path, tmp_path, capsys):
+    payload = torch.load(model_path, weights_only=True)
+    payload["format_version"] = 999
+    old = tmp_path / "future.model"
+    torch.save(payload, old)
+    assert main(["segment", str(model_path), "--model", str(old)]) == 1
+    assert "format version 999" in capsys.readouterr().err
+
+
+def test_missing_input_and_bad_encoding(model_path, tmp_path, capsys):
+    assert main(["segment", str(tmp_path / "nope.txt"), "--model", str(model_path)]) == 1
+    assert "nope.txt: no such file" in capsys.readouterr().err
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes("好\n".encode() + "中文".encode("gbk") + b"\n")
+    assert main(["segment", str(bad), "--model", str(model_path)]) == 1
+    assert "gbk.txt:2: not valid UTF-8" in capsys.readouterr().err
+
+
+def test_malformed_corpus_line_in_train(tmp_path, capsys):
+    corpus = tmp_path / "pd.txt"
+    corpus.write_text("19980101-01-001-001/m  好/a\n19980101-01-001-002/m  坏\n", encoding="utf-8")
+    assert main(["train", str(corpus), "--format", "pd1998", "-o", str(tmp_path / "x.model")]) == 1
+    assert "pd.txt:2: malformed token" in capsys.readouterr().err
+    assert not (tmp_path / "x.model").exists()
+
+
+def test_usage_error_exits_2():
+    assert run_cli("segment", "--no-such-flag").returncode == 2
+
+
+def test_default_model_ships_and_segments():
+    assert DEFAULT_MODEL.is_file(), "the default model must ship inside the package"
+    assert DEFAULT_MODEL.stat().st_size < 20 * 2**20
+    result = run_cli("segment", stdin="我们在北京大学研究生命的起源。\n")
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.rstrip("\n")
+    assert line.replace(" ", "") == "我们在北京大学研究生命的起源。"
+    assert line.split(" ")[0] == "我们"
+
+
+def test_python_api_default():
+    import tagger
+    words = tagger.lcut("中国人民喜欢和平")
+    assert "".join(words) == "中国人民喜欢和平" and len(words) >= 2
+    assert list(tagger.cut("中国人民")) == tagger.lcut("中国人民")

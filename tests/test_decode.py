@@ -1,0 +1,68 @@
+import itertools
+
+import torch
+from hypothesis import given, settings, strategies as st
+
+from tagger.decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
+from tagger.tags import BMES, is_valid
+
+
+def brute_force(scores: torch.Tensor, mask: torch.Tensor | None):
+    """Best valid path by trying every tag sequence."""
+    best, best_path = None, None
+    for path in itertools.product(range(4), repeat=scores.shape[0]):
+        if not is_valid([BMES[t] for t in path]):
+            continue
+        if mask is not None and not all(mask[i, t] for i, t in enumerate(path)):
+            continue
+        total = sum(float(scores[i, t]) for i, t in enumerate(path))
+        if best is None or total > best:
+            best, best_path = total, list(path)
+    return best, best_path
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 10_000))
+def test_viterbi_matches_brute_force(length, seed):
+    generator = torch.Generator().manual_seed(seed)
+    scores = torch.randn(length, 4, generator=generator)
+    path = Decoder().viterbi(scores.unsqueeze(0), torch.tensor([length]))[0]
+    best, _ = brute_force(scores, None)
+    assert is_valid([BMES[t] for t in path])
+    assert abs(sum(float(scores[i, t]) for i, t in enumerate(path)) - best) < 1e-4
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 6), st.integers(0, 10_000))
+def test_viterbi_with_mask_matches_brute_force(length, seed):
+    generator = torch.Generator().manual_seed(seed)
+    scores = torch.randn(length, 4, generator=generator)
+    mask = keep_whole_mask(length, [(0, 2)])
+    path = Decoder().viterbi(scores.unsqueeze(0), torch.tensor([length]), mask.unsqueeze(0))[0]
+    _, expected = brute_force(scores, mask)
+    assert path == expected
+    assert BMES[path[0]] == "B"  # the span (0, 2) stays one piece
+
+
+def test_batched_viterbi_equals_one_by_one():
+    generator = torch.Generator().manual_seed(3)
+    lengths = [5, 1, 3, 7]
+    scores = torch.randn(len(lengths), max(lengths), 4, generator=generator)
+    decoder = Decoder()
+    batched = decoder.viterbi(scores, torch.tensor(lengths))
+    for i, n in enumerate(lengths):
+        assert batched[i] == decoder.viterbi(scores[i:i + 1, :n], torch.tensor([n]))[0]
+
+
+def test_atomic_spans():
+    text = "访问https://example.com/a?b=1后在2024年买iPhone15和3.5公斤，Ｗｉｎｄｏｗｓ１０"
+    found = [text[s:e] for s, e in atomic_spans(text)]
+    assert found == ["https://example.com/a?b=1", "2024", "iPhone15", "3.5", "Ｗｉｎｄｏｗｓ１０"]
+
+
+def test_forced_boundary():
+    scores = torch.zeros(1, 4, 4)
+    scores[0, :, 1] = 5.0  # the model would like one long word
+    mask = force_boundaries_mask(4, [2])
+    path = Decoder().viterbi(scores, torch.tensor([4]), mask.unsqueeze(0))[0]
+    assert [BMES[t] for t in path][1] in ("E", "S") and [BMES[t] for t in path][2] in ("B", "S")

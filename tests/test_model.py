@@ -1,0 +1,99 @@
+"""Train -> save -> load, determinism, batching and losslessness on a tiny model."""
+import torch
+from hypothesis import given, settings, strategies as st
+
+from tagger.model import BiLSTMTagger, ModelConfig, reverse_padded
+from tagger.modelio import load_model, save_model
+from tagger.segmenter import split_long
+
+from .conftest import train_tiny
+
+
+def test_reverse_padded_is_its_own_inverse():
+    x = torch.arange(2 * 4 * 1, dtype=torch.float).view(2, 4, 1)
+    lengths = torch.tensor([3, 4])
+    rev = reverse_padded(x, lengths)
+    assert rev[0, :, 0].tolist() == [2, 1, 0, 3] and rev[1, :, 0].tolist() == [7, 6, 5, 4]
+    assert torch.equal(reverse_padded(rev, lengths), x)
+
+
+def test_padding_does_not_change_outputs():
+    model = BiLSTMTagger(ModelConfig(char_dim=8, bigram_dim=4, hidden=8, layers=2, char_vocab=20,
+                                     bigram_vocab=20)).eval()
+    chars = torch.tensor([[3, 4, 5]])
+    big = torch.tensor([[6, 7, 8]])
+    alone = model(chars, big, torch.tensor([3]))
+    padded = model(torch.tensor([[3, 4, 5, 0, 0]]), torch.tensor([[6, 7, 8, 0, 0]]), torch.tensor([3]))
+    assert torch.allclose(alone, padded[:, :3], atol=1e-6)
+
+
+def test_tiny_model_learns(tiny_model, tiny_corpus):
+    from tagger.metrics import score
+    _, _, dev = tiny_corpus
+    predicted = tiny_model.segment_lines(["".join(s) for s in dev])
+    assert score(dev, predicted).f1 > 0.8
+
+
+def test_save_load_gives_identical_predictions(tiny_model, tiny_corpus, tmp_path):
+    _, _, dev = tiny_corpus
+    lines = ["".join(s) for s in dev]
+    path = tmp_path / "m.model"
+    save_model(tiny_model, path)
+    payload = torch.load(path, weights_only=True)
+    assert payload["vocab"]["chars"][:2] == ["<pad>", "<unk>"] and "state_dict" in payload
+    loaded = load_model(path)
+    assert loaded.segment_lines(lines) == tiny_model.segment_lines(lines)
+    assert loaded.metadata["tagger_version"]
+
+
+def test_same_seed_same_model(tiny_corpus):
+    train_path, dev_path, _ = tiny_corpus
+    first, _ = train_tiny(train_path, dev_path, seed=7, epochs=1)
+    second, _ = train_tiny(train_path, dev_path, seed=7, epochs=1)
+    for (name, a), (_, b) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_history_has_one_row_per_epoch(tiny_corpus):
+    train_path, dev_path, _ = tiny_corpus
+    _, trainer = train_tiny(train_path, dev_path, epochs=2)
+    csv_text = trainer.history_csv().splitlines()
+    assert csv_text[0].startswith("epoch,train_loss,dev_loss,dev_precision,dev_recall,dev_f1")
+    assert len(csv_text) == 3
+
+
+def test_batched_equals_one_by_one(tiny_model, tiny_corpus):
+    _, _, dev = tiny_corpus
+    lines = ["".join(s) for s in dev] + ["", "  ", "我们 喜欢\u3000苹果"]
+    batched = tiny_model.segment_lines(lines)
+    assert batched == [tiny_model.segment_lines([line])[0] for line in lines]
+    assert batched[len(dev)] == []
+
+
+def test_line_longer_than_training(tiny_model):
+    line = "我们喜欢苹果和香蕉。" * 200  # 2000 chars, far beyond any training sentence
+    words = tiny_model.segment(line)
+    assert "".join(words) == line
+
+
+def test_split_long_cuts_after_sentence_ends():
+    text = "甲乙。" * 300
+    pieces = split_long(text, limit=100)
+    assert "".join(pieces) == text and all(len(p) <= 100 for p in pieces)
+    assert all(p.endswith("。") for p in pieces)
+
+
+def test_latin_digits_and_urls_stay_whole(tiny_model):
+    words = tiny_model.segment("我们在https://example.com/x?y=1看了iPhone15和3.14")
+    assert "https://example.com/x?y=1" in words
+    assert any("iPhone15" in w for w in words) and any("3.14" in w for w in words)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("我们喜欢苹果香蕉。，ab1２ \u3000\t·😀\u0301")) | st.characters(),
+               max_size=60))
+def test_lossless(tiny_model, text):
+    text = text.replace("\n", " ").replace("\r", " ")
+    words = tiny_model.segment(text)
+    assert "".join(words) == text
+    assert all(words)
