@@ -32,8 +32,8 @@ def atomic_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
 
 
-def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]],
-                    tags: Sequence[str] = BMES) -> torch.Tensor | None:
+def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequence[str] = BMES,
+                    mask: torch.Tensor | None = None) -> torch.Tensor | None:
     """A (length, num_tags) bool mask forbidding any word boundary strictly inside each span.
 
     Inside a span, a character that is not the span's last cannot end a word (no E, no S), and
@@ -41,9 +41,10 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]],
     so it may still join its neighbours.
     """
     if not spans:
-        return None
+        return mask
     index = {t: i for i, t in enumerate(tags)}
-    mask = torch.ones(length, len(tags), dtype=torch.bool)
+    if mask is None:
+        mask = torch.ones(length, len(tags), dtype=torch.bool)
     for start, end in spans:
         for i in range(start, end - 1):
             mask[i, index["E"]] = mask[i, index["S"]] = False

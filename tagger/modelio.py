@@ -54,6 +54,7 @@ def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
         "vocab": segmenter.encoder.to_dict(),
         "tags": list(segmenter.tags),
         "state_dict": state,
+        "lexicon": sorted(segmenter.lexicon),
         "metadata": {**segmenter.metadata, "tagger_version": __version__},
     }
 
@@ -102,7 +103,8 @@ def load_model(path: str | os.PathLike) -> Segmenter:
         encoder = Encoder.from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
-    return Segmenter(model, encoder, payload["tags"], payload.get("metadata", {}))
+    return Segmenter(model, encoder, payload["tags"], payload.get("metadata", {}),
+                     lexicon=payload.get("lexicon", ()))
 
 
 def read_metadata(path: str | os.PathLike) -> dict:

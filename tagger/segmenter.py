@@ -7,7 +7,6 @@ batches and constrained Viterbi. Joining a line's words always gives the line ba
 from __future__ import annotations
 
 import re
-import threading
 from typing import Iterable, Iterator, Sequence
 
 import torch
@@ -16,6 +15,7 @@ from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mas
 from .encode import Encoder, collate, length_grouped_batches
 from .model import BiLSTMTagger
 from .tags import BMES, tags_to_words
+from .userdict import UserDict
 
 MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
 _SPACES = re.compile(r"(\s+)")
@@ -41,19 +41,42 @@ class Segmenter:
     """A trained segmentation model with its vocabularies, ready to segment text."""
 
     def __init__(self, model: BiLSTMTagger, encoder: Encoder, tags: Sequence[str] = BMES,
-                 metadata: dict | None = None, keep_atomic: bool = True):
+                 metadata: dict | None = None, keep_atomic: bool = True,
+                 lexicon: Sequence[str] = ()):
         self.model = model.eval()
         self.encoder = encoder
         self.tags = tuple(tags)
         self.decoder = Decoder(self.tags)
         self.metadata = dict(metadata or {})
         self.keep_atomic = keep_atomic
-        self._lock = threading.Lock()
+        self.lexicon = frozenset(lexicon)  # training words, for cut_for_search
+        self.user_dict = UserDict()
+
+    # -- dictionaries ------------------------------------------------------------------
+    def load_userdict(self, source) -> None:
+        """Add words from a jieba-format file (`word [freq] [tag]` lines); they are kept whole."""
+        self.user_dict.load(source)
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        self.user_dict.add(word, freq, tag)
+
+    def del_word(self, word: str) -> None:
+        self.user_dict.remove(word)
 
     # -- tagging -----------------------------------------------------------------------
     def _mask(self, text: str) -> torch.Tensor | None:
-        spans = atomic_spans(text) if self.keep_atomic else []
-        return keep_whole_mask(len(text), spans, self.tags)
+        """Allowed tags per character: atomic runs stay whole, dictionary words are exact words."""
+        atomic = atomic_spans(text) if self.keep_atomic else []
+        mask = keep_whole_mask(len(text), atomic, self.tags)
+        if len(self.user_dict):
+            # a dictionary word may cover an atomic run, never cut into one
+            words = [(s, e) for s, e in self.user_dict.find(text)
+                     if not any(a < e and s < b and not (s <= a and b <= e) for a, b in atomic)]
+            mask = keep_whole_mask(len(text), words, self.tags, mask)
+            cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
+            if cuts:
+                mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
+        return mask
 
     def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
         """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches."""
@@ -120,6 +143,7 @@ class Segmenter:
         if buffer:
             yield from self.segment_lines(buffer)
 
+    # -- jieba-style API ---------------------------------------------------------------
     def cut(self, text: str) -> Iterator[str]:
         """jieba-style generator of words."""
         yield from self.segment(text)
@@ -127,3 +151,31 @@ class Segmenter:
     def lcut(self, text: str) -> list[str]:
         """jieba-style list of words."""
         return self.segment(text)
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) for each word, offsets into `text`."""
+        out, start = [], 0
+        for word in self.segment(text):
+            out.append((word, start, start + len(word)))
+            start += len(word)
+        return out
+
+    def cut_for_search(self, text: str) -> Iterator[str]:
+        """Like jieba: each word, preceded by its known 2- and 3-character parts when it is longer."""
+        known = self.lexicon
+        for word in self.segment(text):
+            for n in (2, 3):
+                if len(word) > n:
+                    for i in range(len(word) - n + 1):
+                        part = word[i:i + n]
+                        if part in known or part in self.user_dict:
+                            yield part
+            yield word
+
+    def lcut_for_search(self, text: str) -> list[str]:
+        return list(self.cut_for_search(text))
+
+    def segment_series(self, series):
+        """A pandas Series of texts -> a Series of word lists with the same index."""
+        import pandas as pd
+        return pd.Series(self.segment_lines([str(t) for t in series]), index=series.index, name=series.name)

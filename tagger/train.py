@@ -106,7 +106,8 @@ class Trainer:
         model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
         model_cfg.num_tags = len(BMES)
         model = BiLSTMTagger(model_cfg)
-        segmenter = Segmenter(model, encoder, BMES, metadata)
+        lexicon = {word for words in train_sents for word in words}
+        segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon)
 
         train_data = self._encode(train_sents, encoder)
         dev_data = self._encode(dev_sents, encoder)
