@@ -5,7 +5,6 @@ Exit status: 0 success, 1 a user error (printed as one line, no traceback), 2 ba
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -41,6 +40,8 @@ def _add_train(sub) -> None:
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
     p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
+    p.add_argument("--skip-bad-lines", action="store_true",
+                   help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true")
 
 
@@ -52,6 +53,10 @@ def _add_segment(sub) -> None:
     p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
     p.add_argument("--batch-lines", type=int, default=512, help="lines per model batch")
     p.add_argument("--threads", type=int, help="torch threads")
+    p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
+    p.add_argument("--errors", default="strict", choices=["strict", "replace"],
+                   help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
+    p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
 
 
 def _add_evaluate(sub) -> None:
@@ -101,6 +106,7 @@ def cmd_train(args) -> int:
     from .corpora import is_name, read_part, test_part, training_parts
     from .metrics import score
     from .model import ModelConfig
+    from .readers import BadLines
     from .modelio import round_to_half, save_model
     from .train import Trainer, TrainConfig
 
@@ -114,7 +120,11 @@ def cmd_train(args) -> int:
     trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
     metadata = {"corpus": args.corpus, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    segmenter = trainer.fit(read_part(train_part), read_part(dev_part), metadata)
+    bad = BadLines() if args.skip_bad_lines else None
+    segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata)
+    if bad:
+        print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
+        segmenter.metadata["skipped_lines"] = len(bad)
     if args.half:
         round_to_half(segmenter)
     if is_name(args.corpus) and not args.no_test:
@@ -133,27 +143,24 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _open_input(path: str):
-    from .readers import read_raw
-    if path == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="strict", newline="")
-        return _stdin_lines(stream)
-    return read_raw(path)
-
-
-def _stdin_lines(stream):
+def _same_file(a: str, b: str) -> bool:
     try:
-        for number, line in enumerate(stream, start=1):
-            yield line.rstrip("\r\n").lstrip("\ufeff") if number == 1 else line.rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise TaggerError("<stdin>: input is not valid UTF-8") from None
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def cmd_segment(args) -> int:
     from . import load
+    from .readers import read_raw
+    if args.output and args.file != "-" and _same_file(args.file, args.output):
+        raise TaggerError(f"{args.output}: refusing to overwrite the input file")
     _set_threads(args.threads)
     segmenter = load(args.model)
-    words_per_line = segmenter.iter_segment(_open_input(args.file), batch_lines=args.batch_lines)
+    if args.user_dict:
+        segmenter.load_userdict(args.user_dict)
+    lines = read_raw(args.file, args.encoding, args.errors)
+    words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)
     lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
     if args.output:
         write_text_atomic(args.output, lines)

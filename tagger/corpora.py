@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .errors import TaggerError
-from .readers import Words, read_words
+from .readers import BadLines, Words, read_words
 
 ENV_VAR = "TAGGER_CORPORA"
 DEV_EVERY = 20
@@ -89,9 +89,12 @@ def get_corpus(name: str) -> Corpus:
     return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words)
 
 
-def read_part(part: Part) -> Iterator[Words]:
-    """Sentences of one corpus part, applying the deterministic dev carve-out."""
-    for index, words in enumerate(read_words(part.path, part.fmt)):
+def read_part(part: Part, bad: BadLines | None = None) -> Iterator[Words]:
+    """Sentences of one corpus part, applying the deterministic dev carve-out.
+
+    With `bad`, malformed lines are recorded there and skipped instead of raising.
+    """
+    for index, words in enumerate(read_words(part.path, part.fmt, bad)):
         is_dev = index % DEV_EVERY == DEV_EVERY - 1
         if part.slice == "all" or (part.slice == "dev") == is_dev:
             yield words

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Iterator
 
 from .errors import CorpusError, TaggerError
@@ -29,106 +30,175 @@ _PD_TOKEN = re.compile(r"^(\[?)(.+)/([A-Za-z]+)(?:\]([A-Za-z]+))?$")
 _SLASH_TOKEN = re.compile(r"^(.+)/([A-Za-z]+)$")
 
 
-def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield (line number, text without its line end), decoding UTF-8 one line at a time.
+class BadLines:
+    """Collects malformed lines instead of raising (`--skip-bad-lines`): counted and skipped."""
 
-    Decoding per line (rather than letting `open` do it) is what lets an encoding error name
-    its line.
-    """
+    def __init__(self) -> None:
+        self._errors: dict[tuple[str, int | None], CorpusError] = {}
+
+    def __len__(self) -> int:
+        return len(self._errors)
+
+    @property
+    def errors(self) -> list[CorpusError]:
+        return list(self._errors.values())
+
+    def record(self, error: CorpusError) -> None:
+        """Remember an error once per file and line (train and dev may read the same file)."""
+        self._errors.setdefault((error.path, error.line), error)
+
+
+def _fail(error: CorpusError, bad: BadLines | None) -> None:
+    if bad is None:
+        raise error
+    bad.record(error)
+
+
+def _open_binary(path: str | os.PathLike):
+    if str(path) == "-":
+        return sys.stdin.buffer
     try:
-        handle = open(path, "rb")
+        return open(path, "rb")
     except FileNotFoundError:
         raise TaggerError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise TaggerError(f"{path}: is a directory, not a file") from None
     except PermissionError:
         raise TaggerError(f"{path}: permission denied") from None
-    with handle:
+
+
+def strip_line_end(text: str) -> str:
+    """Remove one LF or CRLF line end, and nothing else (a stray CR inside stays)."""
+    if text.endswith("\n"):
+        text = text[:-2] if text.endswith("\r\n") else text[:-1]
+    return text
+
+
+def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict",
+               bad: BadLines | None = None) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text without its line end), decoding one line at a time.
+
+    Decoding per line (rather than letting `open` do it) is what lets an encoding error name its
+    line and byte offset. `path` "-" is stdin. Encodings must be ASCII-compatible (UTF-8,
+    GB18030, Big5, ...); errors="replace" puts U+FFFD for undecodable bytes.
+    """
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise TaggerError(f"unknown encoding {encoding!r}") from None
+    handle = _open_binary(path)
+    name = "<stdin>" if str(path) == "-" else path
+    offset = 0
+    try:
         for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            line_offset, offset = offset, offset + len(raw)
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() in ("utf8", "utf8sig"):
                 raw = raw[3:]
             try:
-                text = raw.decode("utf-8")
+                text = raw.decode(encoding, errors)
             except UnicodeDecodeError as err:
-                raise CorpusError(path, number, f"not valid UTF-8 (byte {err.start})") from None
-            yield number, text.rstrip("\r\n")
+                _fail(CorpusError(name, number, f"not valid {encoding.upper()} (byte {err.start} of the line, "
+                                                f"offset {line_offset + err.start} in the file); "
+                                                "try --encoding or --errors replace"), bad)
+                continue
+            yield number, strip_line_end(text)
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
-def read_segmented(path: str | os.PathLike) -> Iterator[Words]:
+def read_segmented(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """Words separated by any Unicode whitespace (U+3000 included); blank lines skipped."""
-    for _, line in read_lines(path):
+    for _, line in read_lines(path, bad=bad):
         words = line.split()
         if words:
             yield words
 
 
-def read_raw(path: str | os.PathLike) -> Iterator[str]:
+def read_raw(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict") -> Iterator[str]:
     """Each line as it is (without its line end), blank lines included, for segmentation."""
-    for _, line in read_lines(path):
+    for _, line in read_lines(path, encoding, errors):
         yield line
 
 
-def read_pd1998_tagged(path: str | os.PathLike) -> Iterator[Tagged]:
+def _parse_pd1998_line(line: str) -> Tagged:
+    tokens = line.split()
+    if tokens and _PD_ID.match(tokens[0]):
+        tokens = tokens[1:]
+    pairs: Tagged = []
+    depth = 0
+    for token in tokens:
+        match = _PD_TOKEN.match(token)
+        if not match:
+            raise ValueError(f"malformed token {token!r}: expected word/POS")
+        opening, word, pos, closing = match.groups()
+        depth += bool(opening)
+        if closing:
+            if depth == 0:
+                raise ValueError(f"']' without '[' in {token!r}")
+            depth -= 1
+        pairs.append((word, pos))
+    if depth:
+        raise ValueError("'[' without a closing ']'")
+    return pairs
+
+
+def _parse_slash_line(line: str) -> Tagged:
+    pairs: Tagged = []
+    for token in line.split():
+        match = _SLASH_TOKEN.match(token)
+        if not match:
+            raise ValueError(f"malformed token {token!r}: expected word/tag")
+        pairs.append((match.group(1), match.group(2)))
+    return pairs
+
+
+def _parsed(path, parse, bad: BadLines | None) -> Iterator[Tagged]:
+    """Apply a line parser, turning its ValueError into a CorpusError naming file and line."""
+    for number, line in read_lines(path, bad=bad):
+        try:
+            pairs = parse(line)
+        except ValueError as err:
+            _fail(CorpusError(path, number, str(err)), bad)
+            continue
+        if pairs:
+            yield pairs
+
+
+def read_pd1998_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
     """People's Daily 1998 paragraphs as (word, POS) pairs.
 
     The paragraph id is dropped, and bracketed compounds `[中国/ns 政府/n]nt` give their
     inner words: PKU segmentation counts the parts, not the compound.
     """
-    for number, line in read_lines(path):
-        tokens = line.split()
-        if tokens and _PD_ID.match(tokens[0]):
-            tokens = tokens[1:]
-        pairs: Tagged = []
-        depth = 0
-        for token in tokens:
-            match = _PD_TOKEN.match(token)
-            if not match:
-                raise CorpusError(path, number, f"malformed token {token!r}: expected word/POS")
-            opening, word, pos, closing = match.groups()
-            depth += bool(opening)
-            if closing:
-                if depth == 0:
-                    raise CorpusError(path, number, f"']' without '[' in {token!r}")
-                depth -= 1
-            pairs.append((word, pos))
-        if depth:
-            raise CorpusError(path, number, "'[' without a closing ']'")
-        if pairs:
-            yield pairs
+    return _parsed(path, _parse_pd1998_line, bad)
 
 
-def read_pd1998(path: str | os.PathLike) -> Iterator[Words]:
+def read_pd1998(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """People's Daily 1998 as segmentation: words only."""
-    for pairs in read_pd1998_tagged(path):
+    for pairs in read_pd1998_tagged(path, bad):
         yield [word for word, _ in pairs]
 
 
-def read_slash_tagged(path: str | os.PathLike) -> Iterator[Tagged]:
+def read_slash_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
     """`word/tag` tokens (MSRA NER); the tag is after the last '/', so words may hold '/'."""
-    for number, line in read_lines(path):
-        pairs: Tagged = []
-        for token in line.split():
-            match = _SLASH_TOKEN.match(token)
-            if not match:
-                raise CorpusError(path, number, f"malformed token {token!r}: expected word/tag")
-            pairs.append((match.group(1), match.group(2)))
-        if pairs:
-            yield pairs
+    return _parsed(path, _parse_slash_line, bad)
 
 
-def read_msra(path: str | os.PathLike) -> Iterator[Words]:
+def read_msra(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """MSRA NER text used as segmentation: its words are MSR-standard words."""
-    for pairs in read_slash_tagged(path):
+    for pairs in read_slash_tagged(path, bad):
         yield [word for word, _ in pairs]
 
 
-def read_conll_rows(path: str | os.PathLike, min_columns: int = 2) -> Iterator[list[list[str]]]:
+def read_conll_rows(path: str | os.PathLike, min_columns: int = 2,
+                    bad: BadLines | None = None) -> Iterator[list[list[str]]]:
     """Sentences of CoNLL rows (columns split on tabs, else on whitespace).
 
     Comment lines (`#`), CoNLL-U multiword ranges (`1-2`) and empty nodes (`1.1`) are skipped.
     """
     rows: list[list[str]] = []
-    for number, line in read_lines(path):
+    for number, line in read_lines(path, bad=bad):
         if not line.strip():
             if rows:
                 yield rows
@@ -138,7 +208,8 @@ def read_conll_rows(path: str | os.PathLike, min_columns: int = 2) -> Iterator[l
             continue
         columns = line.split("\t") if "\t" in line else line.split()
         if len(columns) < min_columns:
-            raise CorpusError(path, number, f"expected at least {min_columns} columns, got {len(columns)}")
+            _fail(CorpusError(path, number, f"expected at least {min_columns} columns, got {len(columns)}"), bad)
+            continue
         if re.match(r"^\d+[-.]\d+$", columns[0]):
             continue
         rows.append(columns)
@@ -146,9 +217,9 @@ def read_conll_rows(path: str | os.PathLike, min_columns: int = 2) -> Iterator[l
         yield rows
 
 
-def read_conll_words(path: str | os.PathLike) -> Iterator[Words]:
+def read_conll_words(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """CoNLL-X / CoNLL-U as segmentation: the FORM column (2nd) of each token."""
-    for rows in read_conll_rows(path, min_columns=10):
+    for rows in read_conll_rows(path, min_columns=10, bad=bad):
         yield [row[1] for row in rows]
 
 
@@ -181,10 +252,10 @@ _WORD_READERS = {
 }
 
 
-def read_words(path: str | os.PathLike, fmt: str = "auto") -> Iterator[Words]:
+def read_words(path: str | os.PathLike, fmt: str = "auto", bad: BadLines | None = None) -> Iterator[Words]:
     """Read any segmentation corpus format as lists of words."""
     if fmt == "auto":
         fmt = sniff_format(path)
     if fmt not in _WORD_READERS:
         raise TaggerError(f"unknown corpus format {fmt!r}; expected one of {', '.join(_WORD_READERS)}")
-    return _WORD_READERS[fmt](path)
+    return _WORD_READERS[fmt](path, bad)

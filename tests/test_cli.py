@@ -135,3 +135,53 @@ def test_python_api_default():
     words = tagger.lcut("中国人民喜欢和平")
     assert "".join(words) == "中国人民喜欢和平" and len(words) >= 2
     assert list(tagger.cut("中国人民")) == tagger.lcut("中国人民")
+
+
+def test_encoding_and_replace(model_path, tmp_path, capsys):
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("我们喜欢苹果\n".encode("gb18030"))
+    assert main(["segment", str(gbk), "--model", str(model_path), "--encoding", "gb18030"]) == 0
+    assert capsys.readouterr().out.replace(" ", "") == "我们喜欢苹果\n"
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"ab\xffcd\n")
+    assert main(["segment", str(broken), "--model", str(model_path)]) == 1
+    assert "broken.txt:1: not valid UTF-8 (byte 2 of the line, offset 2 in the file)" in capsys.readouterr().err
+    assert main(["segment", str(broken), "--model", str(model_path), "--errors", "replace"]) == 0
+    assert capsys.readouterr().out.replace(" ", "") == "ab\ufffdcd\n"
+
+
+def test_user_dict_option(model_path, tmp_path, capsys):
+    words = tmp_path / "dict.txt"
+    words.write_text("果香 3 n\n", encoding="utf-8")
+    source = tmp_path / "in.txt"
+    source.write_text("我们喜欢苹果香蕉\n", encoding="utf-8")
+    assert main(["segment", str(source), "--model", str(model_path), "--user-dict", str(words)]) == 0
+    assert "果香" in capsys.readouterr().out.split()
+
+
+def test_never_overwrites_input(model_path, tmp_path, capsys):
+    source = tmp_path / "in.txt"
+    source.write_text("我们\n", encoding="utf-8")
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(source)]) == 1
+    assert source.read_text(encoding="utf-8") == "我们\n"
+    assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_skip_bad_lines(tmp_path, capsys):
+    corpus = tmp_path / "c.txt"
+    good = "我们/o 喜欢/o 苹果/o\n他/o 是/o 学生/o\n"
+    corpus.write_text(good * 20 + "坏 行/o\n", encoding="utf-8")
+    out = tmp_path / "m.model"
+    args = ["train", str(corpus), "--format", "msra", "-o", str(out), "--epochs", "1", "--hidden", "4",
+            "--layers", "1", "--char-dim", "4", "--bigram-dim", "0", "--quiet"]
+    assert main(args) == 1 and "c.txt:41: malformed token '坏'" in capsys.readouterr().err
+    assert main(args + ["--skip-bad-lines"]) == 0
+    assert "skipped 1 malformed lines" in capsys.readouterr().err
+    assert torch.load(out, weights_only=True)["metadata"]["skipped_lines"] == 1
+
+
+def test_empty_corpus_is_an_error(tmp_path, capsys):
+    empty = tmp_path / "empty.seg"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert main(["train", str(empty), "--format", "segmented", "-o", str(tmp_path / "m.model")]) == 1
+    assert "no sentences" in capsys.readouterr().err
