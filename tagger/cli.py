@@ -40,6 +40,8 @@ def _add_train(sub) -> None:
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
     p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted training from MODEL.ckpt (written after every epoch)")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true")
@@ -121,7 +123,9 @@ def cmd_train(args) -> int:
     metadata = {"corpus": args.corpus, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     bad = BadLines() if args.skip_bad_lines else None
-    segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata)
+    checkpoint = args.output + ".ckpt"
+    segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata,
+                            checkpoint=checkpoint, resume=args.resume)
     if bad:
         print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
         segmenter.metadata["skipped_lines"] = len(bad)
@@ -138,6 +142,8 @@ def cmd_train(args) -> int:
     save_model(segmenter, args.output, half=args.half)
     history_path = os.path.splitext(args.output)[0] + ".history.csv"
     write_text_atomic(history_path, [trainer.history_csv()])
+    if os.path.exists(checkpoint):
+        os.unlink(checkpoint)  # the finished model replaces it
     if not args.quiet:
         print(f"wrote {args.output} and {history_path}", file=sys.stderr)
     return 0
@@ -234,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tagger: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("tagger: interrupted", file=sys.stderr)
+        hint = "; continue with --resume" if args.command == "train" else ""
+        print(f"tagger: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         try:

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import io
 import math
+import os
 import random
 import sys
 import time
@@ -87,7 +88,13 @@ class Trainer:
         self.history: list[dict] = []
 
     def fit(self, train_sentences: Iterable[Sequence[str]], dev_sentences: Iterable[Sequence[str]],
-            metadata: dict | None = None) -> Segmenter:
+            metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
+        """Train, keeping the best epoch by dev word F1.
+
+        With `checkpoint`, the full training state is written there (atomically) after every
+        epoch; `resume=True` continues from it after an interruption, with the same result as an
+        uninterrupted run.
+        """
         cfg = self.config
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
@@ -119,9 +126,12 @@ class Trainer:
                  f"dev {len(dev_sents)}; {len(encoder.chars)} chars, {len(encoder.bigrams or [])} bigrams, "
                  f"{sum(p.numel() for p in model.parameters())} parameters")
 
-        best_f1, best_state, best_epoch, stale = -1.0, None, 0, 0
-        started = time.monotonic()
-        for epoch in range(1, cfg.epochs + 1):
+        state = {"epoch": 0, "best_f1": -1.0, "best_state": None, "best_epoch": 0, "stale": 0, "elapsed": 0.0}
+        if resume and checkpoint and os.path.exists(checkpoint):
+            state = self._restore(checkpoint, model, optimizer, scheduler, rng, encoder)
+            self.log(f"resumed from {checkpoint} after epoch {state['epoch']}")
+        started = time.monotonic() - state["elapsed"]
+        for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
             epoch_start = time.monotonic()
             train_loss, chars_per_s = self._train_epoch(model, train_data, optimizer, loss_fn, rng, epoch)
             dev_loss = self._loss(model, dev_data, loss_fn)
@@ -134,26 +144,59 @@ class Trainer:
             self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  dev loss {dev_loss:.4f}  "
                      f"dev P {dev_score.precision:.4f} R {dev_score.recall:.4f} F1 {dev_score.f1:.4f}  "
                      f"lr {row['lr']:.2g}  {seconds:.0f}s  {chars_per_s:.0f} chars/s")
-            if dev_score.f1 > best_f1:
-                best_f1, best_epoch, stale = dev_score.f1, epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
+            state["epoch"] = epoch
+            if dev_score.f1 > state["best_f1"]:
+                state.update(best_f1=dev_score.f1, best_epoch=epoch, stale=0,
+                             best_state=copy.deepcopy(model.state_dict()))
             else:
-                stale += 1
+                state["stale"] += 1
             scheduler.step(dev_score.f1)
-            if stale >= cfg.patience:
-                self.log(f"early stop: no dev F1 gain for {stale} epochs")
+            state["elapsed"] = time.monotonic() - started
+            if checkpoint:
+                self._save_checkpoint(checkpoint, state, model, optimizer, scheduler, rng, encoder)
+            if state["stale"] >= cfg.patience:
+                self.log(f"early stop: no dev F1 gain for {state['stale']} epochs")
                 break
-            elapsed = time.monotonic() - started
-            if cfg.max_minutes and elapsed + seconds > cfg.max_minutes * 60:
+            if cfg.max_minutes and state["elapsed"] + seconds > cfg.max_minutes * 60:
                 self.log(f"stopping: another epoch would pass the {cfg.max_minutes} minute budget")
                 break
-        model.load_state_dict(best_state)
+        model.load_state_dict(state["best_state"])
         model.eval()
-        segmenter.metadata.update(best_epoch=best_epoch, dev_f1=best_f1,
+        segmenter.metadata.update(best_epoch=state["best_epoch"], dev_f1=state["best_f1"],
                                   train_minutes=round((time.monotonic() - started) / 60, 2),
                                   train_config=cfg.to_dict(), train_sentences=len(train_sents))
-        self.log(f"best dev F1 {best_f1:.4f} at epoch {best_epoch}")
+        self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
         return segmenter
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def _save_checkpoint(self, path, state, model, optimizer, scheduler, rng, encoder) -> None:
+        from .modelio import atomic_write_bytes
+        version, internal, gauss = rng.getstate()
+        payload = {**state, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                   "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+                   "python_rng": [version, list(internal), gauss], "history": self.history,
+                   "vocab": encoder.to_dict(), "train_config": self.config.to_dict()}
+        atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
+
+    def _restore(self, path, model, optimizer, scheduler, rng, encoder) -> dict:
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception:
+            raise TaggerError(f"{path}: damaged checkpoint; delete it to start afresh") from None
+        def settings(config: dict) -> dict:  # the epoch and time budgets may change on resume
+            return {k: v for k, v in config.items() if k not in ("epochs", "max_minutes")}
+        if payload.get("vocab") != encoder.to_dict() or \
+                settings(payload.get("train_config", {})) != settings(self.config.to_dict()):
+            raise TaggerError(f"{path}: checkpoint is from another corpus or other settings; "
+                              "delete it or train without --resume")
+        model.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])
+        scheduler.load_state_dict(payload["scheduler"])
+        torch.set_rng_state(payload["torch_rng"])
+        version, internal, gauss = payload["python_rng"]
+        rng.setstate((version, tuple(internal), gauss))
+        self.history = list(payload["history"])
+        return {k: payload[k] for k in ("epoch", "best_f1", "best_state", "best_epoch", "stale", "elapsed")}
 
     # -- pieces ----------------------------------------------------------------------------
     def _prepare(self, sentences: Iterable[Sequence[str]]) -> list[list[str]]:

@@ -97,3 +97,27 @@ def test_lossless(tiny_model, text):
     words = tiny_model.segment(text)
     assert "".join(words) == text
     assert all(words)
+
+
+def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path):
+    """Stop after epoch 1 (as a kill would), resume to epoch 3: same weights as a straight run."""
+    from tagger.corpora import read_part, training_parts
+    from tagger.model import ModelConfig
+    from tagger.train import Trainer, TrainConfig
+
+    train_path, dev_path, _ = tiny_corpus
+    parts = training_parts(str(train_path), str(dev_path))
+
+    def trainer(epochs):
+        return Trainer(ModelConfig(char_dim=8, bigram_dim=4, hidden=8, layers=1),
+                       TrainConfig(epochs=epochs, batch_chars=400, lr=1e-2, seed=3, patience=10),
+                       log=lambda m: None, progress=False)
+
+    straight = trainer(3).fit(read_part(parts[0]), read_part(parts[1]))
+    checkpoint = str(tmp_path / "m.ckpt")
+    trainer(1).fit(read_part(parts[0]), read_part(parts[1]), checkpoint=checkpoint)
+    resumed_trainer = trainer(3)
+    resumed = resumed_trainer.fit(read_part(parts[0]), read_part(parts[1]), checkpoint=checkpoint, resume=True)
+    assert [row["epoch"] for row in resumed_trainer.history] == [1, 2, 3]
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.equal(a, b), name
