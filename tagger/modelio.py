@@ -15,7 +15,7 @@ import torch
 
 from . import __version__
 from .encode import Encoder
-from .errors import ModelFileError
+from .errors import ModelFileError, TaggerError
 from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
 
@@ -27,7 +27,10 @@ def atomic_write_bytes(path: str | os.PathLike, write) -> None:
     """Call write(file_object) on a temp file in the target directory, then rename it in place."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as err:
+        raise TaggerError(f"{path}: cannot write here ({err.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -79,6 +82,9 @@ def _read_payload(path: str | os.PathLike) -> dict:
         raise ModelFileError(f"{path}: no such model file")
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a directory, not a model file")
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise ModelFileError(f"{path}: not a tagger model file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a bad file

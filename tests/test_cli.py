@@ -185,3 +185,11 @@ def test_empty_corpus_is_an_error(tmp_path, capsys):
     empty.write_text("\n\n", encoding="utf-8")
     assert main(["train", str(empty), "--format", "segmented", "-o", str(tmp_path / "m.model")]) == 1
     assert "no sentences" in capsys.readouterr().err
+
+
+def test_output_in_missing_directory(model_path, tmp_path, capsys):
+    source = tmp_path / "in.txt"
+    source.write_text("我们\n", encoding="utf-8")
+    target = tmp_path / "no" / "dir" / "out.txt"
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(target)]) == 1
+    assert "cannot write here" in capsys.readouterr().err

@@ -121,3 +121,22 @@ def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path):
     assert [row["epoch"] for row in resumed_trainer.history] == [1, 2, 3]
     for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+SPECIALS = ["👨‍👩‍👧‍👦", "e\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00", "\x1b", "\r", "\x0b",
+            "\x85", "𠀀", "𪚥", "한국어", "https://例子.cn/a?q=1", "3.14", "１２３", "\u3000", " "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SPECIALS) | st.text(alphabet="我们喜欢苹果北京", max_size=6)
+                | st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_lossless_on_troublemakers(tiny_model, pieces):
+    text = "".join(pieces).replace("\n", "")
+    words = tiny_model.segment(text)
+    assert "".join(words) == text and all(words)
+
+
+def test_very_long_line_without_punctuation(tiny_model):
+    line = "我们喜欢苹果和香蕉" * 20_000  # 180,000 characters, no sentence end anywhere
+    words = tiny_model.segment_lines([line])[0]
+    assert "".join(words) == line

@@ -1,0 +1,120 @@
+#!/usr/bin/env python
+"""Feed `tagger` the bad inputs users send and record what it does, as a Markdown table.
+
+Each case runs the real CLI in a subprocess and records the exit status, the first line of
+stderr and whether the check that matters held (lossless output, input untouched, no traceback,
+peak memory). Writes docs/robustness.md when given --write.
+
+    python scripts/robustness.py [--model MODEL] [--write docs/robustness.md]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def tagger(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tagger", *args], input=stdin, capture_output=True,
+                          cwd=os.path.join(HERE, ".."), env=env)
+
+
+def first_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").strip().splitlines()
+    return text[0] if text else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--write")
+    args = parser.parse_args()
+    model = ["--model", args.model] if args.model else []
+    rows = []
+    tmp = tempfile.mkdtemp()
+
+    def case(name: str, result: subprocess.CompletedProcess, held: str) -> None:
+        traceback = b"Traceback" in result.stderr
+        rows.append((name, result.returncode, first_line(result.stderr) or "(nothing)",
+                     held + ("; TRACEBACK" if traceback else "")))
+
+    def path(name: str, data: bytes) -> str:
+        full = os.path.join(tmp, name)
+        with open(full, "wb") as handle:
+            handle.write(data)
+        return full
+
+    text = "我们在北京大学研究生命的起源。\n"
+    r = tagger("segment", path("empty.txt", b""), *model)
+    case("empty file", r, f"output {r.stdout!r}")
+    r = tagger("segment", path("ws.txt", " \t\u3000\n\n".encode()), *model)
+    out_lines = r.stdout.count(b"\n")
+    kept = r.stdout.decode().replace(" ", "").replace("\t", "") == "\u3000\n\n"
+    case("whitespace-only and empty lines", r, f"lines out: {out_lines} (in: 2); all whitespace kept: {kept}")
+    r = tagger("segment", path("bom_crlf.txt", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()), *model)
+    case("UTF-8 BOM and CRLF", r, f"BOM dropped, CRLF read as a line end: {r.stdout.decode().replace(' ', '') == text}")
+    r = tagger("segment", path("gbk.txt", text.encode("gb18030")), *model)
+    case("GB18030 file read as UTF-8", r, "error names line and byte offset")
+    r = tagger("segment", path("gbk2.txt", text.encode("gb18030")), "--encoding", "gb18030", *model)
+    case("GB18030 with --encoding gb18030", r, f"lossless: {r.stdout.decode().replace(' ', '') == text}")
+    r = tagger("segment", path("bad.txt", b"ab\xff\xfecd\n"), "--errors", "replace", *model)
+    case("invalid bytes with --errors replace", r, f"output {r.stdout.decode().strip()!r}")
+    odd = "前\x00后\x1b[0m\u200b\u200d👨‍👩‍👧\n"
+    r = tagger("segment", path("nul.txt", odd.encode()), *model)
+    case("NUL, escape, zero-width, ZWJ emoji", r, f"lossless: {r.stdout.decode().replace(' ', '') == odd}")
+    r = tagger("segment", path("bin.bin", bytes(range(256)) * 4), *model)
+    case("binary file", r, "refused as invalid UTF-8")
+    r = tagger("segment", os.path.join(tmp, "missing.txt"), *model)
+    case("missing input file", r, "")
+    r = tagger("segment", tmp, *model)
+    case("a directory as input", r, "")
+    keep = path("keep.txt", text.encode())
+    r = tagger("segment", keep, "-o", keep, *model)
+    with open(keep, "rb") as handle:
+        case("-o naming the input file", r, f"input untouched: {handle.read() == text.encode()}")
+    r = tagger("segment", keep, "-o", os.path.join(tmp, "no", "such", "dir", "out.txt"), *model)
+    case("-o in a missing directory", r, "")
+    r = tagger("segment", keep, "--model", path("trunc.model", b"PK\x03\x04" + b"\x00" * 100))
+    case("truncated model file", r, "")
+    r = tagger("segment", keep, "--model", path("text.model", b"just some text"))
+    case("a text file as model", r, "")
+    zpath = os.path.join(tmp, "other.zip")
+    with zipfile.ZipFile(zpath, "w") as archive:
+        archive.writestr("x/data.pkl", b"not a pickle")
+    r = tagger("segment", keep, "--model", zpath)
+    case("another kind of zip as model", r, "")
+    r = tagger("train", path("pd.txt", "19980101-01-001-001/m  好/a\n坏/x 行\n".encode()), "--format", "pd1998",
+               "-o", os.path.join(tmp, "m.model"))
+    case("malformed corpus line", r, f"no model written: {not os.path.exists(os.path.join(tmp, 'm.model'))}")
+    r = tagger("train", path("empty.seg", b"\n\n"), "--format", "segmented", "-o", os.path.join(tmp, "e.model"))
+    case("empty corpus", r, "")
+    r = tagger("segment", "--bogus")
+    case("unknown option", r, "usage error")
+    long_line = ("我们喜欢北京" * 166_667).encode() + b"\n"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r = tagger("segment", path("long.txt", long_line), *model)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    case("one line of 1,000,000 characters, no punctuation", r,
+         f"lossless: {r.stdout.replace(b' ', b'') == long_line}; peak RSS {peak} MB (this and earlier runs)")
+
+    lines = ["| input | exit | stderr (first line) | observed |", "|---|---|---|---|"]
+    for name, code, err, held in rows:
+        lines.append(f"| {name} | {code} | {err.replace('|', '/')[:140]} | {held.replace('|', '/')} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        header = ("# Robustness\n\nBad inputs tried against the CLI, with what happened. Regenerate with\n"
+                  f"`python scripts/robustness.py --write docs/robustness.md`. Exit 0 = ok, 1 = user error "
+                  "(one line, no traceback), 2 = usage.\n\n")
+        with open(args.write, "w", encoding="utf-8") as handle:
+            handle.write(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()
