@@ -18,33 +18,73 @@ from .errors import TaggerError
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus")
-    p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA (pku, msr, ctb6, weibo, ud)")
-    p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")
-    p.add_argument("-o", "--output", required=True, help="model file to write")
+def _add_learning_options(p) -> None:
+    """Model and training options shared by `train` and `cv`."""
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"])
     p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-chars", type=int, default=2000, help="characters per mini-batch")
+    p.add_argument("--batch-chars", type=int, default=3000, help="characters per mini-batch")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--char-dim", type=int, default=100)
     p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
     p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
-    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--layers", type=int, default=1)
     p.add_argument("--dropout", type=float, default=0.2, help="embedding and LSTM dropout")
     p.add_argument("--bigram-min-count", type=int, default=3)
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
-    p.add_argument("--max-minutes", type=float, help="training time budget")
+    p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
-    p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted training from MODEL.ckpt (written after every epoch)")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true")
+
+
+def _configs(args):
+    from .model import ModelConfig
+    from .train import TrainConfig
+    model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
+                               layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
+    train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
+                               patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
+                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads)
+    return model_config, train_config
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus")
+    p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA (pku, msr, ctb6, weibo, ud)")
+    p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")
+    p.add_argument("-o", "--output", required=True, help="model file to write")
+    _add_learning_options(p)
+    p.add_argument("--final", action="store_true",
+                   help="train on all the data (dev included, nothing held out) for a fixed number of epochs")
+    p.add_argument("--cv-table", help="with --final: take the epochs from this `tagger cv` CSV (mean best epoch)")
+    p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
+    p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the learning-curve PNG")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted training from MODEL.ckpt (written after every epoch)")
+
+
+def _add_cv(sub) -> None:
+    p = sub.add_parser("cv", help="k-fold cross-validation (with repeats): mean, std and 95%% interval")
+    p.add_argument("corpus", help="corpus file or name (its training text, dev included; never its test set)")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("-o", "--output", default="cv", help="output prefix: PREFIX.csv, PREFIX.md, PREFIX.png")
+    _add_learning_options(p)
+
+
+def _add_plot(sub) -> None:
+    p = sub.add_parser("plot", help="learning curves of saved histories on one chart, with a diagnosis")
+    p.add_argument("histories", nargs="+", help="history CSV files written by train or cv")
+    p.add_argument("-o", "--output", default="curves.png")
+
+
+def _add_summary(sub) -> None:
+    p = sub.add_parser("summary", help="layers, output shapes and parameter counts of a model")
+    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
 
 
 def _add_segment(sub) -> None:
@@ -84,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_segment(sub)
     _add_evaluate(sub)
+    _add_cv(sub)
+    _add_plot(sub)
+    _add_summary(sub)
     _add_info(sub)
     return parser
 
@@ -107,25 +150,30 @@ def write_text_atomic(path: str, text_chunks) -> None:
 def cmd_train(args) -> int:
     from .corpora import is_name, read_part, test_part, training_parts
     from .metrics import score
-    from .model import ModelConfig
-    from .readers import BadLines
     from .modelio import round_to_half, save_model
-    from .train import Trainer, TrainConfig
+    from .readers import BadLines
+    from .train import Trainer
 
+    model_config, train_config = _configs(args)
     train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
-    model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
-                               layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
-    train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
-                               patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
-                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads)
-    log = (lambda message: None) if args.quiet else None
-    trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
     metadata = {"corpus": args.corpus, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if args.final:
+        train_config.epochs = _final_epochs(args)
+        metadata.update(final=True, dev="none: final model trained on all the data",
+                        epochs_rule=f"{train_config.epochs} epochs, " + (
+                            f"the mean best epoch of {args.cv_table}" if args.cv_table else "given by --epochs"))
+    log = (lambda message: None) if args.quiet else None
+    trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
     bad = BadLines() if args.skip_bad_lines else None
     checkpoint = args.output + ".ckpt"
-    segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata,
-                            checkpoint=checkpoint, resume=args.resume)
+    if args.final:
+        sentences = _chain(read_part(_whole(train_part), bad), read_part(dev_part, bad)
+                           if dev_part.slice != "dev" else [])
+        segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
+    else:
+        segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata,
+                                checkpoint=checkpoint, resume=args.resume)
     if bad:
         print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
         segmenter.metadata["skipped_lines"] = len(bad)
@@ -140,12 +188,107 @@ def cmd_train(args) -> int:
         if not args.quiet:
             print(f"test F1 {result.f1:.4f}", file=sys.stderr)
     save_model(segmenter, args.output, half=args.half)
-    history_path = os.path.splitext(args.output)[0] + ".history.csv"
-    write_text_atomic(history_path, [trainer.history_csv()])
+    stem = os.path.splitext(args.output)[0]
+    write_text_atomic(stem + ".history.csv", [trainer.history_csv()])
+    if not args.no_plot:
+        _plot_quietly({os.path.basename(stem): trainer.history}, stem + ".curves.png", args.quiet)
     if os.path.exists(checkpoint):
         os.unlink(checkpoint)  # the finished model replaces it
     if not args.quiet:
-        print(f"wrote {args.output} and {history_path}", file=sys.stderr)
+        print(f"wrote {args.output} and {stem}.history.csv", file=sys.stderr)
+    return 0
+
+
+def _whole(part):
+    """A carved training part with its dev slice given back (for --final)."""
+    from .corpora import Part
+    return Part(part.path, part.fmt, "all") if part.slice == "train" else part
+
+
+def _chain(*iterables):
+    for iterable in iterables:
+        yield from iterable
+
+
+def _final_epochs(args) -> int:
+    if not args.cv_table:
+        return args.epochs
+    from .curves import read_history  # noqa: F401 (pandas import)
+    import pandas as pd
+    from .cv import final_epochs
+    try:
+        table = pd.read_csv(args.cv_table)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise TaggerError(f"{args.cv_table}: cannot read the cv table") from None
+    if "best_epoch" not in table:
+        raise TaggerError(f"{args.cv_table}: not a `tagger cv` table (no best_epoch column)")
+    return final_epochs(table)
+
+
+def _plot_quietly(histories, path: str, quiet: bool) -> None:
+    """Draw learning curves and print the diagnosis; a missing matplotlib only warns."""
+    import pandas as pd
+    from .curves import diagnose, plot_histories
+    frames = {name: pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows
+              for name, rows in histories.items()}
+    frames = {name: f for name, f in frames.items() if len(f)}
+    if not frames:
+        return
+    try:
+        plot_histories(frames, path)
+    except ImportError:
+        print("tagger: warning: matplotlib is not installed; no learning-curve plot "
+              "(pip install matplotlib)", file=sys.stderr)
+        return
+    if not quiet:
+        for name, frame in frames.items():
+            print(f"{name}: {diagnose(frame)}", file=sys.stderr)
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def cmd_cv(args) -> int:
+    from .corpora import is_name, read_part, training_parts
+    from .cv import cross_validate, summarize, to_markdown
+    from .readers import BadLines
+
+    model_config, train_config = _configs(args)
+    train_part, dev_part = training_parts(args.corpus, None, args.format)
+    bad = BadLines() if args.skip_bad_lines else None
+    sentences = list(read_part(_whole(train_part), bad))
+    if is_name(args.corpus) and dev_part.slice != "dev":
+        sentences += list(read_part(dev_part, bad))  # a separate dev file is training text too
+    log = (lambda message: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    table, histories = cross_validate(sentences, args.folds, args.repeats, args.seed, model_config,
+                                      train_config, log=log, progress=False if args.quiet else None)
+    summary = summarize(table)
+    write_text_atomic(args.output + ".csv", [table.to_csv(index=False)])
+    write_text_atomic(args.output + ".md", [to_markdown(table, summary)])
+    for name, frame in histories.items():
+        write_text_atomic(f"{args.output}.{name}.history.csv", [frame.to_csv(index=False)])
+    _plot_quietly(histories, args.output + ".png", args.quiet)
+    f1 = summary.loc["f1"]
+    print(f"F1 {f1['mean']:.4f} ± {f1['std']:.4f} (95% CI ± {f1['ci95']:.4f}) over {len(table)} runs; "
+          f"wrote {args.output}.csv, {args.output}.md, {args.output}.png")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from .curves import diagnose, plot_histories, read_history
+    frames = {os.path.basename(path).replace(".history.csv", ""): read_history(path) for path in args.histories}
+    try:
+        curves = plot_histories(frames, args.output)
+    except ImportError:
+        raise TaggerError("plotting needs matplotlib: pip install matplotlib") from None
+    for name, frame in frames.items():
+        print(f"{name}: {diagnose(frame)}")
+    print(f"wrote {args.output} ({curves} loss curves)")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from . import load
+    from .summary import summary_text
+    print(summary_text(load(args.model).model))
     return 0
 
 
@@ -229,7 +372,8 @@ def cmd_info(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "info": cmd_info}
+COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "cv": cmd_cv,
+            "plot": cmd_plot, "summary": cmd_summary, "info": cmd_info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ class ModelConfig:
     char_dim: int = 100
     bigram_dim: int = 50      # 0 turns bigram features off
     hidden: int = 200         # units per direction
-    layers: int = 2
+    layers: int = 1
     embed_dropout: float = 0.2
     lstm_dropout: float = 0.2  # between LSTM layers and before the output layer
     num_tags: int = 4

@@ -36,7 +36,7 @@ _CLOSERS = {"”", "’", "」", "』", "）", ")", "》"}
 @dataclass
 class TrainConfig:
     epochs: int = 20
-    batch_chars: int = 2000      # characters per mini-batch (padding included)
+    batch_chars: int = 3000      # characters per mini-batch (padding included)
     lr: float = 2e-3
     lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls for an epoch
     clip: float = 5.0            # max gradient norm
@@ -87,9 +87,12 @@ class Trainer:
         self.progress = progress  # None: a bar only when stderr is a terminal
         self.history: list[dict] = []
 
-    def fit(self, train_sentences: Iterable[Sequence[str]], dev_sentences: Iterable[Sequence[str]],
+    def fit(self, train_sentences: Iterable[Sequence[str]], dev_sentences: Iterable[Sequence[str]] | None,
             metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
         """Train, keeping the best epoch by dev word F1.
+
+        With `dev_sentences=None` it trains a final model: every sentence is training data and
+        all `epochs` run (choose them by cross-validation); the last epoch is kept.
 
         With `checkpoint`, the full training state is written there (atomically) after every
         epoch; `resume=True` continues from it after an interruption, with the same result as an
@@ -102,10 +105,11 @@ class Trainer:
         rng = random.Random(cfg.seed)
 
         train_sents = self._prepare(train_sentences)
-        dev_sents = [list(s) for s in dev_sentences if s]
+        final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
+        dev_sents = [] if final else [list(s) for s in dev_sentences if s]
         if not train_sents:
             raise TaggerError("the training corpus has no sentences")
-        if not dev_sents:
+        if not final and not dev_sents:
             raise TaggerError("the dev corpus has no sentences")
 
         encoder = build_encoder(train_sents, cfg, use_bigrams=self.model_config.bigram_dim > 0)
@@ -117,7 +121,7 @@ class Trainer:
         segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon)
 
         train_data = self._encode(train_sents, encoder)
-        dev_data = self._encode(dev_sents, encoder)
+        dev_data = self._encode(dev_sents, encoder) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
                                                                patience=0)
@@ -134,23 +138,30 @@ class Trainer:
         for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
             epoch_start = time.monotonic()
             train_loss, chars_per_s = self._train_epoch(model, train_data, optimizer, loss_fn, rng, epoch)
-            dev_loss = self._loss(model, dev_data, loss_fn)
-            dev_score = self._dev_score(segmenter, dev_sents)
+            if final:
+                dev_loss, dev_score = float("nan"), None
+            else:
+                dev_loss = self._loss(model, dev_data, loss_fn)
+                dev_score = self._dev_score(segmenter, dev_sents)
             seconds = time.monotonic() - epoch_start
-            row = dict(epoch=epoch, train_loss=train_loss, dev_loss=dev_loss, dev_precision=dev_score.precision,
-                       dev_recall=dev_score.recall, dev_f1=dev_score.f1, lr=optimizer.param_groups[0]["lr"],
+            row = dict(epoch=epoch, train_loss=train_loss, dev_loss=dev_loss,
+                       dev_precision=dev_score.precision if dev_score else float("nan"),
+                       dev_recall=dev_score.recall if dev_score else float("nan"),
+                       dev_f1=dev_score.f1 if dev_score else float("nan"), lr=optimizer.param_groups[0]["lr"],
                        seconds=round(seconds, 1), chars_per_s=round(chars_per_s))
             self.history.append(row)
-            self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  dev loss {dev_loss:.4f}  "
-                     f"dev P {dev_score.precision:.4f} R {dev_score.recall:.4f} F1 {dev_score.f1:.4f}  "
+            dev_text = (f"dev loss {dev_loss:.4f}  dev P {dev_score.precision:.4f} R {dev_score.recall:.4f} "
+                        f"F1 {dev_score.f1:.4f}") if dev_score else "(final model: no dev)"
+            self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  {dev_text}  "
                      f"lr {row['lr']:.2g}  {seconds:.0f}s  {chars_per_s:.0f} chars/s")
             state["epoch"] = epoch
-            if dev_score.f1 > state["best_f1"]:
-                state.update(best_f1=dev_score.f1, best_epoch=epoch, stale=0,
+            if final or dev_score.f1 > state["best_f1"]:
+                state.update(best_f1=dev_score.f1 if dev_score else float("nan"), best_epoch=epoch, stale=0,
                              best_state=copy.deepcopy(model.state_dict()))
             else:
                 state["stale"] += 1
-            scheduler.step(dev_score.f1)
+            if not final:
+                scheduler.step(dev_score.f1)
             state["elapsed"] = time.monotonic() - started
             if checkpoint:
                 self._save_checkpoint(checkpoint, state, model, optimizer, scheduler, rng, encoder)
@@ -165,7 +176,8 @@ class Trainer:
         segmenter.metadata.update(best_epoch=state["best_epoch"], dev_f1=state["best_f1"],
                                   train_minutes=round((time.monotonic() - started) / 60, 2),
                                   train_config=cfg.to_dict(), train_sentences=len(train_sents))
-        self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
+        if not final:
+            self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
         return segmenter
 
     # -- checkpoints -----------------------------------------------------------------------
