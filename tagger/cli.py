@@ -82,6 +82,14 @@ def _add_plot(sub) -> None:
     p.add_argument("-o", "--output", default="curves.png")
 
 
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain", help="tag probabilities and LSTM activations per character, as a heatmap")
+    p.add_argument("text")
+    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("-o", "--output", default="explain.html", help="an .html page or a .png image")
+    p.add_argument("--units", type=int, default=8, help="units shown per layer, direction and state")
+
+
 def _add_summary(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameter counts of a model")
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
@@ -127,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cv(sub)
     _add_plot(sub)
     _add_summary(sub)
+    _add_explain(sub)
     _add_info(sub)
     return parser
 
@@ -285,6 +294,24 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    from . import load
+    from .explain import explain, to_html, to_png
+    if not args.text.strip():
+        raise TaggerError("nothing to explain: the text is empty")
+    result = explain(load(args.model), args.text)
+    if args.output.lower().endswith(".png"):
+        try:
+            to_png(result, args.output, args.units)
+        except ImportError:
+            raise TaggerError("PNG output needs matplotlib: pip install matplotlib (or use -o page.html)") from None
+    else:
+        write_text_atomic(args.output, [to_html(result, args.units)])
+    print(" ".join(result["words"]))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from . import load
     from .summary import summary_text
@@ -373,7 +400,7 @@ def cmd_info(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "cv": cmd_cv,
-            "plot": cmd_plot, "summary": cmd_summary, "info": cmd_info}
+            "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "info": cmd_info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
