@@ -90,6 +90,13 @@ def _add_explain(sub) -> None:
     p.add_argument("--units", type=int, default=8, help="units shown per layer, direction and state")
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="export a model as TorchScript or ONNX (plus a JSON vocabulary file)")
+    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
+    p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"])
+    p.add_argument("-o", "--output", required=True)
+
+
 def _add_summary(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameter counts of a model")
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
@@ -136,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot(sub)
     _add_summary(sub)
     _add_explain(sub)
+    _add_export(sub)
     _add_info(sub)
     return parser
 
@@ -312,6 +320,14 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from . import load
+    from .export import export
+    path = export(load(args.model), args.output, args.format)
+    print(f"wrote {path} and {path}.json")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from . import load
     from .summary import summary_text
@@ -400,7 +416,8 @@ def cmd_info(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "cv": cmd_cv,
-            "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "info": cmd_info}
+            "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
+            "info": cmd_info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

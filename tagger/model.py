@@ -68,8 +68,7 @@ class BiLSTMTagger(nn.Module):
         parts = [self.char_embed(chars)]
         if self.config.bigram_dim > 0:
             right = self.bigram_embed(bigrams)                      # c[i] c[i+1]
-            left = torch.zeros_like(right)
-            left[:, 1:] = right[:, :-1]                             # c[i-1] c[i]
+            left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
         return self.embed_dropout(torch.cat(parts, dim=-1))
 

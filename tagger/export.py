@@ -1,0 +1,81 @@
+"""Export a model for deployment without tagger's training code: TorchScript or ONNX.
+
+The exported graph maps (chars, bigrams, lengths) id tensors to per-character tag
+log-probabilities. The vocabularies and the normalization settings go into a JSON file beside
+it (`OUT.json`), so a deployment needs only torch (or onnxruntime) and a few lines of encoding,
+shown in README.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import torch
+
+from .errors import TaggerError
+from .modelio import atomic_write_bytes
+from .segmenter import Segmenter
+
+FORMATS = ("torchscript", "onnx")
+
+
+class _LogProbs(torch.nn.Module):
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(self.model(chars, bigrams, lengths), -1)
+
+
+def sidecar(segmenter: Segmenter) -> dict:
+    """What a deployment needs to encode text and read the output."""
+    return {"tags": list(segmenter.tags), "vocab": segmenter.encoder.to_dict(),
+            "normalization": "NFKC per character (kept when it gives one character); with classes, "
+                             "digits -> '0' and ASCII letters -> 'a'",
+            "bigram": "id of text[i] + text[i+1], or text[i] + '</s>' at the end; unknown -> 1",
+            "inputs": ["chars", "bigrams", "lengths"], "output": "log_probs (batch, time, tags)",
+            "metadata": {k: v for k, v in segmenter.metadata.items() if isinstance(v, (str, int, float))}}
+
+
+def _example() -> tuple[torch.Tensor, ...]:
+    # distinct tensors: a tracer given one tensor twice would wire both inputs to it
+    return torch.tensor([[2, 3, 4, 5]]), torch.tensor([[6, 7, 8, 9]]), torch.tensor([4])
+
+
+def export(segmenter: Segmenter, path: str, fmt: str = "torchscript") -> str:
+    """Write the exported model to `path` and its JSON sidecar to `path + '.json'`."""
+    if fmt not in FORMATS:
+        raise TaggerError(f"unknown export format {fmt!r}; choose {', '.join(FORMATS)}")
+    if segmenter.encoder.bigrams is None:
+        raise TaggerError("export needs a model with bigram features")
+    net = _LogProbs(segmenter.model).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit's deprecation notice; the trace is checked by tests
+        if fmt == "torchscript":
+            traced = torch.jit.trace(net, _example())
+            atomic_write_bytes(path, lambda handle: torch.jit.save(traced, handle))
+        else:
+            _export_onnx(net, path)
+    atomic_write_bytes(path + ".json", lambda handle: handle.write(
+        json.dumps(sidecar(segmenter), ensure_ascii=False).encode("utf-8")))
+    return path
+
+
+def _export_onnx(net: torch.nn.Module, path: str) -> None:
+    try:
+        import onnx  # noqa: F401  (the exporter needs it)
+    except ImportError:
+        raise TaggerError("ONNX export needs the onnx package: pip install 'tagger[export]'") from None
+    names = ["chars", "bigrams", "lengths"]
+    axes = {"chars": {0: "batch", 1: "time"}, "bigrams": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
+            "log_probs": {0: "batch", 1: "time"}}
+    tmp = path + ".tmp.onnx"
+    try:
+        torch.onnx.export(net, _example(), tmp, input_names=names, output_names=["log_probs"],
+                          dynamic_axes=axes, dynamo=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
