@@ -26,5 +26,13 @@ def load(path: str | None = None):
 from .api import (Tokenizer, add_word, cut, cut_for_search, cut_series, del_word, dt,  # noqa: E402
                   initialize, lcut, lcut_for_search, load_userdict, tokenize)
 
-__all__ = ["__version__", "DEFAULT_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
+def __getattr__(name: str):
+    """Heavier entry points load on first use, so `import tagger` stays fast."""
+    if name == "cross_validate":
+        from .cv import cross_validate
+        return cross_validate
+    raise AttributeError(f"module 'tagger' has no attribute {name!r}")
+
+
+__all__ = ["cross_validate", "__version__", "DEFAULT_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

@@ -222,6 +222,11 @@ def _whole(part):
     return Part(part.path, part.fmt, "all") if part.slice == "train" else part
 
 
+def _format_of(part) -> str:
+    from .readers import sniff_format
+    return sniff_format(part.path) if part.fmt == "auto" else part.fmt
+
+
 def _chain(*iterables):
     for iterable in iterables:
         yield from iterable
@@ -272,11 +277,17 @@ def cmd_cv(args) -> int:
     train_part, dev_part = training_parts(args.corpus, None, args.format)
     bad = BadLines() if args.skip_bad_lines else None
     sentences = list(read_part(_whole(train_part), bad))
+    groups = None
+    if _format_of(train_part) == "pd1998":  # keep each article's paragraphs in one fold
+        from .readers import read_pd1998_documents
+        groups = list(read_pd1998_documents(train_part.path, bad))
     if is_name(args.corpus) and dev_part.slice != "dev":
         sentences += list(read_part(dev_part, bad))  # a separate dev file is training text too
+        groups = None
     log = (lambda message: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     table, histories = cross_validate(sentences, args.folds, args.repeats, args.seed, model_config,
-                                      train_config, log=log, progress=False if args.quiet else None)
+                                      train_config, groups=groups, log=log,
+                                      progress=False if args.quiet else None)
     summary = summarize(table)
     write_text_atomic(args.output + ".csv", [table.to_csv(index=False)])
     write_text_atomic(args.output + ".md", [to_markdown(table, summary)])

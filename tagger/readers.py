@@ -180,6 +180,22 @@ def read_pd1998(path: str | os.PathLike, bad: BadLines | None = None) -> Iterato
         yield [word for word, _ in pairs]
 
 
+def read_pd1998_documents(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[str]:
+    """The document (article) id of each paragraph `read_pd1998` yields, in the same order.
+
+    `19980101-01-001-002/m` is paragraph 2 of article 19980101-01-001; cross-validation keeps an
+    article's paragraphs in one fold.
+    """
+    for number, line in read_lines(path, bad=bad):
+        tokens = line.split()
+        try:
+            pairs = _parse_pd1998_line(line)
+        except ValueError:
+            continue
+        if pairs:
+            yield tokens[0].rsplit("-", 1)[0] if _PD_ID.match(tokens[0]) else f"line{number}"
+
+
 def read_slash_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
     """`word/tag` tokens (MSRA NER); the tag is after the last '/', so words may hold '/'."""
     return _parsed(path, _parse_slash_line, bad)

@@ -99,3 +99,25 @@ def test_summary_command(tiny_model, tmp_path, capsys):
     out = capsys.readouterr().out
     total = sum(p.numel() for p in tiny_model.model.parameters())
     assert f"Total params: {total:,}" in out and "lstm1_forward (LSTM)" in out
+
+
+def test_cv_keeps_documents_together(tmp_path):
+    """PD 1998 paragraphs of one article never straddle a fold (GroupKFold on article ids)."""
+    from tagger.cv import _splits
+    from tagger.readers import read_pd1998, read_pd1998_documents
+    lines = []
+    for article in range(10):
+        for paragraph in range(1, 5):
+            lines.append(f"19980101-01-{article:03d}-{paragraph:03d}/m  我们/r  喜欢/v  苹果/n")
+    path = tmp_path / "pd.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    groups = list(read_pd1998_documents(path))
+    assert len(groups) == len(list(read_pd1998(path))) == 40 and len(set(groups)) == 10
+    for train_idx, test_idx in _splits(40, 5, 1, groups):
+        assert not {groups[i] for i in train_idx} & {groups[i] for i in test_idx}
+
+
+def test_lazy_cross_validate_export():
+    import tagger
+    from tagger.cv import cross_validate
+    assert tagger.cross_validate is cross_validate
