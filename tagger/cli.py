@@ -114,6 +114,7 @@ def _add_segment(sub) -> None:
     p.add_argument("--errors", default="strict", choices=["strict", "replace"],
                    help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
     p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (each with one torch thread)")
 
 
 def _add_evaluate(sub) -> None:
@@ -358,12 +359,20 @@ def cmd_segment(args) -> int:
     from .readers import read_raw
     if args.output and args.file != "-" and _same_file(args.file, args.output):
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
-    _set_threads(args.threads)
-    segmenter = load(args.model)
-    if args.user_dict:
-        segmenter.load_userdict(args.user_dict)
     lines = read_raw(args.file, args.encoding, args.errors)
-    words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)
+    if args.jobs > 1:
+        from .parallel import segment_parallel
+        load(args.model)  # fail here, with a clear message, rather than inside a worker
+        if args.user_dict:
+            from .userdict import UserDict
+            UserDict().load(args.user_dict)
+        words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict)
+    else:
+        _set_threads(args.threads)
+        segmenter = load(args.model)
+        if args.user_dict:
+            segmenter.load_userdict(args.user_dict)
+        words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)
     lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
     if args.output:
         write_text_atomic(args.output, lines)

@@ -193,3 +193,15 @@ def test_output_in_missing_directory(model_path, tmp_path, capsys):
     target = tmp_path / "no" / "dir" / "out.txt"
     assert main(["segment", str(source), "--model", str(model_path), "-o", str(target)]) == 1
     assert "cannot write here" in capsys.readouterr().err
+
+
+def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
+    source = tmp_path / "many.txt"
+    lines = [f"我们喜欢苹果{i}和香蕉。" if i % 7 else "" for i in range(300)]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    one, two = tmp_path / "one.txt", tmp_path / "two.txt"
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(one)]) == 0
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(two), "--jobs", "2",
+                 "--batch-lines", "16"]) == 0
+    assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+    assert [l.replace(" ", "") for l in two.read_text(encoding="utf-8").splitlines()] == lines

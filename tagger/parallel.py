@@ -1,0 +1,51 @@
+"""Segmenting a stream with N worker processes, in order, in bounded memory.
+
+Lines are read in blocks; at most `2 * jobs` blocks are in flight, so memory does not grow with
+the input, and blocks are written in the order they were read. Each worker loads the model once
+(spawned, not forked: a forked OpenMP runtime can deadlock) and uses one torch thread.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable, Iterator
+
+import multiprocessing
+
+_worker_segmenter = None
+
+
+def _init_worker(model_path: str | None, user_dict: str | None) -> None:
+    global _worker_segmenter
+    import torch
+    torch.set_num_threads(1)
+    from . import load
+    _worker_segmenter = load(model_path)
+    if user_dict:
+        _worker_segmenter.load_userdict(user_dict)
+
+
+def _segment_block(lines: list[str]) -> list[list[str]]:
+    return _worker_segmenter.segment_lines(lines)
+
+
+def _blocks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(lines)
+    while block := list(itertools.islice(iterator, size)):
+        yield block
+
+
+def segment_parallel(lines: Iterable[str], model_path: str | None, jobs: int, batch_lines: int = 512,
+                     user_dict: str | None = None) -> Iterator[list[str]]:
+    """Words for each line, in input order, computed by `jobs` worker processes."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(model_path, user_dict)) as pool:
+        pending: deque = deque()
+        for block in _blocks(lines, batch_lines):
+            pending.append(pool.submit(_segment_block, block))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
