@@ -1,0 +1,123 @@
+#!/usr/bin/env python
+"""Segmentation speed, memory and accuracy: tagger beside jieba (and pkuseg, THULAC if installed).
+
+All tools segment the same raw text (default: the PKU test set) in this one process, warm:
+each is loaded and run once on a few lines first, and model loading is timed apart. Prints
+chars/s, ratios to tagger, F1 against the gold file, and the peak RSS of a separate
+`tagger segment FILE` process and its start-up time; writes everything as JSON.
+Run with nothing else on the machine; --threads should be the number of free cores.
+
+    TAGGER_CORPORA=../shared/corpora python scripts/bench_speed.py --threads 2 --json docs/bench_speed.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def child(args: list[str], stdin: bytes | None = None) -> tuple[float, int]:
+    """(wall seconds, peak RSS MB) of a `python -m tagger` child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL)
+    proc.communicate(stdin)
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    wall = time.perf_counter() - start
+    peak = usage.ru_maxrss // 1024 if usage else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return wall, peak
+
+
+def f1_of(predicted: list[list[str]], gold_path: str | None) -> float | None:
+    if not gold_path:
+        return None
+    from tagger.metrics import score
+    from tagger.readers import read_lines
+    gold = [line.split() for _, line in read_lines(gold_path)]
+    if len(gold) != len(predicted):
+        return None
+    return round(score(gold, [[w for w in words if not w.isspace()] for words in predicted]).f1, 4)
+
+
+def timed(segment_all, lines: list[str]) -> tuple[float, list[list[str]]]:
+    segment_all(lines[:20])  # warm
+    start = time.perf_counter()
+    out = segment_all(lines)
+    return time.perf_counter() - start, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--file", help="raw text (default: $TAGGER_CORPORA/sighan2005/pku_test.utf8)")
+    parser.add_argument("--gold", help="gold segmentation (default: the PKU test gold when --file is default)")
+    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", help="write the figures here")
+    args = parser.parse_args()
+    root = os.environ.get("TAGGER_CORPORA", ".")
+    path = args.file or os.path.join(root, "sighan2005", "pku_test.utf8")
+    gold = args.gold or (None if args.file else os.path.join(root, "sighan2005", "pku_test_gold.utf8"))
+    with open(path, encoding="utf-8-sig") as handle:
+        lines = [line.rstrip("\r\n") for line in handle]
+    chars = sum(len(line) for line in lines)
+
+    import torch
+    torch.set_num_threads(args.threads)
+    results: dict = {"file": path, "chars": chars, "lines": len(lines), "threads": args.threads, "tools": {}}
+
+    start = time.perf_counter()
+    import tagger
+    imported = time.perf_counter()
+    segmenter = tagger.load(args.model)
+    loaded = time.perf_counter()
+    seconds, out = timed(segmenter.segment_lines, lines)
+    results["tools"]["tagger"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold),
+                                  "import_s": round(imported - start, 2), "load_s": round(loaded - imported, 2)}
+
+    try:
+        import jieba
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        seconds, out = timed(lambda ls: [jieba.lcut(line) for line in ls], lines)
+        results["tools"]["jieba"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold)}
+    except ImportError:
+        pass
+    try:
+        import pkuseg
+        seg = pkuseg.pkuseg()
+        seconds, out = timed(lambda ls: [seg.cut(line) for line in ls], lines)
+        results["tools"]["pkuseg"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold)}
+    except ImportError:
+        pass
+    try:
+        import thulac
+        thu = thulac.thulac(seg_only=True)
+        seconds, out = timed(lambda ls: [[w for w, _ in thu.cut(line)] for line in ls], lines)
+        results["tools"]["thulac"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold)}
+    except ImportError:
+        pass
+    base = results["tools"]["tagger"]["chars_per_s"]
+    for name, figures in results["tools"].items():
+        figures["tagger_speed_ratio"] = round(base / figures["chars_per_s"], 2)
+
+    model_args = ["--model", args.model] if args.model else []
+    wall, peak = child(["segment", path, "--threads", str(args.threads), *model_args])
+    results["cli"] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall), "peak_rss_mb": peak}
+    wall, _ = child(["segment", "--threads", str(args.threads), *model_args], stdin="一句话\n".encode())
+    results["cli"]["startup_s"] = round(wall, 2)
+
+    text = json.dumps(results, indent=2, ensure_ascii=False)
+    print(text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
