@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -23,15 +22,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def child(args: list[str], stdin: bytes | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS MB) of a `python -m tagger` child process."""
+    """(wall seconds, peak RSS MB) of one `python -m tagger` child process (os.wait4 gives its own rusage)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)
-    proc.communicate(stdin)
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
-    wall = time.perf_counter() - start
-    peak = usage.ru_maxrss // 1024 if usage else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return wall, peak
+    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdout=subprocess.DEVNULL,
+                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+    if stdin is not None:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"tagger {' '.join(args)} failed with status {proc.returncode}")
+    return time.perf_counter() - start, usage.ru_maxrss // 1024
 
 
 def f1_of(predicted: list[list[str]], gold_path: str | None) -> float | None:
