@@ -32,6 +32,8 @@ def _add_learning_options(p) -> None:
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--dropout", type=float, default=0.2, help="embedding and LSTM dropout")
     p.add_argument("--bigram-min-count", type=int, default=3)
+    p.add_argument("--unk-dropout", type=float, default=0.0,
+                   help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -47,7 +49,8 @@ def _configs(args):
                                layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
                                patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
-                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads)
+                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
+                               unk_dropout=args.unk_dropout)
     return model_config, train_config
 
 

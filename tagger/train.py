@@ -48,6 +48,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop before an epoch that would overrun this budget
     threads: int | None = None
     split_sentences: bool = True  # cut long training paragraphs at sentence ends
+    unk_dropout: float = 0.0     # share of bigram ids replaced by <unk> in training (word dropout)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -234,7 +235,8 @@ class Trainer:
                    disable=None if self.progress is None else not self.progress, file=sys.stderr)
         for ids in batches:
             batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
-            logits = model(batch.chars, batch.bigrams, batch.lengths)
+            bigram_ids = self._unk_dropout(batch.bigrams)
+            logits = model(batch.chars, bigram_ids, batch.lengths)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
             optimizer.zero_grad()
             loss.backward()
@@ -249,6 +251,15 @@ class Trainer:
         if not math.isfinite(total_loss):
             raise TaggerError("training diverged (loss is not finite); try a lower --lr")
         return total_loss / total_chars, total_chars / max(time.monotonic() - start, 1e-9)
+
+    def _unk_dropout(self, ids: torch.Tensor | None) -> torch.Tensor | None:
+        """Replace a share of the (non-padding) bigram ids by <unk> (id 1), so the model learns
+        to segment around bigrams it has never seen, as the test text has many."""
+        p = self.config.unk_dropout
+        if ids is None or p <= 0:
+            return ids
+        drop = (torch.rand(ids.shape) < p) & (ids > 0)
+        return ids.masked_fill(drop, 1)
 
     def _loss(self, model, data, loss_fn) -> float:
         model.eval()
