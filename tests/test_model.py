@@ -140,3 +140,11 @@ def test_very_long_line_without_punctuation(tiny_model):
     line = "我们喜欢苹果和香蕉" * 20_000  # 180,000 characters, no sentence end anywhere
     words = tiny_model.segment_lines([line])[0]
     assert "".join(words) == line
+
+
+def test_unk_dropout_only_touches_real_bigrams():
+    from tagger.train import Trainer, TrainConfig
+    trainer = Trainer(ModelConfig(), TrainConfig(unk_dropout=1.0))
+    ids = torch.tensor([[5, 6, 7, 0, 0]])
+    assert trainer._unk_dropout(ids).tolist() == [[1, 1, 1, 0, 0]]
+    assert Trainer(ModelConfig(), TrainConfig())._unk_dropout(ids) is ids
