@@ -59,13 +59,8 @@ class Tokenizer:
             raise TaggerError(f"tokenize mode must be 'default' or 'search', not {mode!r}")
         for word, start, end in self.segmenter.tokenize(unicode_sentence):
             if mode == "search":
-                known = self.segmenter.lexicon
-                for n in (2, 3):
-                    if len(word) > n:
-                        for i in range(len(word) - n + 1):
-                            part = word[i:i + n]
-                            if part in known or part in self.segmenter.user_dict:
-                                yield part, start + i, start + i + n
+                for offset, part in self.segmenter.known_parts(word):
+                    yield part, start + offset, start + offset + len(part)
             yield word, start, end
 
     def load_userdict(self, f) -> None:

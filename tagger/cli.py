@@ -169,7 +169,7 @@ def write_text_atomic(path: str, text_chunks) -> None:
 
 
 def cmd_train(args) -> int:
-    from .corpora import is_name, read_part, test_part, training_parts
+    from .corpora import is_name, read_part, test_part, training_parts, whole
     from .metrics import score
     from .modelio import round_to_half, save_model
     from .readers import BadLines
@@ -189,7 +189,7 @@ def cmd_train(args) -> int:
     bad = BadLines() if args.skip_bad_lines else None
     checkpoint = args.output + ".ckpt"
     if args.final:
-        sentences = _chain(read_part(_whole(train_part), bad), read_part(dev_part, bad)
+        sentences = _chain(read_part(whole(train_part), bad), read_part(dev_part, bad)
                            if dev_part.slice != "dev" else [])
         segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
     else:
@@ -218,12 +218,6 @@ def cmd_train(args) -> int:
     if not args.quiet:
         print(f"wrote {args.output} and {stem}.history.csv", file=sys.stderr)
     return 0
-
-
-def _whole(part):
-    """A carved training part with its dev slice given back (for --final)."""
-    from .corpora import Part
-    return Part(part.path, part.fmt, "all") if part.slice == "train" else part
 
 
 def _format_of(part) -> str:
@@ -273,14 +267,14 @@ def _plot_quietly(histories, path: str, quiet: bool) -> None:
 
 
 def cmd_cv(args) -> int:
-    from .corpora import is_name, read_part, training_parts
+    from .corpora import is_name, read_part, training_parts, whole
     from .cv import cross_validate, summarize, to_markdown
     from .readers import BadLines
 
     model_config, train_config = _configs(args)
     train_part, dev_part = training_parts(args.corpus, None, args.format)
     bad = BadLines() if args.skip_bad_lines else None
-    sentences = list(read_part(_whole(train_part), bad))
+    sentences = list(read_part(whole(train_part), bad))
     groups = None
     if _format_of(train_part) == "pd1998":  # keep each article's paragraphs in one fold
         from .readers import read_pd1998_documents

@@ -114,11 +114,15 @@ def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> t
         train, dev_part = corpus.train, corpus.dev
     else:
         train, dev_part = _carved(spec, fmt)
-    if dev is not None:
-        train = Part(train.path, train.fmt, "all") if train.slice == "train" else train
-        dev_part = Part(get_corpus(dev).dev.path, get_corpus(dev).dev.fmt, get_corpus(dev).dev.slice) \
-            if is_name(dev) else Part(dev, fmt, "all")
+    if dev is not None:  # an explicit dev set: the whole corpus trains
+        train = whole(train)
+        dev_part = get_corpus(dev).dev if is_name(dev) else Part(dev, "auto", "all")
     return train, dev_part
+
+
+def whole(part: Part) -> Part:
+    """A carved training part with its dev slice given back (for --dev and --final)."""
+    return Part(part.path, part.fmt, "all") if part.slice == "train" else part
 
 
 def test_part(spec: str, fmt: str = "auto") -> tuple[Part, Optional[str]]:

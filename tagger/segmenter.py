@@ -160,16 +160,20 @@ class Segmenter:
             start += len(word)
         return out
 
+    def known_parts(self, word: str) -> Iterator[tuple[int, str]]:
+        """(offset, part) for the 2- and 3-character parts of a longer word that are known words
+        (in the model's training vocabulary or the user dictionary), as jieba's search mode."""
+        for n in (2, 3):
+            if len(word) > n:
+                for i in range(len(word) - n + 1):
+                    part = word[i:i + n]
+                    if part in self.lexicon or part in self.user_dict:
+                        yield i, part
+
     def cut_for_search(self, text: str) -> Iterator[str]:
         """Like jieba: each word, preceded by its known 2- and 3-character parts when it is longer."""
-        known = self.lexicon
         for word in self.segment(text):
-            for n in (2, 3):
-                if len(word) > n:
-                    for i in range(len(word) - n + 1):
-                        part = word[i:i + n]
-                        if part in known or part in self.user_dict:
-                            yield part
+            yield from (part for _, part in self.known_parts(word))
             yield word
 
     def lcut_for_search(self, text: str) -> list[str]:
