@@ -275,3 +275,32 @@ def read_words(path: str | os.PathLike, fmt: str = "auto", bad: BadLines | None 
     if fmt not in _WORD_READERS:
         raise TaggerError(f"unknown corpus format {fmt!r}; expected one of {', '.join(_WORD_READERS)}")
     return _WORD_READERS[fmt](path, bad)
+
+
+# -- labeled sequences (NER, POS): (units, spans) or (units, tags) -------------------------------
+Labeled = tuple[list[str], list[tuple[int, int, str]]]
+
+
+def read_column_tags(path: str | os.PathLike, tag_column: int = -1, min_columns: int = 2,
+                     bad: BadLines | None = None) -> Iterator[tuple[list[str], list[str]]]:
+    """(units, tags) per sentence from column files: Resume's `char TAG`, CoNLL-2003's
+    `token POS chunk NER` (tag_column=-1), CoNLL-U (UPOS: tag_column=3). `-DOCSTART-` is skipped."""
+    for rows in read_conll_rows(path, min_columns=min_columns, bad=bad):
+        rows = [r for r in rows if r[0] != "-DOCSTART-"]
+        if rows:
+            unit_column = 1 if min_columns >= 10 else 0
+            yield [r[unit_column] for r in rows], [r[tag_column] for r in rows]
+
+
+def read_msra_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Labeled]:
+    """MSRA NER `word/tag` lines as characters and entity spans (nr PER, ns LOC, nt ORG)."""
+    kinds = {"nr": "PER", "ns": "LOC", "nt": "ORG"}
+    for pairs in read_slash_tagged(path, bad):
+        chars: list[str] = []
+        spans = []
+        for word, tag in pairs:
+            start = len(chars)
+            chars.extend(word)
+            if tag.lower() in kinds:
+                spans.append((start, len(chars), kinds[tag.lower()]))
+        yield chars, spans
