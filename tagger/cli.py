@@ -200,6 +200,9 @@ def cmd_train(args) -> int:
         segmenter.metadata["skipped_lines"] = len(bad)
     if args.half:
         round_to_half(segmenter)
+    from . import distributed
+    if not distributed.is_main():
+        return 0  # under torchrun, rank 0 scores and writes
     if is_name(args.corpus) and not args.no_test:
         gold_part, words_path = test_part(args.corpus)
         gold = list(read_part(gold_part))

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from . import distributed
 from .encode import Encoder, collate, length_grouped_batches
 from .errors import TaggerError
 from .metrics import score
@@ -124,6 +125,7 @@ class Trainer:
         train_data = self._encode(train_sents, encoder)
         dev_data = self._encode(dev_sents, encoder) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        self._net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
                                                                patience=0)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
@@ -164,7 +166,7 @@ class Trainer:
             if not final:
                 scheduler.step(dev_score.f1)
             state["elapsed"] = time.monotonic() - started
-            if checkpoint:
+            if checkpoint and distributed.is_main():
                 self._save_checkpoint(checkpoint, state, model, optimizer, scheduler, rng, encoder)
             if state["stale"] >= cfg.patience:
                 self.log(f"early stop: no dev F1 gain for {state['stale']} epochs")
@@ -229,14 +231,14 @@ class Trainer:
     def _train_epoch(self, model, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:
         model.train()
         lengths = [len(d[0][0]) for d in data]
-        batches = length_grouped_batches(lengths, self.config.batch_chars, rng)
+        batches = distributed.shard(length_grouped_batches(lengths, self.config.batch_chars, rng))
         total_loss, total_chars, start = 0.0, 0, time.monotonic()
         bar = tqdm(total=sum(lengths), desc=f"epoch {epoch}", unit="char", unit_scale=True, leave=False,
                    disable=None if self.progress is None else not self.progress, file=sys.stderr)
         for ids in batches:
             batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
             bigram_ids = self._unk_dropout(batch.bigrams)
-            logits = model(batch.chars, bigram_ids, batch.lengths)
+            logits = self._net(batch.chars, bigram_ids, batch.lengths)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
             optimizer.zero_grad()
             loss.backward()

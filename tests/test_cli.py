@@ -205,3 +205,26 @@ def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
                  "--batch-lines", "16"]) == 0
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
     assert [l.replace(" ", "") for l in two.read_text(encoding="utf-8").splitlines()] == lines
+
+
+def test_ddp_two_processes(tiny_corpus, tmp_path):
+    """torchrun with 2 CPU processes (gloo) trains a model as good as one process does."""
+    import shutil
+    from tagger.corpora import read_part, training_parts
+    from tagger.metrics import score
+    from tagger.modelio import load_model
+    train_path, dev_path, dev = tiny_corpus
+    common = ["train", str(train_path), "--dev", str(dev_path), "--epochs", "4", "--hidden", "16",
+              "--char-dim", "16", "--bigram-dim", "8", "--batch-chars", "300", "--lr", "0.01", "--quiet",
+              "--no-plot", "--threads", "1"]
+    torchrun = shutil.which("torchrun") or str((__import__("pathlib").Path(sys.executable).parent / "torchrun"))
+    ddp = tmp_path / "ddp.model"
+    result = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517", "-m", "tagger",
+                             *common, "-o", str(ddp)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    single = tmp_path / "single.model"
+    assert main([*common, "-o", str(single)]) == 0
+    texts = ["".join(s) for s in dev]
+    f1_ddp = score(dev, load_model(ddp).segment_lines(texts)).f1
+    f1_single = score(dev, load_model(single).segment_lines(texts)).f1
+    assert f1_ddp > 0.8 and f1_ddp > f1_single - 0.05
