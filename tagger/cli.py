@@ -37,6 +37,7 @@ def _add_learning_options(p) -> None:
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true")
@@ -50,7 +51,7 @@ def _configs(args):
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
                                patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
-                               unk_dropout=args.unk_dropout)
+                               unk_dropout=args.unk_dropout, device=_device(args.device))
     return model_config, train_config
 
 
@@ -118,6 +119,7 @@ def _add_segment(sub) -> None:
                    help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
     p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (each with one torch thread)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
 
 
 def _add_evaluate(sub) -> None:
@@ -347,6 +349,18 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _device(name: str) -> str:
+    """Check a --device value up front, so a missing GPU is a one-line error."""
+    import torch
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TaggerError(f"--device {name}: no CUDA GPU is available here (torch {torch.__version__})")
+    try:
+        torch.device(name)
+    except RuntimeError:
+        raise TaggerError(f"--device {name}: not a device name (cpu, cuda, cuda:N)") from None
+    return name
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -369,7 +383,7 @@ def cmd_segment(args) -> int:
         words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict)
     else:
         _set_threads(args.threads)
-        segmenter = load(args.model)
+        segmenter = load(args.model).to(_device(args.device))
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
         words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)

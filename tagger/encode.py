@@ -46,6 +46,11 @@ class Batch:
     def num_chars(self) -> int:
         return int(self.lengths.sum())
 
+    def to(self, device: torch.device | str) -> "Batch":
+        """The same batch on another device (lengths stay on the CPU, where they are read)."""
+        move = lambda t: t.to(device) if t is not None else None  # noqa: E731
+        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags))
+
 
 def collate(encoded: Sequence[tuple[list[int], list[int] | None]],
             tags: Sequence[list[int]] | None = None) -> Batch:

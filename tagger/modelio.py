@@ -47,7 +47,7 @@ def atomic_write_bytes(path: str | os.PathLike, write) -> None:
 
 
 def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
-    state = {k: (v.half() if half and v.is_floating_point() else v).clone()
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
              for k, v in segmenter.model.state_dict().items()}
     return {
         "format": FORMAT,

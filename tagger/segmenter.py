@@ -51,6 +51,13 @@ class Segmenter:
         self.keep_atomic = keep_atomic
         self.lexicon = frozenset(lexicon)  # training words, for cut_for_search
         self.user_dict = UserDict()
+        self.device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> "Segmenter":
+        """Run the network on `device` ("cpu", "cuda", "cuda:1"); decoding stays on the CPU."""
+        self.device = torch.device(device)
+        self.model.to(self.device)
+        return self
 
     # -- dictionaries ------------------------------------------------------------------
     def load_userdict(self, source) -> None:
@@ -84,7 +91,7 @@ class Segmenter:
         lengths = [len(c) for c in chunks]
         for batch_ids in length_grouped_batches(lengths, batch_chars):
             texts = [chunks[i] for i in batch_ids]
-            batch = collate([self.encoder.encode(t) for t in texts])
+            batch = collate([self.encoder.encode(t) for t in texts]).to(self.device)
             masks = [self._mask(t) for t in texts]
             mask = None
             if any(m is not None for m in masks):
@@ -93,7 +100,7 @@ class Segmenter:
                     if m is not None:
                         mask[row, :m.shape[0]] = m
             with torch.inference_mode():
-                log_probs = torch.log_softmax(self.model(batch.chars, batch.bigrams, batch.lengths), -1)
+                log_probs = torch.log_softmax(self.model(batch.chars, batch.bigrams, batch.lengths), -1).cpu()
             paths = self.decoder.viterbi(log_probs, batch.lengths, mask)
             for i, path in zip(batch_ids, paths):
                 results[i] = [self.tags[t] for t in path]

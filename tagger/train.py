@@ -48,6 +48,7 @@ class TrainConfig:
     classes: bool = True         # digits -> 0, Latin letters -> a
     max_minutes: float | None = None  # stop before an epoch that would overrun this budget
     threads: int | None = None
+    device: str = "cpu"
     split_sentences: bool = True  # cut long training paragraphs at sentence ends
     unk_dropout: float = 0.0     # share of bigram ids replaced by <unk> in training (word dropout)
 
@@ -118,9 +119,9 @@ class Trainer:
         model_cfg = dataclasses.replace(self.model_config)
         model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
         model_cfg.num_tags = len(BMES)
-        model = BiLSTMTagger(model_cfg)
+        model = BiLSTMTagger(model_cfg).to(cfg.device)
         lexicon = {word for words in train_sents for word in words}
-        segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon)
+        segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon).to(cfg.device)
 
         train_data = self._encode(train_sents, encoder)
         dev_data = self._encode(dev_sents, encoder) if dev_sents else []
@@ -236,7 +237,7 @@ class Trainer:
         bar = tqdm(total=sum(lengths), desc=f"epoch {epoch}", unit="char", unit_scale=True, leave=False,
                    disable=None if self.progress is None else not self.progress, file=sys.stderr)
         for ids in batches:
-            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
+            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
             bigram_ids = self._unk_dropout(batch.bigrams)
             logits = self._net(batch.chars, bigram_ids, batch.lengths)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
@@ -260,7 +261,7 @@ class Trainer:
         p = self.config.unk_dropout
         if ids is None or p <= 0:
             return ids
-        drop = (torch.rand(ids.shape) < p) & (ids > 0)
+        drop = (torch.rand(ids.shape, device=ids.device) < p) & (ids > 0)
         return ids.masked_fill(drop, 1)
 
     def _loss(self, model, data, loss_fn) -> float:
@@ -269,7 +270,7 @@ class Trainer:
         total, chars = 0.0, 0
         with torch.inference_mode():
             for ids in length_grouped_batches(lengths, 20000):
-                batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
+                batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
                 logits = model(batch.chars, batch.bigrams, batch.lengths)
                 loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
                 total += loss.item() * batch.num_chars

@@ -228,3 +228,14 @@ def test_ddp_two_processes(tiny_corpus, tmp_path):
     f1_ddp = score(dev, load_model(ddp).segment_lines(texts)).f1
     f1_single = score(dev, load_model(single).segment_lines(texts)).f1
     assert f1_ddp > 0.8 and f1_ddp > f1_single - 0.05
+
+
+def test_device_option(model_path, tmp_path, capsys):
+    source = tmp_path / "in.txt"
+    source.write_text("我们喜欢苹果\n", encoding="utf-8")
+    assert main(["segment", str(source), "--model", str(model_path), "--device", "cpu"]) == 0
+    assert capsys.readouterr().out.replace(" ", "") == "我们喜欢苹果\n"
+    if not torch.cuda.is_available():
+        assert main(["segment", str(source), "--model", str(model_path), "--device", "cuda"]) == 1
+        assert "no CUDA GPU" in capsys.readouterr().err
+    assert main(["segment", str(source), "--model", str(model_path), "--device", "tpu9"]) == 1
