@@ -219,7 +219,7 @@ def test_ddp_two_processes(tiny_corpus, tmp_path):
               "--no-plot", "--threads", "1"]
     torchrun = shutil.which("torchrun") or str((__import__("pathlib").Path(sys.executable).parent / "torchrun"))
     ddp = tmp_path / "ddp.model"
-    result = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517", "-m", "tagger",
+    result = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "-m", "tagger",
                              *common, "-o", str(ddp)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     single = tmp_path / "single.model"
