@@ -5,6 +5,7 @@ Exit status: 0 success, 1 a user error (printed as one line, no traceback), 2 ba
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -191,7 +192,7 @@ def cmd_train(args) -> int:
     bad = BadLines() if args.skip_bad_lines else None
     checkpoint = args.output + ".ckpt"
     if args.final:
-        sentences = _chain(read_part(whole(train_part), bad), read_part(dev_part, bad)
+        sentences = itertools.chain(read_part(whole(train_part), bad), read_part(dev_part, bad)
                            if dev_part.slice != "dev" else [])
         segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
     else:
@@ -230,15 +231,9 @@ def _format_of(part) -> str:
     return sniff_format(part.path) if part.fmt == "auto" else part.fmt
 
 
-def _chain(*iterables):
-    for iterable in iterables:
-        yield from iterable
-
-
 def _final_epochs(args) -> int:
     if not args.cv_table:
         return args.epochs
-    from .curves import read_history  # noqa: F401 (pandas import)
     import pandas as pd
     from .cv import final_epochs
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 from .errors import TaggerError
 from .readers import BadLines, Words, read_words
@@ -89,14 +89,25 @@ def get_corpus(name: str) -> Corpus:
     return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words)
 
 
+def is_dev_index(index: int) -> bool:
+    """The carve-out rule: sentence number `index` (0-based) belongs to the dev split."""
+    return index % DEV_EVERY == DEV_EVERY - 1
+
+
+def carve(sentences: Sequence[Words]) -> tuple[list[Words], list[Words]]:
+    """(train, dev) of an in-memory list, by the same rule as carved corpus parts."""
+    train = [s for i, s in enumerate(sentences) if not is_dev_index(i)]
+    dev = [s for i, s in enumerate(sentences) if is_dev_index(i)]
+    return train, dev
+
+
 def read_part(part: Part, bad: BadLines | None = None) -> Iterator[Words]:
     """Sentences of one corpus part, applying the deterministic dev carve-out.
 
     With `bad`, malformed lines are recorded there and skipped instead of raising.
     """
     for index, words in enumerate(read_words(part.path, part.fmt, bad)):
-        is_dev = index % DEV_EVERY == DEV_EVERY - 1
-        if part.slice == "all" or (part.slice == "dev") == is_dev:
+        if part.slice == "all" or (part.slice == "dev") == is_dev_index(index):
             yield words
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import pandas as pd
 from tqdm import tqdm
 
-from .corpora import DEV_EVERY
+from .corpora import DEV_EVERY, carve
 from .errors import TaggerError
 from .metrics import score
 from .model import ModelConfig
@@ -51,8 +51,7 @@ def cross_validate(sentences: Sequence[Sequence[str]], folds: int = 5, repeats: 
         for fold, (train_idx, test_idx) in enumerate(_splits(len(sentences), folds, seed + repeat, groups)):
             run_seed = seed + 1000 * repeat + fold
             train = [sentences[i] for i in train_idx]
-            fit_part = [s for k, s in enumerate(train) if k % DEV_EVERY != DEV_EVERY - 1]
-            dev_part = [s for k, s in enumerate(train) if k % DEV_EVERY == DEV_EVERY - 1]
+            fit_part, dev_part = carve(train)
             trainer = Trainer(model_config, dataclasses.replace(train_config, seed=run_seed), log=quiet,
                               progress=False)
             segmenter = trainer.fit(fit_part, dev_part)

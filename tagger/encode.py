@@ -1,9 +1,10 @@
 """Text -> model inputs: id sequences, padded batches, length-grouped batching."""
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import torch
 
@@ -98,6 +99,8 @@ def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.R
     return batches
 
 
-def iter_chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def blocks(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of `size` items (the last may be shorter), read lazily from any iterable."""
+    iterator = iter(items)
+    while block := list(itertools.islice(iterator, size)):
+        yield block

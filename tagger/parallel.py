@@ -6,12 +6,13 @@ the input, and blocks are written in the order they were read. Each worker loads
 """
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Iterable, Iterator
 
 import multiprocessing
+
+from .encode import blocks
 
 _worker_segmenter = None
 
@@ -30,12 +31,6 @@ def _segment_block(lines: list[str]) -> list[list[str]]:
     return _worker_segmenter.segment_lines(lines)
 
 
-def _blocks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(lines)
-    while block := list(itertools.islice(iterator, size)):
-        yield block
-
-
 def segment_parallel(lines: Iterable[str], model_path: str | None, jobs: int, batch_lines: int = 512,
                      user_dict: str | None = None) -> Iterator[list[str]]:
     """Words for each line, in input order, computed by `jobs` worker processes."""
@@ -43,7 +38,7 @@ def segment_parallel(lines: Iterable[str], model_path: str | None, jobs: int, ba
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                              initargs=(model_path, user_dict)) as pool:
         pending: deque = deque()
-        for block in _blocks(lines, batch_lines):
+        for block in blocks(lines, batch_lines):
             pending.append(pool.submit(_segment_block, block))
             if len(pending) >= 2 * jobs:
                 yield from pending.popleft().result()

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 import torch
 
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
-from .encode import Encoder, collate, length_grouped_batches
+from .encode import Encoder, blocks, collate, length_grouped_batches
 from .model import BiLSTMTagger
 from .tags import BMES, tags_to_words
 from .userdict import UserDict
@@ -141,14 +141,8 @@ class Segmenter:
 
     def iter_segment(self, lines: Iterable[str], batch_lines: int = 512) -> Iterator[list[str]]:
         """Stream: words for each line, in order, reading `batch_lines` lines at a time."""
-        buffer: list[str] = []
-        for line in lines:
-            buffer.append(line)
-            if len(buffer) >= batch_lines:
-                yield from self.segment_lines(buffer)
-                buffer = []
-        if buffer:
-            yield from self.segment_lines(buffer)
+        for block in blocks(lines, batch_lines):
+            yield from self.segment_lines(block)
 
     # -- jieba-style API ---------------------------------------------------------------
     def cut(self, text: str) -> Iterator[str]:

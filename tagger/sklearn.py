@@ -14,7 +14,7 @@ from typing import Sequence
 
 from sklearn.base import BaseEstimator
 
-from .corpora import DEV_EVERY
+from .corpora import carve
 from .metrics import score as seg_score
 from .model import ModelConfig
 from .train import Trainer, TrainConfig
@@ -39,8 +39,8 @@ class BiLSTMSegmenter(BaseEstimator):
     def fit(self, X: Sequence[str], y: Sequence[Sequence[str]]) -> "BiLSTMSegmenter":
         """Train on texts X segmented as y; every 20th pair is held out as dev for early stopping."""
         sentences = _validated(X, y)
-        train = [s for i, s in enumerate(sentences) if i % DEV_EVERY != DEV_EVERY - 1]
-        dev = [s for i, s in enumerate(sentences) if i % DEV_EVERY == DEV_EVERY - 1] or train[:1]
+        train, dev = carve(sentences)
+        dev = dev or train[:1]
         model_config = ModelConfig(char_dim=self.char_dim, bigram_dim=self.bigram_dim, hidden=self.hidden,
                                    layers=self.layers, embed_dropout=self.dropout, lstm_dropout=self.dropout)
         train_config = TrainConfig(epochs=self.epochs, batch_chars=self.batch_chars, lr=self.lr,

@@ -126,7 +126,7 @@ class Trainer:
         train_data = self._encode(train_sents, encoder)
         dev_data = self._encode(dev_sents, encoder) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        self._net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
+        net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
                                                                patience=0)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
@@ -141,7 +141,7 @@ class Trainer:
         started = time.monotonic() - state["elapsed"]
         for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
             epoch_start = time.monotonic()
-            train_loss, chars_per_s = self._train_epoch(model, train_data, optimizer, loss_fn, rng, epoch)
+            train_loss, chars_per_s = self._train_epoch(net, train_data, optimizer, loss_fn, rng, epoch)
             if final:
                 dev_loss, dev_score = float("nan"), None
             else:
@@ -229,21 +229,25 @@ class Trainer:
         return [(encoder.encode("".join(words)), [index[t] for t in words_to_tags(words)])
                 for words in sentences]
 
-    def _train_epoch(self, model, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:
-        model.train()
+    def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
+        """(mean loss over the batch's characters, the batch) for the sentences `ids` of `data`."""
+        batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
+        bigram_ids = self._unk_dropout(batch.bigrams) if unk_dropout else batch.bigrams
+        logits = net(batch.chars, bigram_ids, batch.lengths)
+        return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch
+
+    def _train_epoch(self, net, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:
+        net.train()
         lengths = [len(d[0][0]) for d in data]
         batches = distributed.shard(length_grouped_batches(lengths, self.config.batch_chars, rng))
         total_loss, total_chars, start = 0.0, 0, time.monotonic()
         bar = tqdm(total=sum(lengths), desc=f"epoch {epoch}", unit="char", unit_scale=True, leave=False,
                    disable=None if self.progress is None else not self.progress, file=sys.stderr)
         for ids in batches:
-            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
-            bigram_ids = self._unk_dropout(batch.bigrams)
-            logits = self._net(batch.chars, bigram_ids, batch.lengths)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+            loss, batch = self._batch_loss(net, data, ids, loss_fn, unk_dropout=True)
             optimizer.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
+            nn.utils.clip_grad_norm_(net.parameters(), self.config.clip)
             optimizer.step()
             total_loss += loss.item() * batch.num_chars
             total_chars += batch.num_chars
@@ -270,9 +274,7 @@ class Trainer:
         total, chars = 0.0, 0
         with torch.inference_mode():
             for ids in length_grouped_batches(lengths, 20000):
-                batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
-                logits = model(batch.chars, batch.bigrams, batch.lengths)
-                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+                loss, batch = self._batch_loss(model, data, ids, loss_fn)
                 total += loss.item() * batch.num_chars
                 chars += batch.num_chars
         return total / max(chars, 1)
