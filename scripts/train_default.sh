@@ -12,5 +12,5 @@ THREADS=${2:-2}
 tagger train pku -o "$OUTPUT" \
     --char-dim 100 --bigram-dim 50 --hidden 200 --layers 1 --dropout 0.2 \
     --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --seed 1 \
-    --max-minutes 52 --threads "$THREADS" --half
+    --dictionary jieba,train --max-minutes 52 --threads "$THREADS" --half
 tagger evaluate "$OUTPUT" pku --json "${OUTPUT%.model}.pku.json"

@@ -10,5 +10,5 @@ THREADS=${2:-2}
 tagger train msr -o "$OUTPUT" \
     --char-dim 100 --bigram-dim 50 --hidden 200 --layers 1 --dropout 0.2 \
     --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --seed 1 \
-    --max-minutes 52 --threads "$THREADS"
+    --dictionary jieba,train --max-minutes 52 --threads "$THREADS"
 tagger evaluate "$OUTPUT" msr --json "${OUTPUT%.model}.msr.json"

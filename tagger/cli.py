@@ -36,6 +36,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--unk-dropout", type=float, default=0.0,
                    help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
+    p.add_argument("--dictionary", default="", metavar="SOURCES",
+                   help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "
+                        "open setting), 'train' (the corpus's own words, jackknifed), or word-list files")
     p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -52,7 +55,8 @@ def _configs(args):
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
                                patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
-                               unk_dropout=args.unk_dropout, device=_device(args.device))
+                               unk_dropout=args.unk_dropout, dictionary=args.dictionary,
+                               device=_device(args.device))
     return model_config, train_config
 
 

@@ -4,36 +4,52 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import torch
 
+from .dictionary import Dictionary
 from .vocab import Vocab, bigrams, normalize
+
+
+class Encoded(NamedTuple):
+    """One text as model inputs: character ids, bigram ids, dictionary-feature bit masks."""
+    chars: list[int]
+    bigrams: list[int] | None
+    dictionary: list[int] | None = None
 
 
 @dataclass
 class Encoder:
-    """Turns raw text into character and bigram ids, the way the model was trained."""
+    """Turns raw text into character and bigram ids (and dictionary features), as in training."""
 
     chars: Vocab
     bigrams: Vocab | None
     classes: bool = True  # digits -> 0, Latin letters -> a (see vocab.normalize_char)
+    dictionary: Dictionary | None = None
 
-    def encode(self, text: str) -> tuple[list[int], list[int] | None]:
+    def encode(self, text: str, dictionary: Dictionary | None = None) -> Encoded:
+        """`dictionary` overrides the encoder's own (the trainer's jackknifed dictionaries)."""
         seen = normalize(text, self.classes)
         char_ids = self.chars.ids(seen)
         bigram_ids = self.bigrams.ids(bigrams(seen)) if self.bigrams is not None else None
-        return char_ids, bigram_ids
+        dictionary = dictionary or self.dictionary
+        masks = dictionary.features(seen) if dictionary is not None else None
+        return Encoded(char_ids, bigram_ids, masks)
 
     def to_dict(self) -> dict:
-        return {"chars": list(self.chars.itos),
+        data = {"chars": list(self.chars.itos),
                 "bigrams": list(self.bigrams.itos) if self.bigrams is not None else [],
                 "classes": self.classes}
+        if self.dictionary is not None:
+            data["dictionary"] = self.dictionary.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Encoder":
         bigram_vocab = Vocab(data["bigrams"][2:]) if data["bigrams"] else None
-        return cls(Vocab(data["chars"][2:]), bigram_vocab, bool(data["classes"]))
+        dictionary = Dictionary.from_dict(data["dictionary"]) if data.get("dictionary") else None
+        return cls(Vocab(data["chars"][2:]), bigram_vocab, bool(data["classes"]), dictionary)
 
 
 @dataclass
@@ -42,6 +58,7 @@ class Batch:
     bigrams: torch.Tensor | None   # (batch, time) long
     lengths: torch.Tensor          # (batch,) long
     tags: torch.Tensor | None      # (batch, time) long, -100 on padding
+    dictionary: torch.Tensor | None = None  # (batch, time) long bit masks
 
     @property
     def num_chars(self) -> int:
@@ -50,25 +67,32 @@ class Batch:
     def to(self, device: torch.device | str) -> "Batch":
         """The same batch on another device (lengths stay on the CPU, where they are read)."""
         move = lambda t: t.to(device) if t is not None else None  # noqa: E731
-        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags))
+        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags), move(self.dictionary))
+
+    def inputs(self) -> tuple:
+        """The model's positional inputs: (chars, bigrams, lengths[, dictionary])."""
+        base = (self.chars, self.bigrams, self.lengths)
+        return base if self.dictionary is None else (*base, self.dictionary)
 
 
-def collate(encoded: Sequence[tuple[list[int], list[int] | None]],
-            tags: Sequence[list[int]] | None = None) -> Batch:
+def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> torch.Tensor:
+    out = torch.full((len(rows), time), fill, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+    return out
+
+
+def collate(encoded: Sequence[Encoded], tags: Sequence[list[int]] | None = None) -> Batch:
     """Pad id sequences into one batch (padding id 0, tag padding -100 ignored by the loss)."""
-    lengths = [len(c) for c, _ in encoded]
+    encoded = [Encoded(*e) for e in encoded]
+    lengths = [len(e.chars) for e in encoded]
     time = max(lengths) if lengths else 0
-    chars = torch.zeros(len(encoded), time, dtype=torch.long)
-    has_bigrams = bool(encoded) and encoded[0][1] is not None
-    big = torch.zeros(len(encoded), time, dtype=torch.long) if has_bigrams else None
-    tag_tensor = torch.full((len(encoded), time), -100, dtype=torch.long) if tags is not None else None
-    for i, (c, b) in enumerate(encoded):
-        chars[i, :len(c)] = torch.tensor(c, dtype=torch.long)
-        if big is not None:
-            big[i, :len(b)] = torch.tensor(b, dtype=torch.long)
-        if tag_tensor is not None:
-            tag_tensor[i, :len(c)] = torch.tensor(tags[i], dtype=torch.long)
-    return Batch(chars, big, torch.tensor(lengths, dtype=torch.long), tag_tensor)
+    chars = _padded([e.chars for e in encoded], time)
+    big = _padded([e.bigrams for e in encoded], time) if encoded and encoded[0].bigrams is not None else None
+    masks = _padded([e.dictionary for e in encoded], time) \
+        if encoded and encoded[0].dictionary is not None else None
+    tag_tensor = _padded(tags, time, -100) if tags is not None else None
+    return Batch(chars, big, torch.tensor(lengths, dtype=torch.long), tag_tensor, masks)
 
 
 def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.Random | None = None,

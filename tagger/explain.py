@@ -12,6 +12,7 @@ import html
 
 import torch
 
+from .encode import collate
 from .segmenter import Segmenter
 from .tags import tags_to_words
 
@@ -38,16 +39,14 @@ def explain(segmenter: Segmenter, text: str) -> dict:
     if not text:
         raise ValueError("nothing to explain: empty text")
     model = segmenter.model.eval()
-    chars, bigrams = segmenter.encoder.encode(text)
-    chars_t = torch.tensor([chars])
-    bigrams_t = torch.tensor([bigrams]) if bigrams is not None else None
-    lengths = torch.tensor([len(text)])
-    probs = torch.softmax(model(chars_t, bigrams_t, lengths), -1)[0]
+    batch = collate([segmenter.encoder.encode(text)])
+    chars_t, bigrams_t, lengths = batch.chars, batch.bigrams, batch.lengths
+    probs = torch.softmax(model(*batch.inputs()), -1)[0]
     mask = segmenter._mask(text)
     path = segmenter.decoder.viterbi(probs.log().unsqueeze(0), lengths,
                                      mask.unsqueeze(0) if mask is not None else None)[0]
     tags = [segmenter.tags[t] for t in path]
-    x = model.embed(chars_t, bigrams_t)[0]
+    x = model.embed(chars_t, bigrams_t, batch.dictionary)[0]
     layers = []
     for number, (fwd, bwd) in enumerate(zip(model.forward_lstms, model.backward_lstms), start=1):
         h_f, c_f = lstm_states(fwd, x)

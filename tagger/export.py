@@ -1,6 +1,6 @@
 """Export a model for deployment without tagger's training code: TorchScript or ONNX.
 
-The exported graph maps (chars, bigrams, lengths) id tensors to per-character tag
+The exported graph maps (chars, bigrams, lengths[, dictionary]) id tensors to per-character tag
 log-probabilities. The vocabularies and the normalization settings go into a JSON file beside
 it (`OUT.json`), so a deployment needs only torch (or onnxruntime) and a few lines of encoding,
 shown in README.md.
@@ -25,8 +25,14 @@ class _LogProbs(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return torch.log_softmax(self.model(chars, bigrams, lengths), -1)
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
+                dictionary: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.log_softmax(self.model(chars, bigrams, lengths, dictionary), -1)
+
+
+def _input_names(segmenter: Segmenter) -> list[str]:
+    names = ["chars", "bigrams", "lengths"]
+    return names + ["dictionary"] if segmenter.encoder.dictionary is not None else names
 
 
 def sidecar(segmenter: Segmenter) -> dict:
@@ -35,13 +41,16 @@ def sidecar(segmenter: Segmenter) -> dict:
             "normalization": "NFKC per character (kept when it gives one character); with classes, "
                              "digits -> '0' and ASCII letters -> 'a'",
             "bigram": "id of text[i] + text[i+1], or text[i] + '</s>' at the end; unknown -> 1",
-            "inputs": ["chars", "bigrams", "lengths"], "output": "log_probs (batch, time, tags)",
+            "dictionary_features": "bit n-2 of dictionary[i]: a vocab.dictionary word of n characters "
+                                   "starts at i; bit max_len-1+n-2: one ends at i (n = 2..max_len)",
+            "inputs": _input_names(segmenter), "output": "log_probs (batch, time, tags)",
             "metadata": {k: v for k, v in segmenter.metadata.items() if isinstance(v, (str, int, float))}}
 
 
-def _example() -> tuple[torch.Tensor, ...]:
+def _example(segmenter: Segmenter) -> tuple[torch.Tensor, ...]:
     # distinct tensors: a tracer given one tensor twice would wire both inputs to it
-    return torch.tensor([[2, 3, 4, 5]]), torch.tensor([[6, 7, 8, 9]]), torch.tensor([4])
+    example = (torch.tensor([[2, 3, 4, 5]]), torch.tensor([[6, 7, 8, 9]]), torch.tensor([4]))
+    return example + (torch.tensor([[1, 10, 0, 3]]),) if segmenter.encoder.dictionary is not None else example
 
 
 def export(segmenter: Segmenter, path: str, fmt: str = "torchscript") -> str:
@@ -54,26 +63,26 @@ def export(segmenter: Segmenter, path: str, fmt: str = "torchscript") -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit's deprecation notice; the trace is checked by tests
         if fmt == "torchscript":
-            traced = torch.jit.trace(net, _example())
+            traced = torch.jit.trace(net, _example(segmenter))
             atomic_write_bytes(path, lambda handle: torch.jit.save(traced, handle))
         else:
-            _export_onnx(net, path)
+            _export_onnx(net, path, _example(segmenter), _input_names(segmenter))
     atomic_write_bytes(path + ".json", lambda handle: handle.write(
         json.dumps(sidecar(segmenter), ensure_ascii=False).encode("utf-8")))
     return path
 
 
-def _export_onnx(net: torch.nn.Module, path: str) -> None:
+def _export_onnx(net: torch.nn.Module, path: str, example: tuple, names: list[str]) -> None:
     try:
         import onnx  # noqa: F401  (the exporter needs it)
     except ImportError:
         raise TaggerError("ONNX export needs the onnx package: pip install 'tagger[export]'") from None
-    names = ["chars", "bigrams", "lengths"]
     axes = {"chars": {0: "batch", 1: "time"}, "bigrams": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
-            "log_probs": {0: "batch", 1: "time"}}
+            "dictionary": {0: "batch", 1: "time"}, "log_probs": {0: "batch", 1: "time"}}
+    axes = {name: axis for name, axis in axes.items() if name in names or name == "log_probs"}
     tmp = path + ".tmp.onnx"
     try:
-        torch.onnx.export(net, _example(), tmp, input_names=names, output_names=["log_probs"],
+        torch.onnx.export(net, example, tmp, input_names=names, output_names=["log_probs"],
                           dynamic_axes=axes, dynamo=False)
         os.replace(tmp, path)
     finally:

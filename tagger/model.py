@@ -2,7 +2,8 @@
 
     characters ─► char embedding ─┐
     left bigram ─► bigram embedding ├─ concat ─► dropout ─► stacked BiLSTM ─► dropout
-    right bigram ─► (same table) ──┘                                             │
+    right bigram ─► (same table) ──┤                                             │
+    dictionary bits ─► 0/1 inputs ─┘ (optional: tagger/dictionary.py)            │
                        the same Linear at every time step ("TimeDistributed") ◄─┘
                                                              │
                                                   logits over tags (softmax in the loss)
@@ -34,6 +35,7 @@ class ModelConfig:
     num_tags: int = 4
     char_vocab: int = 0
     bigram_vocab: int = 0
+    dictionary_bits: int = 0   # dictionary features per character; 0 turns them off
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +55,8 @@ class BiLSTMTagger(nn.Module):
         if config.bigram_dim > 0:
             self.bigram_embed = nn.Embedding(config.bigram_vocab, config.bigram_dim, padding_idx=0)
             input_dim += 2 * config.bigram_dim
+        input_dim += config.dictionary_bits
+        self.register_buffer("bit_values", 2 ** torch.arange(config.dictionary_bits), persistent=False)
         self.embed_dropout = nn.Dropout(config.embed_dropout)
         self.forward_lstms = nn.ModuleList()
         self.backward_lstms = nn.ModuleList()
@@ -64,17 +68,22 @@ class BiLSTMTagger(nn.Module):
         self.out_dropout = nn.Dropout(config.lstm_dropout)
         self.output = nn.Linear(2 * config.hidden, config.num_tags)  # applied at every step
 
-    def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None) -> torch.Tensor:
+    def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
+              dictionary: torch.Tensor | None = None) -> torch.Tensor:
         parts = [self.char_embed(chars)]
         if self.config.bigram_dim > 0:
             right = self.bigram_embed(bigrams)                      # c[i] c[i+1]
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
+        if self.config.dictionary_bits > 0:
+            bits = (dictionary.unsqueeze(-1) // self.bit_values) % 2  # unpack the bit masks
+            parts.append(bits.to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
-    def encode(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
+    def encode(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
+               dictionary: torch.Tensor | None = None) -> torch.Tensor:
         """BiLSTM outputs at every step, (batch, time, 2*hidden); padding does not reach real steps."""
-        x = self.embed(chars, bigrams)
+        x = self.embed(chars, bigrams, dictionary)
         for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
             if layer > 0:
                 x = self.between_dropout(x)
@@ -83,10 +92,10 @@ class BiLSTMTagger(nn.Module):
             x = torch.cat([ahead, reverse_padded(behind, lengths)], dim=-1)
         return x
 
-    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
-                lengths: torch.Tensor) -> torch.Tensor:
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
+                dictionary: torch.Tensor | None = None) -> torch.Tensor:
         """Tag logits (batch, time, num_tags)."""
-        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths)))
+        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths, dictionary)))
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -100,7 +100,7 @@ class Segmenter:
                     if m is not None:
                         mask[row, :m.shape[0]] = m
             with torch.inference_mode():
-                log_probs = torch.log_softmax(self.model(batch.chars, batch.bigrams, batch.lengths), -1).cpu()
+                log_probs = torch.log_softmax(self.model(*batch.inputs()), -1).cpu()
             paths = self.decoder.viterbi(log_probs, batch.lengths, mask)
             for i, path in zip(batch_ids, paths):
                 results[i] = [self.tags[t] for t in path]

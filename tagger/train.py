@@ -22,6 +22,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import distributed
+from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, collate, length_grouped_batches
 from .errors import TaggerError
 from .metrics import score
@@ -51,6 +52,8 @@ class TrainConfig:
     device: str = "cpu"
     split_sentences: bool = True  # cut long training paragraphs at sentence ends
     unk_dropout: float = 0.0     # share of bigram ids replaced by <unk> in training (word dropout)
+    dictionary: str = ""         # dictionary features: comma-separated 'jieba', 'train', word-list paths
+    dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +80,24 @@ def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_b
     bigram_vocab = Vocab.build((bigrams(t) for t in texts), min_count=config.bigram_min_count) \
         if use_bigrams else None
     return Encoder(chars, bigram_vocab, config.classes)
+
+
+def build_dictionaries(sentences: Sequence[Sequence[str]], config: TrainConfig
+                       ) -> tuple[Dictionary | None, list[Dictionary] | None]:
+    """(the dictionary the model ships with, per-fold dictionaries for the training sentences).
+
+    Per-fold dictionaries exist only with the 'train' source (see dictionary.jackknife); the
+    shipped dictionary holds every source, training words included.
+    """
+    sources = [s.strip() for s in config.dictionary.split(",") if s.strip()]
+    if not sources:
+        return None, None
+    external = external_words(sources)
+    if "train" not in sources:
+        return Dictionary(external, classes=config.classes), None
+    own = [w for words in sentences for w in words]
+    folds = jackknife(sentences, external, config.dictionary_folds, classes=config.classes)
+    return Dictionary([*external, *own], classes=config.classes), folds
 
 
 class Trainer:
@@ -116,14 +137,16 @@ class Trainer:
             raise TaggerError("the dev corpus has no sentences")
 
         encoder = build_encoder(train_sents, cfg, use_bigrams=self.model_config.bigram_dim > 0)
+        encoder.dictionary, fold_dictionaries = build_dictionaries(train_sents, cfg)
         model_cfg = dataclasses.replace(self.model_config)
         model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
+        model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
         model_cfg.num_tags = len(BMES)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
         lexicon = {word for words in train_sents for word in words}
         segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon).to(cfg.device)
 
-        train_data = self._encode(train_sents, encoder)
+        train_data = self._encode(train_sents, encoder, fold_dictionaries)
         dev_data = self._encode(dev_sents, encoder) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
@@ -224,16 +247,20 @@ class Trainer:
         return out
 
     @staticmethod
-    def _encode(sentences: Sequence[Sequence[str]], encoder: Encoder) -> list:
+    def _encode(sentences: Sequence[Sequence[str]], encoder: Encoder,
+                fold_dictionaries: Sequence[Dictionary] | None = None) -> list:
+        """(encoded text, tag ids) per sentence; sentence i takes fold i's dictionary if given."""
         index = {t: i for i, t in enumerate(BMES)}
-        return [(encoder.encode("".join(words)), [index[t] for t in words_to_tags(words)])
-                for words in sentences]
+        folds = len(fold_dictionaries) if fold_dictionaries else 0
+        return [(encoder.encode("".join(words), fold_dictionaries[i % folds] if folds else None),
+                 [index[t] for t in words_to_tags(words)])
+                for i, words in enumerate(sentences)]
 
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
         """(mean loss over the batch's characters, the batch) for the sentences `ids` of `data`."""
         batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
         bigram_ids = self._unk_dropout(batch.bigrams) if unk_dropout else batch.bigrams
-        logits = net(batch.chars, bigram_ids, batch.lengths)
+        logits = net(batch.chars, bigram_ids, batch.lengths, batch.dictionary)
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch
 
     def _train_epoch(self, net, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:

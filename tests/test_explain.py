@@ -1,6 +1,7 @@
 import torch
 
 from tagger.cli import main
+from tagger.encode import collate
 from tagger.explain import explain, lstm_states
 from tagger.modelio import save_model
 
@@ -22,8 +23,7 @@ def test_explain_agrees_with_the_model(tiny_model):
     assert result["probs"].shape == (len(text), 4)
     assert torch.allclose(result["probs"].sum(-1), torch.ones(len(text)))
     layer = result["layers"][-1]  # the last layer's states are what the output layer reads
-    encoded = tiny_model.model.encode(*[torch.tensor([v]) for v in tiny_model.encoder.encode(text)],
-                                      torch.tensor([len(text)]))
+    encoded = tiny_model.model.encode(*collate([tiny_model.encoder.encode(text)]).inputs())
     assert torch.allclose(torch.cat([layer["forward"]["hidden"], layer["backward"]["hidden"]], -1),
                           encoded[0], atol=1e-5)
 
