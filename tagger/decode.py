@@ -13,7 +13,7 @@ from typing import Sequence
 
 import torch
 
-from .tags import BMES, transition_rules
+from .tags import BMES, prefix, transition_rules
 
 NEG_INF = -1e9
 
@@ -42,34 +42,37 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
     """
     if not spans:
         return mask
-    index = {t: i for i, t in enumerate(tags)}
+    ends, begins = _columns(tags, "E", "S"), _columns(tags, "B", "S")
     if mask is None:
         mask = torch.ones(length, len(tags), dtype=torch.bool)
     for start, end in spans:
-        for i in range(start, end - 1):
-            mask[i, index["E"]] = mask[i, index["S"]] = False
-        for i in range(start + 1, end):
-            mask[i, index["B"]] = mask[i, index["S"]] = False
+        mask[start:end - 1, ends] = False
+        mask[start + 1:end, begins] = False
     return mask
+
+
+def _columns(tags: Sequence[str], *prefixes: str) -> list[int]:
+    """Indices of the tags with one of these BMES prefixes (`B` matches `B` and `B-v`)."""
+    return [i for i, t in enumerate(tags) if prefix(t) in prefixes]
 
 
 def force_boundaries_mask(length: int, cuts: Sequence[int], tags: Sequence[str] = BMES,
                           mask: torch.Tensor | None = None) -> torch.Tensor:
     """Require a word boundary before each position in `cuts` (0 < cut < length)."""
-    index = {t: i for i, t in enumerate(tags)}
+    open_word, inside = _columns(tags, "B", "M"), _columns(tags, "M", "E")
     if mask is None:
         mask = torch.ones(length, len(tags), dtype=torch.bool)
     for cut in cuts:
-        mask[cut - 1, index["B"]] = mask[cut - 1, index["M"]] = False
-        mask[cut, index["M"]] = mask[cut, index["E"]] = False
+        mask[cut - 1, open_word] = False
+        mask[cut, inside] = False
     return mask
 
 
 class Decoder:
     """Constrained Viterbi over a fixed tag scheme."""
 
-    def __init__(self, tags: Sequence[str] = BMES):
-        allowed, start, end = transition_rules(tags)
+    def __init__(self, tags: Sequence[str] = BMES, scheme: str = "BMES"):
+        allowed, start, end = transition_rules(tags, scheme)
         self.tags = tuple(tags)
         self.transitions = torch.where(torch.tensor(allowed), 0.0, NEG_INF)
         self.start = torch.where(torch.tensor(start), 0.0, NEG_INF)

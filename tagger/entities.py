@@ -68,9 +68,34 @@ class EntityScore:
         precision, recall = (c / p if p else 0.0), (c / g if g else 0.0)
         return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
+    def overall(self) -> tuple[float, float, float]:
+        return self._prf(sum(self.correct.values()), sum(self.predicted.values()), sum(self.gold.values()))
+
+    @property
+    def precision(self) -> float:
+        return self.overall()[0]
+
+    @property
+    def recall(self) -> float:
+        return self.overall()[1]
+
     @property
     def f1(self) -> float:
-        return self._prf(sum(self.correct.values()), sum(self.predicted.values()), sum(self.gold.values()))[2]
+        return self.overall()[2]
+
+    def summary(self) -> dict:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1,
+                "gold": sum(self.gold.values()), "predicted": sum(self.predicted.values()),
+                "correct": sum(self.correct.values()),
+                "by_label": {k: dict(zip(("precision", "recall", "f1"), v)) for k, v in self.by_type().items()}}
+
+    def table(self) -> str:
+        rows = [f"{'label':<10} {'P':>7} {'R':>7} {'F1':>7} {'gold':>7}"]
+        for kind, (p, r, f) in self.by_type().items():
+            rows.append(f"{kind or '(none)':<10} {p:7.4f} {r:7.4f} {f:7.4f} {self.gold[kind]:7d}")
+        p, r, f = self.overall()
+        rows.append(f"{'overall':<10} {p:7.4f} {r:7.4f} {f:7.4f} {sum(self.gold.values()):7d}")
+        return "\n".join(rows)
 
     def by_type(self) -> dict[str, tuple[float, float, float]]:
         kinds = sorted(set(self.gold) | set(self.predicted))

@@ -16,6 +16,7 @@ import torch
 from . import __version__
 from .encode import Encoder
 from .errors import ModelFileError, TaggerError
+from .tasks import TASKS
 from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
 
@@ -52,7 +53,7 @@ def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "task": "segmentation",
+        "task": segmenter.task.name,  # seg | pos | ner
         "config": segmenter.model.config.to_dict(),
         "vocab": segmenter.encoder.to_dict(),
         "tags": list(segmenter.tags),
@@ -109,11 +110,14 @@ def load_model(path: str | os.PathLike) -> Segmenter:
         encoder = Encoder.from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
+    task = {"segmentation": "seg"}.get(payload.get("task"), payload.get("task"))  # files before tasks
+    if task not in TASKS:
+        raise ModelFileError(f"{path}: unknown task {task!r} (from a newer tagger?)")
     return Segmenter(model, encoder, payload["tags"], payload.get("metadata", {}),
-                     lexicon=payload.get("lexicon", ()))
+                     lexicon=payload.get("lexicon", ()), task=task)
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
     payload = _read_payload(path)
-    return {"config": payload["config"], "metadata": payload.get("metadata", {}),
+    return {"task": payload.get("task"), "config": payload["config"], "metadata": payload.get("metadata", {}),
             "format_version": payload["format_version"]}

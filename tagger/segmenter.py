@@ -13,8 +13,10 @@ import torch
 
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
 from .encode import Encoder, blocks, collate, length_grouped_batches
+from .errors import TaggerError
 from .model import BiLSTMTagger
 from .tags import BMES, tags_to_words
+from .tasks import Task
 from .userdict import UserDict
 
 MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
@@ -38,15 +40,17 @@ def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
 
 
 class Segmenter:
-    """A trained segmentation model with its vocabularies, ready to segment text."""
+    """A trained tagger with its vocabularies: segments text (task seg), segments and POS-tags
+    it (pos), or finds entities (ner). `segment*` gives words, `tag`/`label_lines` labeled spans."""
 
     def __init__(self, model: BiLSTMTagger, encoder: Encoder, tags: Sequence[str] = BMES,
                  metadata: dict | None = None, keep_atomic: bool = True,
-                 lexicon: Sequence[str] = ()):
+                 lexicon: Sequence[str] = (), task: str = "seg"):
         self.model = model.eval()
         self.encoder = encoder
         self.tags = tuple(tags)
-        self.decoder = Decoder(self.tags)
+        self.task = Task(task)
+        self.decoder = Decoder(self.tags, self.task.scheme)
         self.metadata = dict(metadata or {})
         self.keep_atomic = keep_atomic
         self.lexicon = frozenset(lexicon)  # training words, for cut_for_search
@@ -73,6 +77,8 @@ class Segmenter:
     # -- tagging -----------------------------------------------------------------------
     def _mask(self, text: str) -> torch.Tensor | None:
         """Allowed tags per character: atomic runs stay whole, dictionary words are exact words."""
+        if not self.task.segments:
+            return None  # entity tags say nothing about word boundaries
         atomic = atomic_spans(text) if self.keep_atomic else []
         mask = keep_whole_mask(len(text), atomic, self.tags)
         if len(self.user_dict):
@@ -107,8 +113,9 @@ class Segmenter:
         return results  # type: ignore[return-value]
 
     # -- segmentation ------------------------------------------------------------------
-    def segment_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
-        """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
+    def _tag_lines(self, lines: Sequence[str], batch_chars: int):
+        """(layout, chunks, tags): each line as whitespace runs and chunk numbers, the chunks, and
+        the tags of each chunk (all lines' chunks tagged together in length-grouped batches)."""
         layout: list[list[tuple[bool, int | str]]] = []
         chunks: list[str] = []
         for line in lines:
@@ -124,6 +131,13 @@ class Segmenter:
                         chunks.append(chunk)
             layout.append(parts)
         tags = self.tag_chunks(chunks, batch_chars) if chunks else []
+        return layout, chunks, tags
+
+    def segment_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
+        """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
+        if not self.task.segments:
+            raise TaggerError("this model finds entities; it does not segment (use `tag`)")
+        layout, chunks, tags = self._tag_lines(lines, batch_chars)
         output = []
         for parts in layout:
             words: list[str] = []
@@ -134,6 +148,27 @@ class Segmenter:
                     words.append(ref)
             output.append(words)
         return output
+
+    def label_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[tuple[int, int, str]]]:
+        """Labeled spans (start, end, label) of each line, offsets into the line: words with
+        their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a span."""
+        layout, chunks, tags = self._tag_lines(lines, batch_chars)
+        output = []
+        for parts in layout:
+            spans, offset = [], 0
+            for is_chunk, ref in parts:
+                if is_chunk:
+                    spans.extend((offset + s, offset + e, lab) for s, e, lab in self.task.spans(chunks[ref], tags[ref]))
+                    offset += len(chunks[ref])
+                else:
+                    offset += len(ref)
+            output.append(spans)
+        return output
+
+    def tag(self, text: str) -> list[dict]:
+        """Spans of one text as dicts {"text", "start", "end", "label"} (character offsets)."""
+        return [{"text": text[s:e], "start": s, "end": e, "label": lab}
+                for s, e, lab in self.label_lines([text])[0]]
 
     def segment(self, text: str) -> list[str]:
         """Words of one text (newlines are kept as whitespace tokens)."""

@@ -1,8 +1,9 @@
 """Tag schemes: words <-> per-character tags, and which tag may follow which.
 
 BMES for segmentation: B begins a word, M is inside, E ends it, S is a one-character word.
-A scheme's transition rules drive constrained decoding, so a decoder never emits a sequence
-that cannot be turned back into words.
+Typed BMES (`B-v`, `E-v`, ...) does joint segmentation and POS tagging: the tags of one word
+share its POS. BIO / BIOES (tagger/entities.py) mark entities. A scheme's transition rules drive
+constrained decoding, so a decoder never emits a sequence that cannot be read back.
 """
 from __future__ import annotations
 
@@ -29,8 +30,18 @@ def words_to_tags(words: Sequence[str]) -> list[str]:
     return tags
 
 
+def prefix(tag: str) -> str:
+    """`B` of `B-v` (and of `B`)."""
+    return tag.split("-", 1)[0]
+
+
+def label(tag: str) -> str:
+    """`v` of `B-v` ('' for an untyped tag)."""
+    return tag.partition("-")[2]
+
+
 def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
-    """Words from characters and their tags; a word ends after E or S.
+    """Words from characters and their (plain or typed) BMES tags; a word ends after E or S.
 
     Tolerant of invalid sequences (a B or M at the end still closes the last word), so
     no character is ever dropped.
@@ -39,8 +50,9 @@ def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
         raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
     words: list[str] = []
     start = 0
-    for i, tag in enumerate(tags):
-        if tag in ("E", "S") or i == len(tags) - 1 or tags[i + 1] in ("B", "S"):
+    prefixes = [prefix(t) for t in tags]
+    for i, tag in enumerate(prefixes):
+        if tag in ("E", "S") or i == len(tags) - 1 or prefixes[i + 1] in ("B", "S"):
             words.append(chars[start:i + 1])
             start = i + 1
     return words
@@ -65,7 +77,26 @@ def is_valid(tags: Sequence[str]) -> bool:
     return all(b in _BMES_NEXT[a] for a, b in zip(tags, tags[1:]))
 
 
-def transition_rules(tags: Sequence[str] = BMES) -> tuple[list[list[bool]], list[bool], list[bool]]:
-    """(allowed[prev][next], allowed_start, allowed_end) over the given tag order."""
-    allowed = [[b in _BMES_NEXT[a] for b in tags] for a in tags]
-    return allowed, [t in _BMES_START for t in tags], [t in _BMES_END for t in tags]
+def typed_bmes(words: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """Typed BMES tags (`B-v`, `E-v`, `S-w`) for words and their labels (POS)."""
+    return [f"{t}-{lab}" for word, lab in zip(words, labels) for t in words_to_tags([word])]
+
+
+def _bmes_follows(prev: str, nxt: str) -> bool:
+    if prefix(nxt) not in _BMES_NEXT[prefix(prev)]:
+        return False
+    return prefix(nxt) in ("B", "S") or label(prev) == label(nxt)  # a word keeps one label
+
+
+def transition_rules(tags: Sequence[str] = BMES, scheme: str = "BMES"
+                     ) -> tuple[list[list[bool]], list[bool], list[bool]]:
+    """(allowed[prev][next], allowed_start, allowed_end) over the given tag order.
+
+    scheme: "BMES" (plain or typed tags) or "BIOES" / "BIO" (entity tags with "O").
+    """
+    if scheme == "BMES":
+        return ([[_bmes_follows(a, b) for b in tags] for a in tags],
+                [prefix(t) in _BMES_START for t in tags], [prefix(t) in _BMES_END for t in tags])
+    from .entities import allowed
+    return ([[allowed(a, b, scheme) for b in tags] for a in tags],
+            [allowed("O", t, scheme) for t in tags], [allowed(t, "O", scheme) for t in tags])

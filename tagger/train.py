@@ -1,7 +1,9 @@
 """Training: length-grouped mini-batches, Adam, gradient clipping, early stopping on dev F1.
 
-The trainer is task-agnostic where it can be: it sees sentences as (text, tag ids) pairs and a
-dev scorer. Segmentation plugs in BMES tags and the SIGHAN word F1.
+The trainer is task-agnostic: a task (tagger/tasks.py) turns what the reader gives into samples
+(text + labeled spans), samples into tags, and predictions into a dev score. Segmentation plugs
+in BMES tags and the SIGHAN word F1; NER BIOES tags and entity F1; joint POS typed BMES tags and
+word+POS F1.
 """
 from __future__ import annotations
 
@@ -25,10 +27,9 @@ from . import distributed
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, collate, length_grouped_batches
 from .errors import TaggerError
-from .metrics import score
 from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
-from .tags import BMES, words_to_tags
+from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
 
 _SENTENCE_FINAL = {"。", "！", "？", "!", "?", "；"}
@@ -54,9 +55,21 @@ class TrainConfig:
     unk_dropout: float = 0.0     # share of bigram ids replaced by <unk> in training (word dropout)
     dictionary: str = ""         # dictionary features: comma-separated 'jieba', 'train', word-list paths
     dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
+    task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def split_sample(sample: Sample) -> list[Sample]:
+    """Cut a segmented sample (seg, pos) after its sentence ends, keeping the labels."""
+    pieces, first = [], 0
+    for sentence in split_sentences(sample.words):
+        spans = sample.spans[first:first + len(sentence)]
+        first += len(sentence)
+        offset = spans[0][0]
+        pieces.append(Sample(sample.text[offset:spans[-1][1]], [(s - offset, e - offset, k) for s, e, k in spans]))
+    return pieces
 
 
 def split_sentences(words: Sequence[str]) -> list[list[str]]:
@@ -111,9 +124,12 @@ class Trainer:
         self.progress = progress  # None: a bar only when stderr is a terminal
         self.history: list[dict] = []
 
-    def fit(self, train_sentences: Iterable[Sequence[str]], dev_sentences: Iterable[Sequence[str]] | None,
+    def fit(self, train_sentences: Iterable, dev_sentences: Iterable | None,
             metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
-        """Train, keeping the best epoch by dev word F1.
+        """Train, keeping the best epoch by dev F1 (word F1, word+POS F1 or entity F1).
+
+        Sentences are what the task's readers give: word lists (seg), (word, POS) lists (pos),
+        (units, spans or tags) pairs (ner); see `Task.sample`.
 
         With `dev_sentences=None` it trains a final model: every sentence is training data and
         all `epochs` run (choose them by cross-validation); the last epoch is kept.
@@ -128,26 +144,30 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         rng = random.Random(cfg.seed)
 
-        train_sents = self._prepare(train_sentences)
+        task = Task(cfg.task)
+        train_sents = self._prepare(train_sentences, task)
         final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
-        dev_sents = [] if final else [list(s) for s in dev_sentences if s]
+        dev_sents = [] if final else [s for s in (task.sample(item) for item in dev_sentences) if s.text]
         if not train_sents:
             raise TaggerError("the training corpus has no sentences")
         if not final and not dev_sents:
             raise TaggerError("the dev corpus has no sentences")
 
-        encoder = build_encoder(train_sents, cfg, use_bigrams=self.model_config.bigram_dim > 0)
-        encoder.dictionary, fold_dictionaries = build_dictionaries(train_sents, cfg)
+        words = [s.words for s in train_sents] if task.segments else []
+        encoder = build_encoder([[s.text] for s in train_sents], cfg,
+                                use_bigrams=self.model_config.bigram_dim > 0)
+        encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg)
+        tags = task.tag_set(train_sents + dev_sents)
         model_cfg = dataclasses.replace(self.model_config)
         model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
         model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
-        model_cfg.num_tags = len(BMES)
+        model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
-        lexicon = {word for words in train_sents for word in words}
-        segmenter = Segmenter(model, encoder, BMES, metadata, lexicon=lexicon).to(cfg.device)
+        lexicon = {word for sentence in words for word in sentence}
+        segmenter = Segmenter(model, encoder, tags, metadata, lexicon=lexicon, task=task.name).to(cfg.device)
 
-        train_data = self._encode(train_sents, encoder, fold_dictionaries)
-        dev_data = self._encode(dev_sents, encoder) if dev_sents else []
+        train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries)
+        dev_data = self._encode(dev_sents, encoder, task, tags) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
@@ -238,23 +258,26 @@ class Trainer:
         return {k: payload[k] for k in ("epoch", "best_f1", "best_state", "best_epoch", "stale", "elapsed")}
 
     # -- pieces ----------------------------------------------------------------------------
-    def _prepare(self, sentences: Iterable[Sequence[str]]) -> list[list[str]]:
+    def _prepare(self, sentences: Iterable, task: Task) -> list[Sample]:
+        """Samples, long segmented paragraphs cut at sentence ends (entity data is kept as given)."""
         out = []
-        for words in sentences:
-            if not words:
+        for item in sentences:
+            sample = task.sample(item)
+            if not sample.text:
                 continue
-            out.extend(split_sentences(words) if self.config.split_sentences else [list(words)])
+            cut = self.config.split_sentences and task.segments
+            out.extend(split_sample(sample) if cut else [sample])
         return out
 
     @staticmethod
-    def _encode(sentences: Sequence[Sequence[str]], encoder: Encoder,
+    def _encode(samples: Sequence[Sample], encoder: Encoder, task: Task, tags: Sequence[str],
                 fold_dictionaries: Sequence[Dictionary] | None = None) -> list:
-        """(encoded text, tag ids) per sentence; sentence i takes fold i's dictionary if given."""
-        index = {t: i for i, t in enumerate(BMES)}
+        """(encoded text, tag ids) per sample; sample i takes fold i's dictionary if given."""
+        index = {t: i for i, t in enumerate(tags)}
         folds = len(fold_dictionaries) if fold_dictionaries else 0
-        return [(encoder.encode("".join(words), fold_dictionaries[i % folds] if folds else None),
-                 [index[t] for t in words_to_tags(words)])
-                for i, words in enumerate(sentences)]
+        return [(encoder.encode(sample.text, fold_dictionaries[i % folds] if folds else None),
+                 [index[t] for t in task.tags(sample)])
+                for i, sample in enumerate(samples)]
 
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
         """(mean loss over the batch's characters, the batch) for the sentences `ids` of `data`."""
@@ -307,10 +330,10 @@ class Trainer:
         return total / max(chars, 1)
 
     @staticmethod
-    def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sequence[str]]):
+    def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sample]):
         segmenter.model.eval()
-        predicted = segmenter.segment_lines(["".join(words) for words in dev_sents])
-        return score(dev_sents, predicted)
+        predicted = segmenter.label_lines([s.text for s in dev_sents])
+        return segmenter.task.score(dev_sents, predicted)
 
     def history_csv(self) -> str:
         buffer = io.StringIO()
