@@ -21,7 +21,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 def _add_learning_options(p) -> None:
     """Model and training options shared by `train` and `cv`."""
-    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"])
+    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll", "columns"])
+    p.add_argument("--task", choices=["seg", "pos", "ner"],
+                   help="seg (words), pos (joint words + POS), ner (entities); default: the corpus's, "
+                        "else inferred from the format (tag columns -> ner, otherwise seg)")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-chars", type=int, default=3000, help="characters per mini-batch")
     p.add_argument("--lr", type=float, default=2e-3)
@@ -125,6 +128,22 @@ def _add_segment(sub) -> None:
     p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (each with one torch thread)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
+    p.add_argument("--pos", action="store_true", help="print word/POS (needs a model trained with --task pos)")
+
+
+def _add_tag(sub) -> None:
+    p = sub.add_parser("tag", help="label text with a model: entities (ner), words and POS (pos), words (seg)")
+    p.add_argument("file", nargs="?", default="-", help="input text, UTF-8; '-' or nothing for stdin")
+    p.add_argument("--model", help="model file (default: the shipped segmentation model)")
+    p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "conll"],
+                   help="jsonl: one JSON object per input line with spans {text, start, end, label} "
+                        "(character offsets into the line); conll: one row per character (ner) or word")
+    p.add_argument("--batch-lines", type=int, default=512)
+    p.add_argument("--threads", type=int)
+    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--errors", default="strict", choices=["strict", "replace"])
+    p.add_argument("--device", default="cpu")
 
 
 def _add_evaluate(sub) -> None:
@@ -149,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_segment(sub)
+    _add_tag(sub)
     _add_evaluate(sub)
     _add_cv(sub)
     _add_plot(sub)
@@ -177,14 +197,14 @@ def write_text_atomic(path: str, text_chunks) -> None:
 
 def cmd_train(args) -> int:
     from .corpora import is_name, read_part, test_part, training_parts, whole
-    from .metrics import score
     from .modelio import round_to_half, save_model
     from .readers import BadLines
     from .train import Trainer
 
     model_config, train_config = _configs(args)
     train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
-    metadata = {"corpus": args.corpus, "dev": args.dev or "carved from corpus (every 20th sentence)",
+    train_config.task = task = _task_of(args, train_part)
+    metadata = {"corpus": args.corpus, "task": task, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if args.final:
         train_config.epochs = _final_epochs(args)
@@ -196,11 +216,11 @@ def cmd_train(args) -> int:
     bad = BadLines() if args.skip_bad_lines else None
     checkpoint = args.output + ".ckpt"
     if args.final:
-        sentences = itertools.chain(read_part(whole(train_part), bad), read_part(dev_part, bad)
-                           if dev_part.slice != "dev" else [])
+        sentences = itertools.chain(read_part(whole(train_part), bad, task), read_part(dev_part, bad, task)
+                                    if dev_part.slice != "dev" else [])
         segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
     else:
-        segmenter = trainer.fit(read_part(train_part, bad), read_part(dev_part, bad), metadata,
+        segmenter = trainer.fit(read_part(train_part, bad, task), read_part(dev_part, bad, task), metadata,
                                 checkpoint=checkpoint, resume=args.resume)
     if bad:
         print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
@@ -212,12 +232,11 @@ def cmd_train(args) -> int:
         return 0  # under torchrun, rank 0 scores and writes
     if is_name(args.corpus) and not args.no_test:
         gold_part, words_path = test_part(args.corpus)
-        gold = list(read_part(gold_part))
-        predicted = segmenter.segment_lines(["".join(words) for words in gold])
-        result = score(gold, predicted, _read_word_list(words_path) if words_path else None)
-        segmenter.metadata["test"] = {k: v for k, v in result.summary().items() if k != "mismatched_lines"}
+        result = score_samples(segmenter, read_part(gold_part, task=task),
+                               _read_word_list(words_path) if words_path else None)
+        segmenter.metadata["test"] = {k: v for k, v in result.items() if k != "mismatched_lines"}
         if not args.quiet:
-            print(f"test F1 {result.f1:.4f}", file=sys.stderr)
+            print(f"test F1 {result['f1']:.4f}", file=sys.stderr)
     save_model(segmenter, args.output, half=args.half)
     stem = os.path.splitext(args.output)[0]
     write_text_atomic(stem + ".history.csv", [trainer.history_csv()])
@@ -228,6 +247,31 @@ def cmd_train(args) -> int:
     if not args.quiet:
         print(f"wrote {args.output} and {stem}.history.csv", file=sys.stderr)
     return 0
+
+
+def _task_of(args, train_part) -> str:
+    """--task, else the named corpus's task, else what the format implies."""
+    from .corpora import get_corpus, is_name
+    from .readers import default_task
+    if args.task:
+        return args.task
+    if is_name(args.corpus):
+        return get_corpus(args.corpus).task
+    return default_task(_format_of(train_part))
+
+
+def score_samples(segmenter, items, words: set[str] | None = None) -> dict:
+    """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
+    entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them)."""
+    from .tasks import token_accuracy, word_f1
+    task = segmenter.task
+    gold = [s for s in (task.sample(item) for item in items) if s.text]
+    predicted = segmenter.label_lines([s.text for s in gold])
+    summary = task.score(gold, predicted, words).summary()
+    if task.name == "pos":
+        summary["word_f1"] = word_f1(gold, predicted)
+        summary["pos_accuracy"] = token_accuracy(gold, segmenter.label_lines_given_words([s.words for s in gold]))
+    return summary
 
 
 def _format_of(part) -> str:
@@ -373,7 +417,9 @@ def cmd_segment(args) -> int:
     if args.output and args.file != "-" and _same_file(args.file, args.output):
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
     lines = read_raw(args.file, args.encoding, args.errors)
-    if args.jobs > 1:
+    if args.pos:
+        words_per_line = _pos_words(load(args.model).to(_device(args.device)), lines, args)
+    elif args.jobs > 1:
         from .parallel import segment_parallel
         load(args.model)  # fail here, with a clear message, rather than inside a worker
         if args.user_dict:
@@ -397,6 +443,26 @@ def cmd_segment(args) -> int:
     return 0
 
 
+def _pos_words(segmenter, lines, args):
+    """word/POS tokens per line (whitespace runs kept as they are), for `segment --pos`."""
+    from .encode import blocks
+    if segmenter.task.name != "pos":
+        raise TaggerError(f"--pos needs a joint segmentation + POS model (train one with --task pos); "
+                          f"this one is a {segmenter.task.name} model")
+    _set_threads(args.threads)
+    for block in blocks(lines, args.batch_lines):
+        for line, spans in zip(block, segmenter.label_lines(block)):
+            tokens, at = [], 0
+            for start, end, label in spans:
+                if start > at:
+                    tokens.append(line[at:start])
+                tokens.append(f"{line[start:end]}/{label}")
+                at = end
+            if at < len(line):
+                tokens.append(line[at:])
+            yield tokens
+
+
 def _read_word_list(path: str) -> set[str]:
     from .readers import read_lines
     return {line.strip() for _, line in read_lines(path) if line.strip()}
@@ -418,11 +484,14 @@ def cmd_evaluate(args) -> int:
     _set_threads(args.threads)
     gold_part, words_path = test_part(args.gold, args.format)
     words_path = args.words or words_path
-    gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
-        [line.split() for _, line in read_lines(gold_part.path)]
     if _is_model_file(args.prediction):
         from . import load
         segmenter = load(args.prediction)
+        if segmenter.task.name != "seg":
+            return _evaluate_tagging(args, segmenter, gold_part)
+    gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
+        [line.split() for _, line in read_lines(gold_part.path)]
+    if _is_model_file(args.prediction):
         start = time.monotonic()
         predicted = segmenter.segment_lines(["".join(words) for words in gold])
         seconds = time.monotonic() - start
@@ -441,6 +510,60 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _evaluate_tagging(args, segmenter, gold_part) -> int:
+    """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
+    from .corpora import read_part
+    result = score_samples(segmenter, read_part(gold_part, task=segmenter.task.name))
+    print(f"{args.prediction} vs {gold_part.path} ({segmenter.task.name})")
+    print(f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}")
+    if "word_f1" in result:
+        print(f"word F1 {result['word_f1']:.4f}  POS accuracy on gold words {result['pos_accuracy']:.4f}")
+    if segmenter.task.name == "ner":
+        for label, prf in result["by_label"].items():
+            print(f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}")
+    if args.json:
+        result.update(prediction=args.prediction, gold=gold_part.path, task=segmenter.task.name)
+        write_text_atomic(args.json, [json.dumps(result, indent=2, ensure_ascii=False) + "\n"])
+    return 0
+
+
+def cmd_tag(args) -> int:
+    from . import load
+    from .encode import blocks
+    from .readers import read_raw
+    if args.output and args.file != "-" and _same_file(args.file, args.output):
+        raise TaggerError(f"{args.output}: refusing to overwrite the input file")
+    _set_threads(args.threads)
+    segmenter = load(args.model).to(_device(args.device))
+    lines = read_raw(args.file, args.encoding, args.errors)
+
+    def rendered():
+        for block in blocks(lines, args.batch_lines):
+            for line, spans in zip(block, segmenter.label_lines(block)):
+                yield _render_spans(line, spans, args.format, segmenter)
+    if args.output:
+        write_text_atomic(args.output, rendered())
+    else:
+        for text in rendered():
+            sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
+    """One input line as a JSON line of spans, or as CoNLL rows and a blank line."""
+    if fmt == "jsonl":
+        items = [{"text": line[s:e], "start": s, "end": e, "label": label} for s, e, label in spans]
+        return json.dumps({"text": line, "spans": items}, ensure_ascii=False) + "\n"
+    if segmenter.task.name == "ner":  # one character a row with its BIOES tag
+        from .entities import spans_to_tags
+        tags = spans_to_tags(len(line), spans, "BIOES")
+        rows = [f"{c}\t{t}" for c, t in zip(line, tags) if not c.isspace()]
+    else:  # one word a row with its POS (or '_' for plain segmentation)
+        rows = [f"{line[s:e]}\t{label or '_'}" for s, e, label in spans]
+    return "".join(row + "\n" for row in rows) + "\n"
+
+
 def cmd_info(args) -> int:
     from .modelio import read_metadata
     info = read_metadata(args.model or DEFAULT_MODEL)
@@ -448,7 +571,7 @@ def cmd_info(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "segment": cmd_segment, "evaluate": cmd_evaluate, "cv": cmd_cv,
+COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluate": cmd_evaluate, "cv": cmd_cv,
             "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
             "info": cmd_info}
 

@@ -5,7 +5,9 @@ its test set and training word list are. A path works wherever a name does.
 
 Dev splits carved from training text are deterministic: sentence number i (0-based, counting
 the sentences the reader yields) goes to dev when i % 20 == 19, so 5% of the text, spread
-evenly through the corpus. Everything else is training text.
+evenly through the corpus. Everything else is training text. A corpus with no test set of its
+own (PD 1998 as a POS benchmark, MSRA NER's missing dev aside) also has a test split carved the
+same way: i % 20 == 9.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from .errors import TaggerError
-from .readers import BadLines, Words, read_words
+from .readers import BadLines, Words, read_items
 
 ENV_VAR = "TAGGER_CORPORA"
 DEV_EVERY = 20
@@ -27,7 +29,8 @@ class Part:
 
     path: str
     fmt: str
-    slice: str = "all"  # "all" | "train" (carved dev removed) | "dev" (the carved dev)
+    slice: str = "all"  # all | train (carved dev removed) | dev | test | rest (dev and test removed)
+                        # | no_test (test removed)
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,15 @@ class Corpus:
     dev: Part
     test: Part
     words: Optional[str] = None  # the bakeoff's training word list, for OOV figures
+    task: str = "seg"            # what the benchmark measures (seg, pos, ner)
 
 
 def _carved(path: str, fmt: str) -> tuple[Part, Part]:
     return Part(path, fmt, "train"), Part(path, fmt, "dev")
+
+
+def _carved_with_test(path: str, fmt: str) -> tuple[tuple[Part, Part], Part]:
+    return (Part(path, fmt, "rest"), Part(path, fmt, "dev")), Part(path, fmt, "test")
 
 
 def _registry() -> dict[str, dict]:
@@ -57,6 +65,15 @@ def _registry() -> dict[str, dict]:
                       test=Part("nlpcc2016_weibo/nlpcc2016-wordseg-dev.dat", "segmented")),
         "ud": dict(train=(Part("ud_chinese/train.conll", "conll"), Part("ud_chinese/dev.conll", "conll")),
                    test=Part("ud_chinese/test.conll", "conll")),
+        # tagging benchmarks
+        "pd1998": dict(zip(("train", "test"), _carved_with_test("pd1998/199801.txt", "pd1998")), task="pos"),
+        "ud-pos": dict(train=(Part("ud_chinese/train.conll", "conll"), Part("ud_chinese/dev.conll", "conll")),
+                       test=Part("ud_chinese/test.conll", "conll"), task="pos"),
+        "resume": dict(train=(Part("resume_ner/train.char.bmes", "columns"),
+                              Part("resume_ner/dev.char.bmes", "columns")),
+                       test=Part("resume_ner/test.char.bmes", "columns"), task="ner"),
+        "msra-ner": dict(train=_carved("msra_ner/train.txt", "msra"), test=Part("msra_ner/test_with_label.txt", "msra"),
+                         task="ner"),
     }
 
 
@@ -86,12 +103,27 @@ def get_corpus(name: str) -> Corpus:
 
     train, dev = spec["train"]
     words = str(root / spec["words"]) if spec.get("words") else None
-    return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words)
+    return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words, spec.get("task", "seg"))
 
 
 def is_dev_index(index: int) -> bool:
     """The carve-out rule: sentence number `index` (0-based) belongs to the dev split."""
     return index % DEV_EVERY == DEV_EVERY - 1
+
+
+def is_test_index(index: int) -> bool:
+    """Sentence `index` belongs to a carved test split (corpora without a test set of their own)."""
+    return index % DEV_EVERY == DEV_EVERY // 2 - 1
+
+
+_SLICES = {
+    "all": lambda i: True,
+    "train": lambda i: not is_dev_index(i),
+    "dev": is_dev_index,
+    "test": is_test_index,
+    "rest": lambda i: not is_dev_index(i) and not is_test_index(i),
+    "no_test": lambda i: not is_test_index(i),
+}
 
 
 def carve(sentences: Sequence[Words]) -> tuple[list[Words], list[Words]]:
@@ -101,14 +133,15 @@ def carve(sentences: Sequence[Words]) -> tuple[list[Words], list[Words]]:
     return train, dev
 
 
-def read_part(part: Part, bad: BadLines | None = None) -> Iterator[Words]:
-    """Sentences of one corpus part, applying the deterministic dev carve-out.
+def read_part(part: Part, bad: BadLines | None = None, task: str = "seg") -> Iterator:
+    """Sentences of one corpus part as the task reads them, applying the deterministic carve-outs.
 
     With `bad`, malformed lines are recorded there and skipped instead of raising.
     """
-    for index, words in enumerate(read_words(part.path, part.fmt, bad)):
-        if part.slice == "all" or (part.slice == "dev") == is_dev_index(index):
-            yield words
+    keep = _SLICES[part.slice]
+    for index, item in enumerate(read_items(part.path, part.fmt, task, bad)):
+        if keep(index):
+            yield item
 
 
 def is_name(spec: str) -> bool:
@@ -133,7 +166,8 @@ def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> t
 
 def whole(part: Part) -> Part:
     """A carved training part with its dev slice given back (for --dev and --final)."""
-    return Part(part.path, part.fmt, "all") if part.slice == "train" else part
+    given_back = {"train": "all", "rest": "no_test"}
+    return Part(part.path, part.fmt, given_back[part.slice]) if part.slice in given_back else part
 
 
 def test_part(spec: str, fmt: str = "auto") -> tuple[Part, Optional[str]]:

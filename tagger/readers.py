@@ -9,7 +9,11 @@ Formats:
   pd1998     People's Daily 1998: `id/m  word/pos ... [word/pos word/pos]nt`
   msra       MSRA NER `word/tag` tokens, used here for segmentation
   conll      CoNLL-X / CoNLL-U: FORM in column 2, one token a line, blank line between sentences
+  columns    `unit ... TAG` lines (Resume NER's `char TAG`, CoNLL-2003), blank line between sentences
   raw        plain text, one line a sentence
+
+Which readings a format has depends on the task (tagger/tasks.py): `read_items` gives words for
+seg, (word, POS) pairs for pos, and (units, spans or tags) for ner.
 """
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ from .errors import CorpusError, TaggerError
 Words = list[str]
 Tagged = list[tuple[str, str]]
 
-FORMATS = ("segmented", "pd1998", "msra", "conll", "raw")
+FORMATS = ("segmented", "pd1998", "msra", "conll", "columns", "raw")
+_TAG = re.compile(r"^(O|[BIMES]-\S+|[BIMES])$")
 
 _PD_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
 _PD_TOKEN = re.compile(r"^(\[?)(.+)/([A-Za-z]+)(?:\]([A-Za-z]+))?$")
@@ -257,6 +262,9 @@ def sniff_format(path: str | os.PathLike) -> str:
     tokens = [tok for line in lines for tok in line.split()]
     if tokens and all(_SLASH_TOKEN.match(tok) for tok in tokens):
         return "msra"
+    rows = [line.split() for line in lines if not line.startswith("-DOCSTART-")]
+    if rows and all(2 <= len(r) <= 6 and _TAG.match(r[-1]) for r in rows):
+        return "columns"
     return "segmented"
 
 
@@ -270,11 +278,26 @@ _WORD_READERS = {
 
 def read_words(path: str | os.PathLike, fmt: str = "auto", bad: BadLines | None = None) -> Iterator[Words]:
     """Read any segmentation corpus format as lists of words."""
+    return read_items(path, fmt, "seg", bad)
+
+
+def read_items(path: str | os.PathLike, fmt: str = "auto", task: str = "seg",
+               bad: BadLines | None = None) -> Iterator:
+    """Sentences of a corpus as the task reads them: words (seg), (word, POS) pairs (pos),
+    (units, spans or tags) pairs (ner)."""
     if fmt == "auto":
         fmt = sniff_format(path)
-    if fmt not in _WORD_READERS:
-        raise TaggerError(f"unknown corpus format {fmt!r}; expected one of {', '.join(_WORD_READERS)}")
-    return _WORD_READERS[fmt](path, bad)
+    reader = _ITEM_READERS.get((fmt, task))
+    if reader is None:
+        readable = sorted(f for f, t in _ITEM_READERS if t == task)
+        raise TaggerError(f"{path}: format {fmt!r} has no {task} reading; for --task {task} use "
+                          f"{', '.join(readable)}")
+    return reader(path, bad)
+
+
+def default_task(fmt: str) -> str:
+    """The task a format implies when it is unambiguous: tag columns are entities; the rest seg."""
+    return "ner" if fmt == "columns" else "seg"
 
 
 # -- labeled sequences (NER, POS): (units, spans) or (units, tags) -------------------------------
@@ -292,6 +315,17 @@ def read_column_tags(path: str | os.PathLike, tag_column: int = -1, min_columns:
             yield [r[unit_column] for r in rows], [r[tag_column] for r in rows]
 
 
+def read_columns(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[tuple[list[str], list[str]]]:
+    """`unit ... TAG` column files as (units, tags): Resume NER, CoNLL-2003 (IOB1, BIO, BIOES)."""
+    return read_column_tags(path, tag_column=-1, min_columns=2, bad=bad)
+
+
+def read_conll_pos(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
+    """CoNLL-X / CoNLL-U as (FORM, UPOS) pairs (columns 2 and 4)."""
+    for rows in read_conll_rows(path, min_columns=10, bad=bad):
+        yield [(row[1], row[3]) for row in rows]
+
+
 def read_msra_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Labeled]:
     """MSRA NER `word/tag` lines as characters and entity spans (nr PER, ns LOC, nt ORG)."""
     kinds = {"nr": "PER", "ns": "LOC", "nt": "ORG"}
@@ -304,3 +338,13 @@ def read_msra_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Itera
             if tag.lower() in kinds:
                 spans.append((start, len(chars), kinds[tag.lower()]))
         yield chars, spans
+
+
+_ITEM_READERS = {
+    **{(fmt, "seg"): reader for fmt, reader in _WORD_READERS.items()},
+    ("pd1998", "pos"): read_pd1998_tagged,
+    ("msra", "pos"): read_slash_tagged,  # any `word/tag` file
+    ("conll", "pos"): read_conll_pos,
+    ("msra", "ner"): read_msra_ner,
+    ("columns", "ner"): read_columns,
+}

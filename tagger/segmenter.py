@@ -91,18 +91,21 @@ class Segmenter:
                 mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
         return mask
 
-    def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
-        """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches."""
+    def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000,
+                   masks: Sequence[torch.Tensor | None] | None = None) -> list[list[str]]:
+        """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches.
+
+        `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words)."""
         results: list[list[str] | None] = [None] * len(chunks)
         lengths = [len(c) for c in chunks]
         for batch_ids in length_grouped_batches(lengths, batch_chars):
             texts = [chunks[i] for i in batch_ids]
             batch = collate([self.encoder.encode(t) for t in texts]).to(self.device)
-            masks = [self._mask(t) for t in texts]
+            masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
             mask = None
-            if any(m is not None for m in masks):
+            if any(m is not None for m in masks_here):
                 mask = torch.ones(len(texts), batch.chars.shape[1], len(self.tags), dtype=torch.bool)
-                for row, m in enumerate(masks):
+                for row, m in enumerate(masks_here):
                     if m is not None:
                         mask[row, :m.shape[0]] = m
             with torch.inference_mode():
@@ -164,6 +167,21 @@ class Segmenter:
                     offset += len(ref)
             output.append(spans)
         return output
+
+    def label_lines_given_words(self, word_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str]]]:
+        """Like `label_lines`, with the decoder held to the given words: a POS model then tags
+        exactly these words (POS accuracy on gold segmentation)."""
+        texts = ["".join(words) for words in word_lists]
+        masks = []
+        for text, words in zip(texts, word_lists):
+            spans, start = [], 0
+            for word in words:
+                spans.append((start, start + len(word)))
+                start += len(word)
+            mask = keep_whole_mask(len(text), spans, self.tags)
+            masks.append(force_boundaries_mask(len(text), [s for s, _ in spans[1:]], self.tags, mask))
+        tags = self.tag_chunks(texts, masks=masks)
+        return [self.task.spans(text, t) for text, t in zip(texts, tags)]
 
     def tag(self, text: str) -> list[dict]:
         """Spans of one text as dicts {"text", "start", "end", "label"} (character offsets)."""

@@ -1,0 +1,173 @@
+"""Tasks (seg, joint seg+POS, NER): samples, schemes, constrained decoding, metrics, readers, and
+a tiny train -> save -> load -> tag run for each task."""
+import itertools
+import json
+
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from tagger.cli import main
+from tagger.decode import Decoder
+from tagger.entities import allowed, entity_score, tags_to_spans
+from tagger.modelio import load_model, save_model
+from tagger.readers import read_items, sniff_format
+from tagger.tags import transition_rules
+from tagger.tasks import Sample, Task, token_accuracy, word_f1
+
+
+@given(st.lists(st.tuples(st.text("甲乙丙丁", min_size=1, max_size=4), st.sampled_from(["n", "v", "w"])),
+                min_size=1, max_size=8))
+def test_pos_sample_tags_spans_round_trip(pairs):
+    task = Task("pos")
+    sample = task.sample(pairs)
+    assert sample.words == [w for w, _ in pairs] and sample.text == "".join(w for w, _ in pairs)
+    tags = task.tags(sample)
+    assert len(tags) == len(sample.text)
+    assert task.spans(sample.text, tags) == sample.spans
+    allowed_next, start, end = transition_rules(task.tag_set([sample]))
+    index = {t: i for i, t in enumerate(task.tag_set([sample]))}
+    ids = [index[t] for t in tags]
+    assert start[ids[0]] and end[ids[-1]] and all(allowed_next[a][b] for a, b in zip(ids, ids[1:]))
+
+
+def test_ner_sample_from_tags_and_spans():
+    task = Task("ner")
+    from_tags = task.sample((list("张三在北京"), ["B-PER", "E-PER", "O", "B-LOC", "E-LOC"]))
+    from_spans = task.sample((list("张三在北京"), [(0, 2, "PER"), (3, 5, "LOC")]))
+    assert from_tags == from_spans == Sample("张三在北京", [(0, 2, "PER"), (3, 5, "LOC")])
+    assert task.tags(from_tags) == ["B-PER", "E-PER", "O", "B-LOC", "E-LOC"]
+    assert task.tag_set([from_tags])[0] == "O" and "S-LOC" in task.tag_set([from_tags])
+
+
+@pytest.mark.parametrize("task_name,labels", [("pos", ["n", "v"]), ("ner", ["PER", "LOC"])])
+def test_decoder_never_emits_an_invalid_sequence(task_name, labels):
+    """Brute force over all tag paths of short inputs: Viterbi's path is the best valid one."""
+    task = Task(task_name)
+    tags = task.tag_set([Sample("ab", [(0, 1, lab) for lab in labels]), Sample("a", [(0, 1, labels[1])])])
+    next_ok, start_ok, end_ok = transition_rules(tags, task.scheme)
+    decoder = Decoder(tags, task.scheme)
+    torch.manual_seed(0)
+    for length in (1, 2, 3):
+        scores = torch.randn(4, length, len(tags)).log_softmax(-1)
+        paths = decoder.viterbi(scores, torch.full((4,), length))
+        for row, path in enumerate(paths):
+            valid = [p for p in itertools.product(range(len(tags)), repeat=length)
+                     if start_ok[p[0]] and end_ok[p[-1]] and all(next_ok[a][b] for a, b in zip(p, p[1:]))]
+            total = lambda p: sum(float(scores[row, t, k]) for t, k in enumerate(p))  # noqa: E731
+            assert tuple(path) in valid
+            assert abs(total(path) - max(total(p) for p in valid)) < 1e-4
+
+
+def test_bio_rules_start_and_end():
+    tags = ("O", "B-PER", "I-PER")
+    _, start, end = transition_rules(tags, "BIO")
+    assert start == [True, True, False] and end == [True, True, True]
+    assert not allowed("B-PER", "I-LOC", "BIO")
+
+
+def test_pos_metrics_hand_case():
+    gold = [Sample("我爱北京", [(0, 1, "r"), (1, 2, "v"), (2, 4, "ns")])]
+    predicted = [[(0, 1, "r"), (1, 2, "n"), (2, 3, "ns"), (3, 4, "ns")]]
+    # word+POS: 1 correct of 4 predicted, 3 gold; words: 2 correct (我, 爱) of 4 and 3
+    assert abs(Task("pos").score(gold, predicted).f1 - 2 * (1 / 4) * (1 / 3) / (1 / 4 + 1 / 3)) < 1e-9
+    assert abs(word_f1(gold, predicted) - 2 * (2 / 4) * (2 / 3) / (2 / 4 + 2 / 3)) < 1e-9
+    assert token_accuracy(gold, predicted) == pytest.approx(1 / 3)
+
+
+def test_entity_f1_agrees_with_seqeval():
+    seqeval = pytest.importorskip("seqeval.metrics")
+    gold_tags = [["B-PER", "I-PER", "O", "B-LOC", "I-LOC", "I-LOC"], ["O", "B-ORG", "O", "B-PER"]]
+    pred_tags = [["B-PER", "I-PER", "O", "B-LOC", "I-LOC", "O"], ["O", "B-ORG", "O", "B-LOC"]]
+    ours = entity_score([tags_to_spans(t) for t in gold_tags], [tags_to_spans(t) for t in pred_tags])
+    assert ours.f1 == pytest.approx(seqeval.f1_score(gold_tags, pred_tags))
+    assert ours.precision == pytest.approx(seqeval.precision_score(gold_tags, pred_tags))
+
+
+def test_task_readers_and_sniffing(tmp_path):
+    resume = tmp_path / "r.bmes"
+    resume.write_text("高 B-NAME\n勇 E-NAME\n： O\n\n中 S-LOC\n", encoding="utf-8")
+    assert sniff_format(resume) == "columns"
+    conll = tmp_path / "u.conll"
+    conll.write_text("1\t我\t我\tPRON\tPN\t_\t2\tnsubj\t_\t_\n2\t爱\t爱\tVERB\tVV\t_\t0\troot\t_\t_\n",
+                     encoding="utf-8")
+    assert list(read_items(conll, "auto", "pos")) == [[("我", "PRON"), ("爱", "VERB")]]
+    pd = tmp_path / "pd.txt"
+    pd.write_text("19980101-01-001-001/m  迈向/v  [中国/ns 政府/n]nt\n", encoding="utf-8")
+    assert list(read_items(pd, "auto", "pos")) == [[("迈向", "v"), ("中国", "ns"), ("政府", "n")]]
+    bad = tmp_path / "bad.bmes"
+    bad.write_text("高 B-NAME\n勇\n", encoding="utf-8")
+    with pytest.raises(Exception) as error:
+        list(read_items(bad, "columns", "ner"))
+    assert "bad.bmes:2" in str(error.value)
+    with pytest.raises(Exception) as error:
+        list(read_items(resume, "segmented", "ner"))
+    assert "no ner reading" in str(error.value)
+
+
+NAMES, PLACES = ["张三", "李四", "王五"], ["北京", "上海", "广州"]
+
+
+def write_ner_corpus(path, n, seed):
+    import random
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        name, place = rng.choice(NAMES), rng.choice(PLACES)
+        pieces = [(name, "PER"), ("在", None), (place, "LOC"), (rng.choice(["工作", "学习"]), None), ("。", None)]
+        for text, kind in pieces:
+            for i, char in enumerate(text):
+                tag = "O" if kind is None else (("B-" if i == 0 else "E-" if i == len(text) - 1 else "M-") + kind)
+                lines.append(f"{char} {tag}")
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_ner_train_save_load_tag(tmp_path, capsys):
+    write_ner_corpus(tmp_path / "train.bmes", 200, 1)
+    write_ner_corpus(tmp_path / "dev.bmes", 20, 2)
+    model = tmp_path / "ner.model"
+    assert main(["train", str(tmp_path / "train.bmes"), "--dev", str(tmp_path / "dev.bmes"), "-o", str(model),
+                 "--epochs", "8", "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.02",
+                 "--batch-chars", "300", "--quiet", "--no-plot", "--threads", "1"]) == 0
+    tagger_model = load_model(model)
+    assert tagger_model.task.name == "ner"  # inferred from the tag columns
+    spans = tagger_model.tag("李四在上海学习。")
+    assert {"text": "李四", "start": 0, "end": 2, "label": "PER"} in spans
+    assert {"text": "上海", "start": 3, "end": 5, "label": "LOC"} in spans
+    text = tmp_path / "in.txt"
+    text.write_text("王五在广州工作。\n\n 张三在北京学习。\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["tag", str(text), "--model", str(model)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 3 and rows[1]["spans"] == []
+    third = rows[2]
+    assert [(s["text"], s["start"], s["label"]) for s in third["spans"]] == [("张三", 1, "PER"), ("北京", 4, "LOC")]
+    assert all(third["text"][s["start"]:s["end"]] == s["text"] for s in third["spans"])
+    assert main(["evaluate", str(model), str(tmp_path / "dev.bmes"), "--json", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["f1"] > 0.9
+
+
+def test_pos_train_save_load_segment_pos(tmp_path, capsys):
+    import random
+    rng = random.Random(3)
+    vocab = [("我们", "r"), ("喜欢", "v"), ("苹果", "n"), ("北京", "ns"), ("学习", "v"), ("。", "w")]
+    def line():
+        return "  ".join(f"{w}/{p}" for w, p in [rng.choice(vocab[:3]), rng.choice(vocab[1:5]), vocab[5]])
+    (tmp_path / "train.txt").write_text("".join(line() + "\n" for _ in range(200)), encoding="utf-8")
+    model = tmp_path / "pos.model"
+    assert main(["train", str(tmp_path / "train.txt"), "--task", "pos", "-o", str(model), "--epochs", "8",
+                 "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.02", "--batch-chars", "300",
+                 "--quiet", "--no-plot", "--threads", "1"]) == 0
+    loaded = load_model(model)
+    assert loaded.task.name == "pos"
+    save_model(loaded, tmp_path / "again.model")
+    assert load_model(tmp_path / "again.model").label_lines(["我们喜欢北京。"]) == loaded.label_lines(["我们喜欢北京。"])
+    text = tmp_path / "in.txt"
+    text.write_text("我们喜欢苹果。\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["segment", str(text), "--model", str(model), "--pos"]) == 0
+    assert capsys.readouterr().out == "我们/r 喜欢/v 苹果/n 。/w\n"
+    # a plain segmentation model refuses --pos with a one-line error
+    assert main(["segment", str(text), "--pos"]) != 0
+    assert "--task pos" in capsys.readouterr().err
