@@ -1,0 +1,46 @@
+"""Dask: a local cluster of 2 worker processes segments a bag exactly like one process does,
+in order, loading the model once per worker."""
+import pytest
+
+from tagger.modelio import save_model
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_two_worker_cluster_matches_one_process(tiny_model, tiny_corpus, tmp_path):
+    import dask.bag as db
+    from tagger.cluster import segment_bag
+
+    model_path = str(tmp_path / "m.model")
+    save_model(tiny_model, model_path)
+    _, _, dev = tiny_corpus
+    lines = ["".join(s) for s in dev] * 3 + ["", "ABC 我们"]
+    expected = tiny_model.segment_lines(lines)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        bag = db.from_sequence(lines, npartitions=6)
+        got = segment_bag(bag, model_path).compute()
+        loads = client.run(lambda: __import__("tagger.cluster", fromlist=["LOADS"]).LOADS["count"])
+    assert got == expected
+    assert sorted(loads.values()) in ([1, 1], [0, 1])  # at most one load per worker process
+    assert sum(loads.values()) >= 1
+
+
+def test_text_files_round_trip(tiny_model, tmp_path):
+    import dask.bag as db
+    from tagger.cluster import segment_bag
+
+    model_path = str(tmp_path / "m.model")
+    save_model(tiny_model, model_path)
+    source = tmp_path / "in"
+    source.mkdir()
+    texts = {"a.txt": ["我们喜欢苹果。", "他是北京的学生。"], "b.txt": ["中国人民研究和平。"]}
+    for name, lines in texts.items():
+        (source / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bag = db.read_text(str(source / "*.txt"))
+    out = tmp_path / "out"
+    segment_bag(bag, model_path).map(" ".join).to_textfiles(str(out / "*.txt"), scheduler="sync")
+    written = sorted(out.iterdir())
+    assert len(written) == 2
+    first = written[0].read_text(encoding="utf-8").splitlines()
+    assert [line.replace(" ", "") for line in first] == texts["a.txt"]
