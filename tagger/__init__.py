@@ -17,10 +17,12 @@ __version__ = "0.1.0"
 DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
 
 
-def load(path: str | None = None):
-    """A `Segmenter` from a model file (the shipped default model when path is None)."""
+def load(path: str | None = None, engine: str = "torch"):
+    """A `Segmenter` from a model file (the shipped default model when path is None).
+
+    engine="numpy" runs inference without importing torch (faster start, less memory)."""
     from .modelio import load_model
-    return load_model(DEFAULT_MODEL if path is None else path)
+    return load_model(DEFAULT_MODEL if path is None else path, engine)
 
 
 from .api import (Tokenizer, add_word, cut, cut_for_search, cut_series, del_word, dt,  # noqa: E402

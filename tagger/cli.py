@@ -16,6 +16,8 @@ from typing import Sequence
 from . import DEFAULT_MODEL, __version__
 from .errors import TaggerError
 
+AUTO_NUMPY_BYTES = 1_000_000  # `segment --engine auto`: smaller inputs skip the torch import
+
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -129,6 +131,9 @@ def _add_segment(sub) -> None:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (each with one torch thread)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
     p.add_argument("--pos", action="store_true", help="print word/POS (needs a model trained with --task pos)")
+    p.add_argument("--engine", default="auto", choices=["auto", "torch", "numpy"],
+                   help="numpy: no torch import, starts in under a second; torch: faster on long inputs, "
+                        f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1_000_000} MB, else torch")
 
 
 def _add_tag(sub) -> None:
@@ -394,6 +399,8 @@ def cmd_summary(args) -> int:
 
 def _device(name: str) -> str:
     """Check a --device value up front, so a missing GPU is a one-line error."""
+    if name == "cpu":
+        return name
     import torch
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise TaggerError(f"--device {name}: no CUDA GPU is available here (torch {torch.__version__})")
@@ -411,14 +418,28 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def _engine(args) -> str:
+    """The inference engine for `segment`: see --engine."""
+    if args.engine != "auto":
+        return args.engine
+    if args.device != "cpu":
+        return "torch"
+    try:
+        small = args.file == "-" or os.path.getsize(args.file) < AUTO_NUMPY_BYTES
+    except OSError:
+        small = True  # read_raw reports the missing file
+    return "numpy" if small else "torch"
+
+
 def cmd_segment(args) -> int:
     from . import load
     from .readers import read_raw
     if args.output and args.file != "-" and _same_file(args.file, args.output):
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
     lines = read_raw(args.file, args.encoding, args.errors)
+    engine = _engine(args)
     if args.pos:
-        words_per_line = _pos_words(load(args.model).to(_device(args.device)), lines, args)
+        words_per_line = _pos_words(load(args.model, engine).to(_device(args.device)), lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel
         load(args.model)  # fail here, with a clear message, rather than inside a worker
@@ -427,8 +448,9 @@ def cmd_segment(args) -> int:
             UserDict().load(args.user_dict)
         words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict)
     else:
-        _set_threads(args.threads)
-        segmenter = load(args.model).to(_device(args.device))
+        if engine == "torch":
+            _set_threads(args.threads)
+        segmenter = load(args.model, engine).to(_device(args.device))
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
         words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)

@@ -5,13 +5,16 @@ highest-scoring path that obeys the scheme's transition rules and an optional pe
 of allowed tags. The mask is how outside knowledge reaches the decoder without post-editing the
 words: runs of Latin letters, digits or URLs that must stay whole (`atomic_spans`), and user
 dictionary words (a word that must be kept whole forbids a boundary inside it).
+
+It runs on numpy (torch tensors are accepted as input), so inference without torch
+(tagger/lite.py) decodes with the very same code.
 """
 from __future__ import annotations
 
 import re
 from typing import Sequence
 
-import torch
+import numpy as np
 
 from .tags import BMES, prefix, transition_rules
 
@@ -33,7 +36,7 @@ def atomic_spans(text: str) -> list[tuple[int, int]]:
 
 
 def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequence[str] = BMES,
-                    mask: torch.Tensor | None = None) -> torch.Tensor | None:
+                    mask: np.ndarray | None = None) -> np.ndarray | None:
     """A (length, num_tags) bool mask forbidding any word boundary strictly inside each span.
 
     Inside a span, a character that is not the span's last cannot end a word (no E, no S), and
@@ -44,7 +47,7 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
         return mask
     ends, begins = _columns(tags, "E", "S"), _columns(tags, "B", "S")
     if mask is None:
-        mask = torch.ones(length, len(tags), dtype=torch.bool)
+        mask = np.ones((length, len(tags)), dtype=bool)
     for start, end in spans:
         mask[start:end - 1, ends] = False
         mask[start + 1:end, begins] = False
@@ -57,15 +60,22 @@ def _columns(tags: Sequence[str], *prefixes: str) -> list[int]:
 
 
 def force_boundaries_mask(length: int, cuts: Sequence[int], tags: Sequence[str] = BMES,
-                          mask: torch.Tensor | None = None) -> torch.Tensor:
+                          mask: np.ndarray | None = None) -> np.ndarray:
     """Require a word boundary before each position in `cuts` (0 < cut < length)."""
     open_word, inside = _columns(tags, "B", "M"), _columns(tags, "M", "E")
     if mask is None:
-        mask = torch.ones(length, len(tags), dtype=torch.bool)
+        mask = np.ones((length, len(tags)), dtype=bool)
     for cut in cuts:
         mask[cut - 1, open_word] = False
         mask[cut, inside] = False
     return mask
+
+
+def _array(values) -> np.ndarray:
+    """numpy view of a numpy array or a torch tensor (detached, on the CPU)."""
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values)
 
 
 class Decoder:
@@ -74,37 +84,38 @@ class Decoder:
     def __init__(self, tags: Sequence[str] = BMES, scheme: str = "BMES"):
         allowed, start, end = transition_rules(tags, scheme)
         self.tags = tuple(tags)
-        self.transitions = torch.where(torch.tensor(allowed), 0.0, NEG_INF)
-        self.start = torch.where(torch.tensor(start), 0.0, NEG_INF)
-        self.end = torch.where(torch.tensor(end), 0.0, NEG_INF)
+        self.transitions = np.where(np.array(allowed, dtype=bool), 0.0, NEG_INF).astype(np.float32)
+        self.start = np.where(np.array(start, dtype=bool), 0.0, NEG_INF).astype(np.float32)
+        self.end = np.where(np.array(end, dtype=bool), 0.0, NEG_INF).astype(np.float32)
 
-    def viterbi(self, scores: torch.Tensor, lengths: torch.Tensor,
-                mask: torch.Tensor | None = None) -> list[list[int]]:
+    def viterbi(self, scores, lengths, mask=None) -> list[list[int]]:
         """Best valid tag ids for each sequence.
 
         scores: (batch, time, tags) log-probabilities; lengths: (batch,); mask: optional
-        (batch, time, tags) bool, False where a tag is forbidden.
+        (batch, time, tags) bool, False where a tag is forbidden. numpy arrays or CPU tensors.
         """
-        scores = scores.float()
+        scores = _array(scores).astype(np.float32, copy=False)
+        lengths = _array(lengths).astype(np.int64, copy=False)
         if mask is not None:
-            scores = scores.masked_fill(~mask, NEG_INF)
+            scores = np.where(_array(mask).astype(bool, copy=False), scores, np.float32(NEG_INF))
         batch, time, num_tags = scores.shape
         if time == 0:
             return [[] for _ in range(batch)]
-        best = scores[:, 0] + self.start                       # (batch, tags)
-        backpointers = torch.zeros(batch, time, num_tags, dtype=torch.long)
+        best = scores[:, 0] + self.start                        # (batch, tags)
+        backpointers = np.zeros((batch, time, num_tags), dtype=np.int64)
         for t in range(1, time):
-            candidates = best.unsqueeze(2) + self.transitions   # (batch, prev, next)
-            top, arg = candidates.max(dim=1)
-            step = top + scores[:, t]
-            active = (t < lengths).unsqueeze(1)
-            best = torch.where(active, step, best)
+            candidates = best[:, :, None] + self.transitions     # (batch, prev, next)
+            arg = candidates.argmax(axis=1)
+            top = np.take_along_axis(candidates, arg[:, None, :], axis=1)[:, 0]
+            active = (t < lengths)[:, None]
+            best = np.where(active, top + scores[:, t], best)
             backpointers[:, t] = arg
-        current = (best + self.end).argmax(dim=1)              # tag at position length-1
-        path = torch.zeros(batch, time, dtype=torch.long)
+        current = (best + self.end).argmax(axis=1)               # tag at position length-1
+        path = np.zeros((batch, time), dtype=np.int64)
+        rows = np.arange(batch)
         for t in range(time - 1, -1, -1):
             if t < time - 1:
-                previous = backpointers[:, t + 1].gather(1, current.unsqueeze(1)).squeeze(1)
-                current = torch.where(t < lengths - 1, previous, current)
+                previous = backpointers[rows, t + 1, current]
+                current = np.where(t < lengths - 1, previous, current)
             path[:, t] = current
         return [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]

@@ -4,12 +4,15 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
-import torch
+import numpy as np
 
 from .dictionary import Dictionary
 from .vocab import Vocab, bigrams, normalize
+
+if TYPE_CHECKING:  # torch is imported where batches are built, so inference can run without it
+    import torch
 
 
 class Encoded(NamedTuple):
@@ -75,24 +78,32 @@ class Batch:
         return base if self.dictionary is None else (*base, self.dictionary)
 
 
-def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> torch.Tensor:
-    out = torch.full((len(rows), time), fill, dtype=torch.long)
+def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> np.ndarray:
+    out = np.full((len(rows), time), fill, dtype=np.int64)
     for i, row in enumerate(rows):
-        out[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+        out[i, :len(row)] = row
     return out
 
 
-def collate(encoded: Sequence[Encoded], tags: Sequence[list[int]] | None = None) -> Batch:
-    """Pad id sequences into one batch (padding id 0, tag padding -100 ignored by the loss)."""
+def pad_arrays(encoded: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """(chars, bigrams, lengths, dictionary) int64 arrays, padded with 0: the model's inputs."""
     encoded = [Encoded(*e) for e in encoded]
-    lengths = [len(e.chars) for e in encoded]
-    time = max(lengths) if lengths else 0
+    lengths = np.array([len(e.chars) for e in encoded], dtype=np.int64)
+    time = int(lengths.max()) if len(encoded) else 0
     chars = _padded([e.chars for e in encoded], time)
     big = _padded([e.bigrams for e in encoded], time) if encoded and encoded[0].bigrams is not None else None
     masks = _padded([e.dictionary for e in encoded], time) \
         if encoded and encoded[0].dictionary is not None else None
-    tag_tensor = _padded(tags, time, -100) if tags is not None else None
-    return Batch(chars, big, torch.tensor(lengths, dtype=torch.long), tag_tensor, masks)
+    return chars, big, lengths, masks
+
+
+def collate(encoded: Sequence[Encoded], tags: Sequence[list[int]] | None = None) -> Batch:
+    """Pad id sequences into one torch batch (padding id 0, tag padding -100 ignored by the loss)."""
+    import torch
+    chars, big, lengths, masks = pad_arrays(encoded)
+    tensor = lambda a: torch.from_numpy(a) if a is not None else None  # noqa: E731
+    tag_array = _padded(tags, chars.shape[1], -100) if tags is not None else None
+    return Batch(tensor(chars), tensor(big), tensor(lengths), tensor(tag_array), tensor(masks))
 
 
 def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.Random | None = None,

@@ -44,7 +44,7 @@ def explain(segmenter: Segmenter, text: str) -> dict:
     probs = torch.softmax(model(*batch.inputs()), -1)[0]
     mask = segmenter._mask(text)
     path = segmenter.decoder.viterbi(probs.log().unsqueeze(0), lengths,
-                                     mask.unsqueeze(0) if mask is not None else None)[0]
+                                     mask[None] if mask is not None else None)[0]
     tags = [segmenter.tags[t] for t in path]
     x = model.embed(chars_t, bigrams_t, batch.dictionary)[0]
     layers = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -96,6 +97,17 @@ class BiLSTMTagger(nn.Module):
                 dictionary: torch.Tensor | None = None) -> torch.Tensor:
         """Tag logits (batch, time, num_tags)."""
         return self.output(self.out_dropout(self.encode(chars, bigrams, lengths, dictionary)))
+
+    def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
+                  dictionary: np.ndarray | None = None) -> np.ndarray:
+        """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy,
+        the interface tagger/lite.py's torch-free model shares."""
+        device = self.output.weight.device
+        tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
+        self.eval()
+        with torch.inference_mode():
+            logits = self(tensor(chars), tensor(bigrams), torch.from_numpy(lengths), tensor(dictionary))
+            return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

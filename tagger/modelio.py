@@ -4,6 +4,9 @@ The file is a `torch.save` of plain containers (dicts, lists, strings, numbers, 
 `torch.load(path, weights_only=True)` reads it without running any pickled code. Writes go to a
 temporary file beside the target and are renamed into place, so a crash never leaves half a
 model behind.
+
+torch is imported only where a function needs it: `load_model(path, engine="numpy")` reads the
+same file without torch (tagger/lite.py), for a fast start.
 """
 from __future__ import annotations
 
@@ -11,14 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 
-import torch
+from typing import Callable
 
 from . import __version__
 from .encode import Encoder
 from .errors import ModelFileError, TaggerError
-from .tasks import TASKS
-from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
+from .tasks import TASKS
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
@@ -66,6 +68,7 @@ def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
 def round_to_half(segmenter: Segmenter) -> None:
     """Round the weights to float16 precision in place, so scores measured before saving with
     half=True are exactly what the saved file gives."""
+    import torch
     with torch.no_grad():
         for tensor in segmenter.model.state_dict().values():
             if tensor.is_floating_point():
@@ -74,11 +77,17 @@ def round_to_half(segmenter: Segmenter) -> None:
 
 def save_model(segmenter: Segmenter, path: str | os.PathLike, half: bool = False) -> None:
     """Write the model atomically; half=True stores float weights as float16 (half the size)."""
+    import torch
     payload = to_payload(segmenter, half)
     atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
 
 
-def _read_payload(path: str | os.PathLike) -> dict:
+def _torch_load(path: str | os.PathLike) -> dict:
+    import torch
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike], dict] = _torch_load) -> dict:
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such model file")
     if os.path.isdir(path):
@@ -87,7 +96,7 @@ def _read_payload(path: str | os.PathLike) -> dict:
         if handle.read(4) != b"PK\x03\x04":
             raise ModelFileError(f"{path}: not a tagger model file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = loader(path)
     except Exception as err:  # torch raises many types for a bad file
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelFileError(f"{path}: not a tagger model file (corrupt or wrong format: {first[:120]})") from None
@@ -99,14 +108,27 @@ def _read_payload(path: str | os.PathLike) -> dict:
     return payload
 
 
-def load_model(path: str | os.PathLike) -> Segmenter:
-    """Load a model file written by `save_model`, with clear errors for bad files."""
-    payload = _read_payload(path)
+def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
+    """Load a model file written by `save_model`, with clear errors for bad files.
+
+    engine: "torch" (train, export, GPU) or "numpy" (inference only, no torch import: starts in
+    a fraction of the time and memory; the same output).
+    """
+    if engine not in ("torch", "numpy"):
+        raise TaggerError(f"unknown engine {engine!r}; choose torch or numpy")
+    if engine == "numpy":
+        from . import lite
+        payload = _read_payload(path, lite.read_payload)
+    else:
+        payload = _read_payload(path)
     try:
-        config = ModelConfig.from_dict(payload["config"])
-        model = BiLSTMTagger(config)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-        model.load_state_dict(state)
+        if engine == "numpy":
+            model = lite.NumpyBiLSTM(payload["config"], payload["state_dict"])
+        else:
+            from .model import BiLSTMTagger, ModelConfig
+            model = BiLSTMTagger(ModelConfig.from_dict(payload["config"]))
+            state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+            model.load_state_dict(state)
         encoder = Encoder.from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None

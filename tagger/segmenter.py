@@ -7,17 +7,19 @@ batches and constrained Viterbi. Joining a line's words always gives the line ba
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-import torch
+import numpy as np
 
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
-from .encode import Encoder, blocks, collate, length_grouped_batches
+from .encode import Encoder, blocks, length_grouped_batches, pad_arrays
 from .errors import TaggerError
-from .model import BiLSTMTagger
 from .tags import BMES, tags_to_words
 from .tasks import Task
 from .userdict import UserDict
+
+if TYPE_CHECKING:  # the network is torch's BiLSTMTagger or lite.NumpyBiLSTM; see `model` below
+    from .model import BiLSTMTagger
 
 MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
 _SPACES = re.compile(r"(\s+)")
@@ -43,7 +45,7 @@ class Segmenter:
     """A trained tagger with its vocabularies: segments text (task seg), segments and POS-tags
     it (pos), or finds entities (ner). `segment*` gives words, `tag`/`label_lines` labeled spans."""
 
-    def __init__(self, model: BiLSTMTagger, encoder: Encoder, tags: Sequence[str] = BMES,
+    def __init__(self, model: "BiLSTMTagger", encoder: Encoder, tags: Sequence[str] = BMES,
                  metadata: dict | None = None, keep_atomic: bool = True,
                  lexicon: Sequence[str] = (), task: str = "seg"):
         self.model = model.eval()
@@ -55,10 +57,15 @@ class Segmenter:
         self.keep_atomic = keep_atomic
         self.lexicon = frozenset(lexicon)  # training words, for cut_for_search
         self.user_dict = UserDict()
-        self.device = torch.device("cpu")
+        self.device = "cpu"
 
-    def to(self, device: str | torch.device) -> "Segmenter":
+    def to(self, device) -> "Segmenter":
         """Run the network on `device` ("cpu", "cuda", "cuda:1"); decoding stays on the CPU."""
+        if not hasattr(self.model, "to"):
+            if str(device) != "cpu":
+                raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+            return self
+        import torch
         self.device = torch.device(device)
         self.model.to(self.device)
         return self
@@ -75,7 +82,7 @@ class Segmenter:
         self.user_dict.remove(word)
 
     # -- tagging -----------------------------------------------------------------------
-    def _mask(self, text: str) -> torch.Tensor | None:
+    def _mask(self, text: str) -> np.ndarray | None:
         """Allowed tags per character: atomic runs stay whole, dictionary words are exact words."""
         if not self.task.segments:
             return None  # entity tags say nothing about word boundaries
@@ -92,7 +99,7 @@ class Segmenter:
         return mask
 
     def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000,
-                   masks: Sequence[torch.Tensor | None] | None = None) -> list[list[str]]:
+                   masks: Sequence[np.ndarray | None] | None = None) -> list[list[str]]:
         """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches.
 
         `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words)."""
@@ -100,17 +107,16 @@ class Segmenter:
         lengths = [len(c) for c in chunks]
         for batch_ids in length_grouped_batches(lengths, batch_chars):
             texts = [chunks[i] for i in batch_ids]
-            batch = collate([self.encoder.encode(t) for t in texts]).to(self.device)
+            inputs = pad_arrays([self.encoder.encode(t) for t in texts])
             masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
             mask = None
             if any(m is not None for m in masks_here):
-                mask = torch.ones(len(texts), batch.chars.shape[1], len(self.tags), dtype=torch.bool)
+                mask = np.ones((len(texts), inputs[0].shape[1], len(self.tags)), dtype=bool)
                 for row, m in enumerate(masks_here):
                     if m is not None:
                         mask[row, :m.shape[0]] = m
-            with torch.inference_mode():
-                log_probs = torch.log_softmax(self.model(*batch.inputs()), -1).cpu()
-            paths = self.decoder.viterbi(log_probs, batch.lengths, mask)
+            log_probs = self.model.log_probs(*inputs)
+            paths = self.decoder.viterbi(log_probs, inputs[2], mask)
             for i, path in zip(batch_ids, paths):
                 results[i] = [self.tags[t] for t in path]
         return results  # type: ignore[return-value]

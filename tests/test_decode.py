@@ -38,7 +38,7 @@ def test_viterbi_with_mask_matches_brute_force(length, seed):
     generator = torch.Generator().manual_seed(seed)
     scores = torch.randn(length, 4, generator=generator)
     mask = keep_whole_mask(length, [(0, 2)])
-    path = Decoder().viterbi(scores.unsqueeze(0), torch.tensor([length]), mask.unsqueeze(0))[0]
+    path = Decoder().viterbi(scores.unsqueeze(0), torch.tensor([length]), mask[None])[0]
     _, expected = brute_force(scores, mask)
     assert path == expected
     assert BMES[path[0]] == "B"  # the span (0, 2) stays one piece
@@ -64,5 +64,5 @@ def test_forced_boundary():
     scores = torch.zeros(1, 4, 4)
     scores[0, :, 1] = 5.0  # the model would like one long word
     mask = force_boundaries_mask(4, [2])
-    path = Decoder().viterbi(scores, torch.tensor([4]), mask.unsqueeze(0))[0]
+    path = Decoder().viterbi(scores, torch.tensor([4]), mask[None])[0]
     assert [BMES[t] for t in path][1] in ("E", "S") and [BMES[t] for t in path][2] in ("B", "S")

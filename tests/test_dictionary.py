@@ -109,3 +109,10 @@ def test_export_takes_the_dictionary_input(dict_model, tmp_path):
     out = session.run(None, {n: t.numpy() for n, t in zip(names, batch.inputs())})[0]
     mask = np.arange(out.shape[1])[None, :] < batch.lengths.numpy()[:, None]
     assert np.abs(out - expected.numpy())[mask].max() < 1e-4
+
+
+def test_numpy_engine_reads_dictionary_features(dict_model, tmp_path):
+    path = tmp_path / "d.model"
+    save_model(dict_model, path, half=True)
+    lines = ["我们研究苹果", "他在上海工作了。", "研究生命起源"]
+    assert load_model(path, engine="numpy").segment_lines(lines) == load_model(path).segment_lines(lines)

@@ -1,0 +1,132 @@
+"""Inference without torch: the model file read with the standard library, the BiLSTM in numpy.
+
+Importing torch takes seconds and a few hundred MB before a single character is tagged; a
+one-line `echo ... | tagger segment` pays that in full. This engine reads the same model file
+and computes the same network (model.py) with numpy, so a short job starts in well under a
+second. For long inputs the torch engine is faster (fused LSTM kernels).
+
+The file is torch's zip format: `archive/data.pkl` pickles plain containers whose tensors point
+at raw little-endian storages `archive/data/N`. The unpickler below admits exactly the globals
+such a file needs (the same allowance as `torch.load(weights_only=True)`, narrower) and builds
+numpy arrays from the storages.
+"""
+from __future__ import annotations
+
+import collections
+import pickle
+import zipfile
+from typing import Any
+
+import numpy as np
+
+_DTYPES = {"HalfStorage": np.float16, "FloatStorage": np.float32, "DoubleStorage": np.float64,
+           "LongStorage": np.int64, "IntStorage": np.int32, "BoolStorage": np.bool_,
+           "ByteStorage": np.uint8, "BFloat16Storage": None}
+
+
+def _rebuild_tensor(storage: np.ndarray, offset: int, size, stride, *_ignored) -> np.ndarray:
+    if not size:
+        return storage[offset:offset + 1].reshape(())
+    strides = [s * storage.itemsize for s in stride]
+    return np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=strides).copy()
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, handle, archive: zipfile.ZipFile, prefix: str):
+        super().__init__(handle)
+        self.archive, self.prefix = archive, prefix
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            return _rebuild_tensor
+        if (module, name) == ("collections", "OrderedDict"):
+            return collections.OrderedDict
+        if module == "torch" and _DTYPES.get(name) is not None:
+            return name
+        raise pickle.UnpicklingError(f"unsupported object {module}.{name} in a model file")
+
+    def persistent_load(self, pid) -> np.ndarray:
+        kind, storage_type, key, _location, _numel = pid
+        if kind != "storage":
+            raise pickle.UnpicklingError(f"unsupported storage {kind!r}")
+        data = self.archive.read(f"{self.prefix}/data/{key}")
+        return np.frombuffer(data, dtype=np.dtype(_DTYPES[storage_type]).newbyteorder("<"))
+
+
+def read_payload(path) -> dict:
+    """The model file's payload with numpy arrays in place of tensors."""
+    with zipfile.ZipFile(path) as archive:
+        pickled = [n for n in archive.namelist() if n.endswith("/data.pkl")]
+        if len(pickled) != 1:
+            raise pickle.UnpicklingError("no data.pkl in the archive")
+        prefix = pickled[0][:-len("/data.pkl")]
+        with archive.open(pickled[0]) as handle:
+            return _Unpickler(handle, archive, prefix).load()
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # = 1 / (1 + exp(-x)), without overflow warnings
+
+
+def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Reverse each (batch, time, ...) sequence within its length, as model.reverse_padded."""
+    steps = np.arange(x.shape[1])[None, :]
+    index = lengths[:, None] - 1 - steps
+    index = np.where(index >= 0, index, steps)
+    return np.take_along_axis(x, index[:, :, None], axis=1)
+
+
+class NumpyBiLSTM:
+    """model.BiLSTMTagger's forward pass in numpy (inference only, float32)."""
+
+    def __init__(self, config: dict, state: dict[str, np.ndarray]):
+        self.config = config
+        self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
+        self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
+
+    def eval(self) -> "NumpyBiLSTM":
+        """Always in inference mode (no dropout); here so callers can treat both engines alike."""
+        return self
+
+    def _embed(self, chars, bigrams, dictionary) -> np.ndarray:
+        parts = [self.w["char_embed.weight"][chars]]
+        if self.config["bigram_dim"] > 0:
+            right = self.w["bigram_embed.weight"][bigrams]
+            left = np.zeros_like(right)
+            left[:, 1:] = right[:, :-1]
+            parts += [left, right]
+        if self.config.get("dictionary_bits", 0) > 0:
+            parts.append(((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32))
+        return np.concatenate(parts, axis=-1)
+
+    def _lstm(self, x: np.ndarray, name: str) -> np.ndarray:
+        """One direction of one layer over (batch, time, features); gates i, f, g, o as torch."""
+        w_ih, w_hh = self.w[f"{name}.weight_ih_l0"], self.w[f"{name}.weight_hh_l0"]
+        bias = self.w[f"{name}.bias_ih_l0"] + self.w[f"{name}.bias_hh_l0"]
+        batch, time, _ = x.shape
+        hidden = w_hh.shape[1]
+        projected = x @ w_ih.T + bias              # all time steps in one product
+        h = np.zeros((batch, hidden), np.float32)
+        c = np.zeros((batch, hidden), np.float32)
+        out = np.empty((batch, time, hidden), np.float32)
+        w_hh_t = np.ascontiguousarray(w_hh.T)
+        for t in range(time):
+            gates = projected[:, t] + h @ w_hh_t
+            i, f = _sigmoid(gates[:, :hidden]), _sigmoid(gates[:, hidden:2 * hidden])
+            g, o = np.tanh(gates[:, 2 * hidden:3 * hidden]), _sigmoid(gates[:, 3 * hidden:])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            out[:, t] = h
+        return out
+
+    def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
+                  dictionary: np.ndarray | None = None) -> np.ndarray:
+        """Tag log-probabilities (batch, time, tags) for padded id arrays."""
+        x = self._embed(chars, bigrams, dictionary)
+        for layer in range(self.config["layers"]):
+            ahead = self._lstm(x, f"forward_lstms.{layer}")
+            behind = reverse_padded(self._lstm(reverse_padded(x, lengths), f"backward_lstms.{layer}"), lengths)
+            x = np.concatenate([ahead, behind], axis=-1)
+        logits = x @ self.w["output.weight"].T + self.w["output.bias"]
+        logits -= logits.max(axis=-1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
