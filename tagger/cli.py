@@ -27,6 +27,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--task", choices=["seg", "pos", "ner"],
                    help="seg (words), pos (joint words + POS), ner (entities); default: the corpus's, "
                         "else inferred from the format (tag columns -> ner, otherwise seg)")
+    p.add_argument("--units", choices=["chars", "words"],
+                   help="chars (Chinese) or words (whitespace tokens, English; a char CNN reads each word); "
+                        "default: the corpus's, else words when a column file's units are multi-letter words")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-chars", type=int, default=3000, help="characters per mini-batch")
     p.add_argument("--lr", type=float, default=2e-3)
@@ -209,6 +212,7 @@ def cmd_train(args) -> int:
     model_config, train_config = _configs(args)
     train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
     train_config.task = task = _task_of(args, train_part)
+    train_config.units = _units_of(args, train_part, task)
     metadata = {"corpus": args.corpus, "task": task, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if args.final:
@@ -265,13 +269,28 @@ def _task_of(args, train_part) -> str:
     return default_task(_format_of(train_part))
 
 
+def _units_of(args, train_part, task: str) -> str:
+    """--units, else the named corpus's, else words for NER columns whose units are words."""
+    from .corpora import get_corpus, is_name, read_part
+    if args.units:
+        return args.units
+    if is_name(args.corpus):
+        return get_corpus(args.corpus).units
+    if task != "ner" or _format_of(train_part) != "columns":
+        return "chars"
+    units = [u for units, _ in itertools.islice(read_part(train_part, task="ner"), 200) for u in units]
+    wordy = sum(len(u) > 1 and u.isascii() for u in units)
+    return "words" if units and wordy > len(units) / 4 else "chars"
+
+
 def score_samples(segmenter, items, words: set[str] | None = None) -> dict:
     """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
     entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them)."""
     from .tasks import token_accuracy, word_f1
     task = segmenter.task
     gold = [s for s in (task.sample(item) for item in items) if s.text]
-    predicted = segmenter.label_lines([s.text for s in gold])
+    predicted = segmenter.label_units([s.text for s in gold]) if segmenter.units == "words" else \
+        segmenter.label_lines([s.text for s in gold])
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
@@ -325,6 +344,8 @@ def cmd_cv(args) -> int:
     from .readers import BadLines
 
     model_config, train_config = _configs(args)
+    if (args.task or "seg") != "seg":
+        raise TaggerError("cv runs segmentation only for now; train NER and POS models with `tagger train`")
     train_part, dev_part = training_parts(args.corpus, None, args.format)
     bad = BadLines() if args.skip_bad_lines else None
     sentences = list(read_part(whole(train_part), bad))

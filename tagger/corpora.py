@@ -41,6 +41,7 @@ class Corpus:
     test: Part
     words: Optional[str] = None  # the bakeoff's training word list, for OOV figures
     task: str = "seg"            # what the benchmark measures (seg, pos, ner)
+    units: str = "chars"         # "words" for English (word-level models)
 
 
 def _carved(path: str, fmt: str) -> tuple[Part, Part]:
@@ -74,6 +75,8 @@ def _registry() -> dict[str, dict]:
                        test=Part("resume_ner/test.char.bmes", "columns"), task="ner"),
         "msra-ner": dict(train=_carved("msra_ner/train.txt", "msra"), test=Part("msra_ner/test_with_label.txt", "msra"),
                          task="ner"),
+        "conll2003": dict(train=(Part("conll2003_en/eng.train", "columns"), Part("conll2003_en/eng.testa", "columns")),
+                          test=Part("conll2003_en/eng.testb", "columns"), task="ner", units="words"),
     }
 
 
@@ -103,7 +106,8 @@ def get_corpus(name: str) -> Corpus:
 
     train, dev = spec["train"]
     words = str(root / spec["words"]) if spec.get("words") else None
-    return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words, spec.get("task", "seg"))
+    return Corpus(name, resolve(train), resolve(dev), resolve(spec["test"]), words, spec.get("task", "seg"),
+                  spec.get("units", "chars"))
 
 
 def is_dev_index(index: int) -> bool:

@@ -16,10 +16,14 @@ if TYPE_CHECKING:  # torch is imported where batches are built, so inference can
 
 
 class Encoded(NamedTuple):
-    """One text as model inputs: character ids, bigram ids, dictionary-feature bit masks."""
+    """One text as model inputs: unit ids (characters, or words for word-level models), bigram
+    ids, dictionary-feature bit masks; word-level models add each word's character ids and its
+    casing class."""
     chars: list[int]
     bigrams: list[int] | None
     dictionary: list[int] | None = None
+    subchars: list[list[int]] | None = None
+    casing: list[int] | None = None
 
 
 @dataclass
@@ -55,6 +59,66 @@ class Encoder:
         return cls(Vocab(data["chars"][2:]), bigram_vocab, bool(data["classes"]), dictionary)
 
 
+CASINGS = ("lower", "upper", "title", "digits", "other")
+
+
+def casing(word: str) -> int:
+    """A word's casing class (index into CASINGS): what lowercasing the word itself throws away."""
+    if word.islower():
+        return 0
+    if word.isupper():
+        return 1
+    if word[:1].isupper():
+        return 2
+    if any(c.isdigit() for c in word):
+        return 3
+    return 4
+
+
+def word_key(word: str) -> str:
+    """How a word is looked up in the word vocabulary: lowercased, digits -> 0."""
+    return "".join("0" if c.isdigit() else c for c in word.lower())
+
+
+@dataclass
+class WordEncoder:
+    """Turns a sequence of words (English tokens) into word ids, character ids and casing.
+
+    Words unseen in training still get features from their characters (a char CNN in the
+    model) and their casing, so a rare name is not just <unk>.
+    """
+
+    words: Vocab
+    chars: Vocab
+    max_word_chars: int = 20  # longer words are cut for the char CNN
+    dictionary: Dictionary | None = None  # unused for words; here so both encoders look alike
+    bigrams: Vocab | None = None
+
+    def encode(self, tokens: Sequence[str], dictionary: Dictionary | None = None) -> Encoded:
+        return Encoded(self.words.ids(word_key(w) for w in tokens), None, None,
+                       [self.chars.ids(w[:self.max_word_chars]) for w in tokens],
+                       [casing(w) for w in tokens])
+
+    @classmethod
+    def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 1) -> "WordEncoder":
+        sentences = list(sentences)
+        return cls(Vocab.build(([word_key(w) for w in s] for s in sentences), min_count=min_count),
+                   Vocab.build(("".join(s) for s in sentences), min_count=1))
+
+    def to_dict(self) -> dict:
+        return {"units": "words", "words": list(self.words.itos), "chars": list(self.chars.itos),
+                "max_word_chars": self.max_word_chars}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "WordEncoder":
+        return cls(Vocab(data["words"][2:]), Vocab(data["chars"][2:]), int(data["max_word_chars"]))
+
+
+def encoder_from_dict(data: dict) -> "Encoder | WordEncoder":
+    """The encoder a model file describes (character-level unless it says words)."""
+    return WordEncoder.from_dict(data) if data.get("units") == "words" else Encoder.from_dict(data)
+
+
 @dataclass
 class Batch:
     chars: torch.Tensor            # (batch, time) long
@@ -62,6 +126,8 @@ class Batch:
     lengths: torch.Tensor          # (batch,) long
     tags: torch.Tensor | None      # (batch, time) long, -100 on padding
     dictionary: torch.Tensor | None = None  # (batch, time) long bit masks
+    subchars: torch.Tensor | None = None    # (batch, time, word chars) long, word-level models
+    casing: torch.Tensor | None = None      # (batch, time) long, word-level models
 
     @property
     def num_chars(self) -> int:
@@ -70,11 +136,14 @@ class Batch:
     def to(self, device: torch.device | str) -> "Batch":
         """The same batch on another device (lengths stay on the CPU, where they are read)."""
         move = lambda t: t.to(device) if t is not None else None  # noqa: E731
-        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags), move(self.dictionary))
+        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags), move(self.dictionary),
+                     move(self.subchars), move(self.casing))
 
     def inputs(self) -> tuple:
-        """The model's positional inputs: (chars, bigrams, lengths[, dictionary])."""
+        """The model's positional inputs: (chars, bigrams, lengths[, dictionary[, subchars, casing]])."""
         base = (self.chars, self.bigrams, self.lengths)
+        if self.subchars is not None:
+            return (*base, self.dictionary, self.subchars, self.casing)
         return base if self.dictionary is None else (*base, self.dictionary)
 
 
@@ -85,25 +154,40 @@ def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> np.ndarr
     return out
 
 
-def pad_arrays(encoded: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """(chars, bigrams, lengths, dictionary) int64 arrays, padded with 0: the model's inputs."""
+def _padded_words(rows: Sequence[Sequence[Sequence[int]]], time: int) -> np.ndarray:
+    width = max((len(word) for row in rows for word in row), default=1)
+    out = np.zeros((len(rows), time, max(width, 1)), dtype=np.int64)
+    for i, row in enumerate(rows):
+        for j, word in enumerate(row):
+            out[i, j, :len(word)] = word
+    return out
+
+
+def pad_arrays(encoded: Sequence[Encoded]) -> tuple:
+    """(chars, bigrams, lengths[, dictionary[, subchars, casing]]) int64 arrays padded with 0:
+    the model's positional inputs (the optional ones only when the model takes them)."""
     encoded = [Encoded(*e) for e in encoded]
     lengths = np.array([len(e.chars) for e in encoded], dtype=np.int64)
     time = int(lengths.max()) if len(encoded) else 0
     chars = _padded([e.chars for e in encoded], time)
-    big = _padded([e.bigrams for e in encoded], time) if encoded and encoded[0].bigrams is not None else None
-    masks = _padded([e.dictionary for e in encoded], time) \
-        if encoded and encoded[0].dictionary is not None else None
-    return chars, big, lengths, masks
+    first = encoded[0] if encoded else Encoded([], None)
+    big = _padded([e.bigrams for e in encoded], time) if first.bigrams is not None else None
+    masks = _padded([e.dictionary for e in encoded], time) if first.dictionary is not None else None
+    if first.subchars is not None:
+        return (chars, big, lengths, masks, _padded_words([e.subchars for e in encoded], time),
+                _padded([e.casing for e in encoded], time))
+    return (chars, big, lengths) if masks is None else (chars, big, lengths, masks)
 
 
 def collate(encoded: Sequence[Encoded], tags: Sequence[list[int]] | None = None) -> Batch:
     """Pad id sequences into one torch batch (padding id 0, tag padding -100 ignored by the loss)."""
     import torch
-    chars, big, lengths, masks = pad_arrays(encoded)
+    arrays = list(pad_arrays(encoded)) + [None] * 3
+    chars, big, lengths, masks, subchars, casings = arrays[:6]
     tensor = lambda a: torch.from_numpy(a) if a is not None else None  # noqa: E731
     tag_array = _padded(tags, chars.shape[1], -100) if tags is not None else None
-    return Batch(tensor(chars), tensor(big), tensor(lengths), tensor(tag_array), tensor(masks))
+    return Batch(tensor(chars), tensor(big), tensor(lengths), tensor(tag_array), tensor(masks),
+                 tensor(subchars), tensor(casings))
 
 
 def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.Random | None = None,

@@ -80,6 +80,8 @@ class NumpyBiLSTM:
     """model.BiLSTMTagger's forward pass in numpy (inference only, float32)."""
 
     def __init__(self, config: dict, state: dict[str, np.ndarray]):
+        if config.get("units", "chars") != "chars":
+            raise ValueError("the numpy engine runs character-level models only")
         self.config = config
         self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
         self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)

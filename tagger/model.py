@@ -11,6 +11,11 @@
 The left bigram of character i is c[i-1]c[i], the right one c[i]c[i+1]; both come from one
 embedding table, as in Ma, Ganchev & Weiss (2018).
 
+Word-level models (English NER, `units="words"`) read words instead of characters: `char_embed`
+then embeds lowercased words, and each word adds a character CNN (embedding -> Conv1d -> max
+over the word's characters, as Ma & Hovy 2016) and a casing embedding, so unseen words still
+get useful features. No bigrams or dictionary bits there.
+
 Each BiLSTM layer is two one-directional `nn.LSTM`s; the backward one reads every sequence
 reversed *within its own length*, so padding never leaks into real positions. This is exact,
 like packed sequences, but on CPU it trains about 2x faster: autograd through a
@@ -37,6 +42,11 @@ class ModelConfig:
     char_vocab: int = 0
     bigram_vocab: int = 0
     dictionary_bits: int = 0   # dictionary features per character; 0 turns them off
+    units: str = "chars"       # "chars" (Chinese) or "words" (word-level, English)
+    word_char_vocab: int = 0   # words: the character vocabulary of the char CNN
+    char_cnn_embed: int = 30   # words: character embedding size of the char CNN
+    char_cnn_filters: int = 50  # words: CNN filters (= its output size)
+    casing_dim: int = 8        # words: casing embedding size
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,6 +67,11 @@ class BiLSTMTagger(nn.Module):
             self.bigram_embed = nn.Embedding(config.bigram_vocab, config.bigram_dim, padding_idx=0)
             input_dim += 2 * config.bigram_dim
         input_dim += config.dictionary_bits
+        if config.units == "words":
+            self.subchar_embed = nn.Embedding(config.word_char_vocab, config.char_cnn_embed, padding_idx=0)
+            self.char_cnn = nn.Conv1d(config.char_cnn_embed, config.char_cnn_filters, kernel_size=3, padding=1)
+            self.casing_embed = nn.Embedding(5, config.casing_dim)
+            input_dim += config.char_cnn_filters + config.casing_dim
         self.register_buffer("bit_values", 2 ** torch.arange(config.dictionary_bits), persistent=False)
         self.embed_dropout = nn.Dropout(config.embed_dropout)
         self.forward_lstms = nn.ModuleList()
@@ -70,8 +85,11 @@ class BiLSTMTagger(nn.Module):
         self.output = nn.Linear(2 * config.hidden, config.num_tags)  # applied at every step
 
     def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
-              dictionary: torch.Tensor | None = None) -> torch.Tensor:
+              dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
+              casing: torch.Tensor | None = None) -> torch.Tensor:
         parts = [self.char_embed(chars)]
+        if self.config.units == "words":
+            parts += [self.word_chars(subchars), self.casing_embed(casing)]
         if self.config.bigram_dim > 0:
             right = self.bigram_embed(bigrams)                      # c[i] c[i+1]
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
@@ -81,10 +99,17 @@ class BiLSTMTagger(nn.Module):
             parts.append(bits.to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
+    def word_chars(self, subchars: torch.Tensor) -> torch.Tensor:
+        """(batch, time, word chars) ids -> (batch, time, filters): CNN, max over the characters."""
+        batch, time, width = subchars.shape
+        x = self.subchar_embed(subchars.reshape(batch * time, width)).transpose(1, 2)
+        return self.char_cnn(x).max(dim=2).values.reshape(batch, time, -1)
+
     def encode(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
-               dictionary: torch.Tensor | None = None) -> torch.Tensor:
+               dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
+               casing: torch.Tensor | None = None) -> torch.Tensor:
         """BiLSTM outputs at every step, (batch, time, 2*hidden); padding does not reach real steps."""
-        x = self.embed(chars, bigrams, dictionary)
+        x = self.embed(chars, bigrams, dictionary, subchars, casing)
         for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
             if layer > 0:
                 x = self.between_dropout(x)
@@ -94,19 +119,22 @@ class BiLSTMTagger(nn.Module):
         return x
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
-                dictionary: torch.Tensor | None = None) -> torch.Tensor:
+                dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
+                casing: torch.Tensor | None = None) -> torch.Tensor:
         """Tag logits (batch, time, num_tags)."""
-        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths, dictionary)))
+        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths, dictionary, subchars, casing)))
 
     def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
-                  dictionary: np.ndarray | None = None) -> np.ndarray:
+                  dictionary: np.ndarray | None = None, subchars: np.ndarray | None = None,
+                  casing: np.ndarray | None = None) -> np.ndarray:
         """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy,
         the interface tagger/lite.py's torch-free model shares."""
         device = self.output.weight.device
         tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
         self.eval()
         with torch.inference_mode():
-            logits = self(tensor(chars), tensor(bigrams), torch.from_numpy(lengths), tensor(dictionary))
+            logits = self(tensor(chars), tensor(bigrams), torch.from_numpy(lengths), tensor(dictionary),
+                          tensor(subchars), tensor(casing))
             return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
 

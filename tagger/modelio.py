@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .encode import Encoder
+from .encode import encoder_from_dict
 from .errors import ModelFileError, TaggerError
 from .segmenter import Segmenter
 from .tasks import TASKS
@@ -121,6 +121,9 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
         payload = _read_payload(path, lite.read_payload)
     else:
         payload = _read_payload(path)
+    if engine == "numpy" and payload.get("config", {}).get("units", "chars") != "chars":
+        raise ModelFileError(f"{path}: a word-level model; the numpy engine runs character models only "
+                             "(use --engine torch)")
     try:
         if engine == "numpy":
             model = lite.NumpyBiLSTM(payload["config"], payload["state_dict"])
@@ -129,7 +132,7 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
             model = BiLSTMTagger(ModelConfig.from_dict(payload["config"]))
             state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
             model.load_state_dict(state)
-        encoder = Encoder.from_dict(payload["vocab"])
+        encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
     task = {"segmentation": "seg"}.get(payload.get("task"), payload.get("task"))  # files before tasks

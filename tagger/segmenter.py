@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import numpy as np
 
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
-from .encode import Encoder, blocks, length_grouped_batches, pad_arrays
+from .encode import Encoder, WordEncoder, blocks, length_grouped_batches, pad_arrays
 from .errors import TaggerError
 from .tags import BMES, tags_to_words
 from .tasks import Task
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the network is torch's BiLSTMTagger or lite.NumpyBiLSTM; se
 
 MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
 _SPACES = re.compile(r"(\s+)")
+_WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*")
 
 
@@ -51,7 +52,8 @@ class Segmenter:
         self.model = model.eval()
         self.encoder = encoder
         self.tags = tuple(tags)
-        self.task = Task(task)
+        self.units = "words" if isinstance(encoder, WordEncoder) else "chars"
+        self.task = Task(task, self.units)
         self.decoder = Decoder(self.tags, self.task.scheme)
         self.metadata = dict(metadata or {})
         self.keep_atomic = keep_atomic
@@ -144,7 +146,7 @@ class Segmenter:
 
     def segment_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
         """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
-        if not self.task.segments:
+        if not self.task.segments or self.units == "words":
             raise TaggerError("this model finds entities; it does not segment (use `tag`)")
         layout, chunks, tags = self._tag_lines(lines, batch_chars)
         output = []
@@ -160,7 +162,12 @@ class Segmenter:
 
     def label_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[tuple[int, int, str]]]:
         """Labeled spans (start, end, label) of each line, offsets into the line: words with
-        their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a span."""
+        their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a span.
+
+        A word-level model reads each line as whitespace-separated words; its spans still give
+        character offsets into the line."""
+        if self.units == "words":
+            return self._label_word_lines(lines, batch_chars)
         layout, chunks, tags = self._tag_lines(lines, batch_chars)
         output = []
         for parts in layout:
@@ -173,6 +180,22 @@ class Segmenter:
                     offset += len(ref)
             output.append(spans)
         return output
+
+    def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = 20000) -> list[list[tuple[int, int, str]]]:
+        """Spans over units (characters or words) of pre-split texts; empty texts give []."""
+        keep = [i for i, units in enumerate(unit_lists) if len(units)]
+        tags = self.tag_chunks([tuple(unit_lists[i]) for i in keep], batch_chars) if keep else []
+        out: list[list[tuple[int, int, str]]] = [[] for _ in unit_lists]
+        for i, t in zip(keep, tags):
+            out[i] = self.task.spans(unit_lists[i], t)
+        return out
+
+    def _label_word_lines(self, lines: Sequence[str], batch_chars: int) -> list[list[tuple[int, int, str]]]:
+        offsets = [[m.span() for m in _WORD.finditer(line)] for line in lines]
+        word_spans = self.label_units([[line[s:e] for s, e in offs] for line, offs in zip(lines, offsets)],
+                                      batch_chars)
+        return [[(offs[s][0], offs[e - 1][1], lab) for s, e, lab in spans]
+                for offs, spans in zip(offsets, word_spans)]
 
     def label_lines_given_words(self, word_lists: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str]]]:
         """Like `label_lines`, with the decoder held to the given words: a POS model then tags

@@ -25,8 +25,8 @@ TASKS = ("seg", "pos", "ner")
 
 
 class Sample(NamedTuple):
-    text: str
-    spans: list[Span]
+    text: str | tuple[str, ...]  # the characters, or the words of a word-level (English) sample
+    spans: list[Span]            # over characters, or over words
 
     @property
     def words(self) -> list[str]:
@@ -36,10 +36,13 @@ class Sample(NamedTuple):
 @dataclass(frozen=True)
 class Task:
     name: str
+    units: str = "chars"  # "words": a sample's text is a tuple of words (English NER)
 
     def __post_init__(self) -> None:
         if self.name not in TASKS:
             raise TaggerError(f"unknown task {self.name!r}; choose {', '.join(TASKS)}")
+        if self.units == "words" and self.name != "ner":
+            raise TaggerError("word-level models do NER only (--units words needs --task ner)")
 
     @property
     def scheme(self) -> str:
@@ -57,7 +60,7 @@ class Task:
             return item
         if self.name == "ner":
             units, labels = item
-            text = "".join(units)
+            text = tuple(units) if self.units == "words" else "".join(units)
             if labels and isinstance(labels[0], str):  # per-unit tags (IOB1, BIO, BIOES, BMES)
                 labels = tags_to_spans(labels)
             return Sample(text, [(s, e, k) for s, e, k in labels])

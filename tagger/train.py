@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from . import distributed
 from .dictionary import Dictionary, external_words, jackknife
-from .encode import Encoder, collate, length_grouped_batches
+from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import TaggerError
 from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
@@ -56,6 +56,7 @@ class TrainConfig:
     dictionary: str = ""         # dictionary features: comma-separated 'jieba', 'train', word-list paths
     dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
     task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
+    units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -144,7 +145,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         rng = random.Random(cfg.seed)
 
-        task = Task(cfg.task)
+        task = Task(cfg.task, cfg.units)
         train_sents = self._prepare(train_sentences, task)
         final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
         dev_sents = [] if final else [s for s in (task.sample(item) for item in dev_sentences) if s.text]
@@ -154,13 +155,19 @@ class Trainer:
             raise TaggerError("the dev corpus has no sentences")
 
         words = [s.words for s in train_sents] if task.segments else []
-        encoder = build_encoder([[s.text] for s in train_sents], cfg,
-                                use_bigrams=self.model_config.bigram_dim > 0)
-        encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg)
+        model_cfg = dataclasses.replace(self.model_config, units=cfg.units)
+        if cfg.units == "words":
+            encoder = WordEncoder.build([s.text for s in train_sents])
+            fold_dictionaries = None
+            model_cfg.char_vocab, model_cfg.word_char_vocab = len(encoder.words), len(encoder.chars)
+            model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
+        else:
+            encoder = build_encoder([[s.text] for s in train_sents], cfg,
+                                    use_bigrams=self.model_config.bigram_dim > 0)
+            encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg)
+            model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
+            model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
         tags = task.tag_set(train_sents + dev_sents)
-        model_cfg = dataclasses.replace(self.model_config)
-        model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
-        model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
         model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
         lexicon = {word for sentence in words for word in sentence}
@@ -173,7 +180,7 @@ class Trainer:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
                                                                patience=0)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-        self.log(f"training on {len(train_sents)} sentences ({sum(len(d[0][0]) for d in train_data)} chars), "
+        self.log(f"training on {len(train_sents)} sentences ({sum(len(d[0][0]) for d in train_data)} {cfg.units}), "
                  f"dev {len(dev_sents)}; {len(encoder.chars)} chars, {len(encoder.bigrams or [])} bigrams, "
                  f"{sum(p.numel() for p in model.parameters())} parameters")
 
@@ -282,8 +289,11 @@ class Trainer:
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
         """(mean loss over the batch's characters, the batch) for the sentences `ids` of `data`."""
         batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
-        bigram_ids = self._unk_dropout(batch.bigrams) if unk_dropout else batch.bigrams
-        logits = net(batch.chars, bigram_ids, batch.lengths, batch.dictionary)
+        inputs = list(batch.inputs())
+        if unk_dropout:  # bigrams for character models, the words themselves for word-level ones
+            position = 0 if self.config.units == "words" else 1
+            inputs[position] = self._unk_dropout(inputs[position])
+        logits = net(*inputs)
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch
 
     def _train_epoch(self, net, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:
@@ -332,7 +342,10 @@ class Trainer:
     @staticmethod
     def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sample]):
         segmenter.model.eval()
-        predicted = segmenter.label_lines([s.text for s in dev_sents])
+        if segmenter.units == "words":
+            predicted = segmenter.label_units([s.text for s in dev_sents])
+        else:
+            predicted = segmenter.label_lines([s.text for s in dev_sents])
         return segmenter.task.score(dev_sents, predicted)
 
     def history_csv(self) -> str:

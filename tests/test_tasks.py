@@ -171,3 +171,39 @@ def test_pos_train_save_load_segment_pos(tmp_path, capsys):
     # a plain segmentation model refuses --pos with a one-line error
     assert main(["segment", str(text), "--pos"]) != 0
     assert "--task pos" in capsys.readouterr().err
+
+
+def write_english_ner(path, n, seed):
+    """CoNLL-2003-like columns: token POS chunk NER (IOB1)."""
+    import random
+    rng = random.Random(seed)
+    people, places = ["John Smith", "Mary", "Anna Lee"], ["Paris", "New York", "Berlin"]
+    rows = ["-DOCSTART- -X- -X- O", ""]
+    for _ in range(n):
+        person, place = rng.choice(people).split(), rng.choice(places).split()
+        verb = rng.choice(["visited", "left", "likes"])
+        sentence = [(w, "I-PER") for w in person] + [(verb, "O")] + [(w, "I-LOC") for w in place] + [(".", "O")]
+        rows += [f"{w} NNP I-NP {t}" for w, t in sentence] + [""]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_english_word_level_ner(tmp_path, capsys):
+    write_english_ner(tmp_path / "eng.train", 150, 1)
+    write_english_ner(tmp_path / "eng.testa", 20, 2)
+    model = tmp_path / "en.model"
+    assert main(["train", str(tmp_path / "eng.train"), "--dev", str(tmp_path / "eng.testa"), "-o", str(model),
+                 "--epochs", "10", "--hidden", "16", "--char-dim", "16", "--lr", "0.02", "--batch-chars", "200",
+                 "--quiet", "--no-plot", "--threads", "1"]) == 0
+    loaded = load_model(model)
+    assert loaded.units == "words" and loaded.task.name == "ner"  # inferred from the columns
+    assert loaded.model.config.units == "words"
+    line = "Yesterday  Mary visited New York ."
+    spans = loaded.tag(line)
+    assert {"text": "Mary", "start": 11, "end": 15, "label": "PER"} in spans
+    assert {"text": "New York", "start": 24, "end": 32, "label": "LOC"} in spans
+    # an unseen name still gets features from its characters and casing; offsets stay exact
+    other = "Zoe Quinn visited Rome ."
+    assert all(other[s["start"]:s["end"]] == s["text"] for s in loaded.tag(other))
+    with pytest.raises(Exception) as error:
+        load_model(model, engine="numpy")
+    assert "word-level" in str(error.value)
