@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Train one configuration with several seeds and report mean +- std of the test scores.
+
+LSTMs are stochastic: one run is an anecdote. This trains `tagger train CORPUS --seed S ...` for
+each seed (in parallel worker processes if asked, one torch thread each), reads the test score
+each run recorded in its model's metadata (named corpora only; test sets are never used to
+select), and writes a JSON summary plus one Markdown table row.
+
+    TAGGER_CORPORA=../shared/corpora python scripts/seeds.py resume --seeds 1 2 3 \\
+        --workdir runs/resume --json docs/resume_ner.json --parallel 2 -- --epochs 40 --batch-chars 1000
+
+Everything after `--` goes to `tagger train` unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tagger.modelio import read_metadata
+
+FIELDS = ("f1", "precision", "recall", "oov_recall", "iv_recall", "word_f1", "pos_accuracy")
+
+
+def train_one(corpus: str, seed: int, workdir: str, train_args: list[str], threads: int) -> dict:
+    model = os.path.join(workdir, f"{corpus.replace('/', '_')}.seed{seed}.model")
+    log = model[:-len(".model")] + ".log"
+    command = ["tagger", "train", corpus, "-o", model, "--seed", str(seed), "--threads", str(threads),
+               "--no-plot", *train_args]
+    started = time.monotonic()
+    with open(log, "w", encoding="utf-8") as handle:
+        done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        raise SystemExit(f"seed {seed} failed (exit {done.returncode}); see {log}")
+    meta = read_metadata(model)
+    test = meta["metadata"].get("test", {})
+    return {"seed": seed, "model": model, "log": log, "minutes": round((time.monotonic() - started) / 60, 1),
+            "best_epoch": meta["metadata"].get("best_epoch"), "dev_f1": meta["metadata"].get("dev_f1"),
+            "model_mb": round(os.path.getsize(model) / 1e6, 1),
+            **{k: test[k] for k in FIELDS if test.get(k) is not None}}
+
+
+def summarize(runs: list[dict]) -> dict:
+    out = {}
+    for key in ("dev_f1", *FIELDS, "minutes"):
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = {"mean": statistics.fmean(values),
+                        "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", help="a corpus name under $TAGGER_CORPORA (its test set is scored)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--workdir", default="runs")
+    parser.add_argument("--json", required=True, help="write the runs and their summary here")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets one torch thread)")
+    parser.add_argument("--threads", type=int, help="torch threads per run (default: 2 // parallel, at least 1)")
+    parser.add_argument("--label", default="", help="a name for this configuration in the JSON and table")
+    args, train_args = parser.parse_known_args()
+    if train_args and train_args[0] == "--":
+        train_args = train_args[1:]
+    os.makedirs(args.workdir, exist_ok=True)
+    threads = args.threads or max(1, 2 // args.parallel)
+    with ThreadPoolExecutor(args.parallel) as pool:
+        runs = list(pool.map(lambda s: train_one(args.corpus, s, args.workdir, train_args, threads), args.seeds))
+    summary = summarize(runs)
+    result = {"corpus": args.corpus, "label": args.label, "train_args": train_args, "seeds": args.seeds,
+              "parallel": args.parallel, "threads_per_run": threads, "runs": runs, "summary": summary,
+              "command": " ".join(["python", "scripts/seeds.py", *sys.argv[1:]])}
+    with open(args.json, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2, ensure_ascii=False)
+    f1 = summary.get("f1", {"mean": float("nan"), "std": float("nan")})
+    extra = "".join(f", {k} {summary[k]['mean']:.4f}" for k in ("oov_recall", "word_f1", "pos_accuracy") if k in summary)
+    print(f"{args.corpus} {args.label}: test F1 {f1['mean']:.4f} ± {f1['std']:.4f} over {len(runs)} seeds{extra}; "
+          f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
