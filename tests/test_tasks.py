@@ -207,3 +207,19 @@ def test_english_word_level_ner(tmp_path, capsys):
     with pytest.raises(Exception) as error:
         load_model(model, engine="numpy")
     assert "word-level" in str(error.value)
+
+
+def test_named_corpora_split_and_carry_their_task(tmp_path, monkeypatch):
+    from tagger.corpora import get_corpus, read_part, whole
+    root = tmp_path / "corpora"
+    (root / "pd1998").mkdir(parents=True)
+    lines = [f"19980101-01-001-{i:03d}/m  第{i}/m  句/q" for i in range(40)]
+    (root / "pd1998" / "199801.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("TAGGER_CORPORA", str(root))
+    corpus = get_corpus("pd1998")
+    assert corpus.task == "pos" and corpus.units == "chars"
+    numbers = lambda part: [int(item[0][0][1:]) for item in read_part(part, task="pos")]  # noqa: E731
+    train, dev, test = numbers(corpus.train), numbers(corpus.dev), numbers(corpus.test)
+    assert dev == [19, 39] and test == [9, 29]
+    assert sorted(train + dev + test) == list(range(40)) and not set(train) & set(test)
+    assert 9 not in numbers(whole(corpus.train)) and 19 in numbers(whole(corpus.train))  # --final keeps test out

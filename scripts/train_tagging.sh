@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Recipes for the tagging benchmarks of issue 5: NER (Resume, MSRA, CoNLL-2003 English) and joint
+# segmentation + POS (UD Chinese, PD 1998). Each runs scripts/seeds.py (test scores from the model
+# metadata, mean ± std over seeds) and writes docs/tagging_<name>.json.
+#
+#   TAGGER_CORPORA=../shared/corpora scripts/train_tagging.sh NAME [SEEDS...]
+#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998
+# Runs go one after another with one torch thread each (start two NAMEs side by side for two cores).
+set -euo pipefail
+NAME=$1; shift
+SEEDS=${*:-1 2 3}
+WORK=${WORK:-runs/tagging}
+case "$NAME" in
+  resume)    ARGS="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
+  msra-ner)  ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 40" ;;
+  conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
+  ud-pos)    ARGS="--dictionary jieba,train --dropout 0.3 --batch-chars 1500 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
+  pd1998)    ARGS="--dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
+  *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086
+python scripts/seeds.py "$NAME" --seeds $SEEDS --workdir "$WORK" --threads 1 \
+    --json "docs/tagging_${NAME}.json" -- $ARGS --quiet
