@@ -18,7 +18,6 @@ from .errors import TaggerError
 
 AUTO_NUMPY_BYTES = 1_000_000  # `segment --engine auto`: smaller inputs skip the torch import
 
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _add_learning_options(p) -> None:
@@ -512,11 +511,8 @@ def _read_word_list(path: str) -> set[str]:
 
 
 def _is_model_file(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == _ZIP_MAGIC
-    except OSError:
-        return False
+    from .modelio import looks_like_model_file
+    return looks_like_model_file(path)
 
 
 def cmd_evaluate(args) -> int:

@@ -22,6 +22,18 @@ from .errors import ModelFileError, TaggerError
 from .segmenter import Segmenter
 from .tasks import TASKS
 
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
+
+
+def looks_like_model_file(path: str | os.PathLike) -> bool:
+    """A cheap first check (zip signature) before the real load; False for unreadable paths."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == ZIP_MAGIC
+    except OSError:
+        return False
+
+
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
 
@@ -92,9 +104,8 @@ def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike],
         raise ModelFileError(f"{path}: no such model file")
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a directory, not a model file")
-    with open(path, "rb") as handle:
-        if handle.read(4) != b"PK\x03\x04":
-            raise ModelFileError(f"{path}: not a tagger model file")
+    if not looks_like_model_file(path):
+        raise ModelFileError(f"{path}: not a tagger model file")
     try:
         payload = loader(path)
     except Exception as err:  # torch raises many types for a bad file
