@@ -16,7 +16,7 @@ from typing import Sequence
 from . import DEFAULT_MODEL, __version__
 from .errors import TaggerError
 
-AUTO_NUMPY_BYTES = 1_000_000  # `segment --engine auto`: smaller inputs skip the torch import
+AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
 
 
 
@@ -135,7 +135,7 @@ def _add_segment(sub) -> None:
     p.add_argument("--pos", action="store_true", help="print word/POS (needs a model trained with --task pos)")
     p.add_argument("--engine", default="auto", choices=["auto", "torch", "numpy"],
                    help="numpy: no torch import, starts in under a second; torch: faster on long inputs, "
-                        f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1_000_000} MB, else torch")
+                        f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1000} KB, else torch")
 
 
 def _add_tag(sub) -> None:

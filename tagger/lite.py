@@ -101,34 +101,54 @@ class NumpyBiLSTM:
             parts.append(((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32))
         return np.concatenate(parts, axis=-1)
 
-    def _lstm(self, x: np.ndarray, name: str) -> np.ndarray:
-        """One direction of one layer over (batch, time, features); gates i, f, g, o as torch."""
-        w_ih, w_hh = self.w[f"{name}.weight_ih_l0"], self.w[f"{name}.weight_hh_l0"]
-        bias = self.w[f"{name}.bias_ih_l0"] + self.w[f"{name}.bias_hh_l0"]
-        batch, time, _ = x.shape
-        hidden = w_hh.shape[1]
-        projected = x @ w_ih.T + bias              # all time steps in one product
-        h = np.zeros((batch, hidden), np.float32)
-        c = np.zeros((batch, hidden), np.float32)
-        out = np.empty((batch, time, hidden), np.float32)
-        w_hh_t = np.ascontiguousarray(w_hh.T)
+    def _bilstm_layer(self, x: np.ndarray, lengths: np.ndarray, layer: int) -> np.ndarray:
+        """One BiLSTM layer over (batch, time, features) -> (batch, time, 2*hidden).
+
+        Both directions step together: their states are stacked on a leading axis of 2, so each
+        time step is one batched matrix product and one pass of elementwise gate arithmetic.
+        Gate rows are reordered from torch's (i, f, g, o) to (i, f, o, g) at the first call, so
+        the three sigmoid gates are one contiguous block.
+        """
+        w_ih, w_hh, bias = self._stacked_weights(layer)
+        hidden = w_hh.shape[2]                                         # w_hh: (2, 4*hidden, hidden)
+        inputs = np.stack([x, reverse_padded(x, lengths)])            # (2, batch, time, features)
+        projected = np.matmul(inputs, w_ih[:, None]) + bias[:, None, None, :]  # all steps, both directions
+        w_hh_t = np.ascontiguousarray(np.transpose(w_hh, (0, 2, 1)))  # (2, hidden, 4*hidden)
+        _, batch, time, _ = projected.shape
+        h = np.zeros((2, batch, hidden), np.float32)
+        c = np.zeros((2, batch, hidden), np.float32)
+        out = np.empty((2, batch, time, hidden), np.float32)
+        gates = np.empty((2, batch, 4 * hidden), np.float32)
         for t in range(time):
-            gates = projected[:, t] + h @ w_hh_t
-            i, f = _sigmoid(gates[:, :hidden]), _sigmoid(gates[:, hidden:2 * hidden])
-            g, o = np.tanh(gates[:, 2 * hidden:3 * hidden]), _sigmoid(gates[:, 3 * hidden:])
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            out[:, t] = h
-        return out
+            np.matmul(h, w_hh_t, out=gates)
+            gates += projected[:, :, t]
+            sig = _sigmoid(gates[..., :3 * hidden])
+            c = sig[..., hidden:2 * hidden] * c + sig[..., :hidden] * np.tanh(gates[..., 3 * hidden:])
+            h = sig[..., 2 * hidden:] * np.tanh(c)
+            out[:, :, t] = h
+        return np.concatenate([out[0], reverse_padded(out[1], lengths)], axis=-1)
+
+    def _stacked_weights(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w_ih^T, w_hh, bias) of both directions stacked, gates reordered to (i, f, o, g)."""
+        key = f"stacked.{layer}"
+        if key not in self.w:
+            parts = []
+            for direction in ("forward", "backward"):
+                name = f"{direction}_lstms.{layer}"
+                w_ih, w_hh = self.w[f"{name}.weight_ih_l0"], self.w[f"{name}.weight_hh_l0"]
+                bias = self.w[f"{name}.bias_ih_l0"] + self.w[f"{name}.bias_hh_l0"]
+                hidden = w_hh.shape[1]
+                order = np.r_[0:2 * hidden, 3 * hidden:4 * hidden, 2 * hidden:3 * hidden]
+                parts.append((w_ih[order].T, w_hh[order], bias[order]))
+            self.w[key] = tuple(np.ascontiguousarray(np.stack(p)) for p in zip(*parts))
+        return self.w[key]
 
     def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
                   dictionary: np.ndarray | None = None) -> np.ndarray:
         """Tag log-probabilities (batch, time, tags) for padded id arrays."""
         x = self._embed(chars, bigrams, dictionary)
         for layer in range(self.config["layers"]):
-            ahead = self._lstm(x, f"forward_lstms.{layer}")
-            behind = reverse_padded(self._lstm(reverse_padded(x, lengths), f"backward_lstms.{layer}"), lengths)
-            x = np.concatenate([ahead, behind], axis=-1)
+            x = self._bilstm_layer(x, lengths, layer)
         logits = x @ self.w["output.weight"].T + self.w["output.bias"]
         logits -= logits.max(axis=-1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
