@@ -3,8 +3,9 @@
 
 All tools segment the same raw text (default: the PKU test set) in this one process, warm:
 each is loaded and run once on a few lines first, and model loading is timed apart. Prints
-chars/s, ratios to tagger, F1 against the gold file, and the peak RSS of a separate
-`tagger segment FILE` process and its start-up time; writes everything as JSON.
+chars/s, ratios to tagger, F1 against the gold file, and, for both engines (torch, numpy), the
+peak RSS of a separate `tagger segment FILE` process and the start-up time of
+`echo 一句话 | tagger segment`; writes everything as JSON.
 Run with nothing else on the machine; --threads should be the number of free cores.
 
     TAGGER_CORPORA=../shared/corpora python scripts/bench_speed.py --threads 2 --json docs/bench_speed.json
@@ -81,6 +82,14 @@ def main() -> None:
     seconds, out = timed(segmenter.segment_lines, lines)
     results["tools"]["tagger"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold),
                                   "import_s": round(imported - start, 2), "load_s": round(loaded - imported, 2)}
+    from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
+    with threadpool_limits(args.threads):
+        start = time.perf_counter()
+        numpy_segmenter = tagger.load(args.model, engine="numpy")
+        loaded = time.perf_counter()
+        seconds, out = timed(numpy_segmenter.segment_lines, lines)
+    results["tools"]["tagger_numpy_engine"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold),
+                                               "load_s": round(loaded - start, 2)}
 
     try:
         import jieba
@@ -109,10 +118,15 @@ def main() -> None:
         figures["tagger_speed_ratio"] = round(base / figures["chars_per_s"], 2)
 
     model_args = ["--model", args.model] if args.model else []
-    wall, peak = child(["segment", path, "--threads", str(args.threads), *model_args])
-    results["cli"] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall), "peak_rss_mb": peak}
-    wall, _ = child(["segment", "--threads", str(args.threads), *model_args], stdin="一句话\n".encode())
-    results["cli"]["startup_s"] = round(wall, 2)
+    results["cli"] = {}
+    for engine in ("torch", "numpy"):
+        wall, peak = child(["segment", path, "--threads", str(args.threads), "--engine", engine, *model_args])
+        short, short_peak = child(["segment", "--threads", str(args.threads), "--engine", engine, *model_args],
+                                  stdin="一句话\n".encode())
+        results["cli"][engine] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall),
+                                  "peak_rss_mb": peak, "startup_s": round(short, 2), "startup_peak_rss_mb": short_peak}
+    wall, _ = child(["segment", *model_args], stdin="一句话\n".encode())
+    results["cli"]["startup_s_default"] = round(wall, 2)  # `echo 一句话 | tagger segment`: the auto engine
 
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
