@@ -187,10 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- commands ------------------------------------------------------------------------------
-def _set_threads(threads: int | None) -> None:
-    if threads:
-        import torch
-        torch.set_num_threads(threads)
+def _set_threads(threads: int | None, engine: str = "torch") -> None:
+    """Limit torch's threads, or numpy's BLAS threads for the numpy engine (via threadpoolctl,
+    a scikit-learn dependency), so the engine does not import torch just to set this."""
+    if not threads:
+        return
+    if engine == "numpy":
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads)  # process-wide from here on
+        return
+    import torch
+    torch.set_num_threads(threads)
 
 
 def write_text_atomic(path: str, text_chunks) -> None:
@@ -468,8 +475,7 @@ def cmd_segment(args) -> int:
             UserDict().load(args.user_dict)
         words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict)
     else:
-        if engine == "torch":
-            _set_threads(args.threads)
+        _set_threads(args.threads, engine)
         segmenter = load(args.model, engine).to(_device(args.device))
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
