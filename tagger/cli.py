@@ -32,7 +32,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-chars", type=int, default=3000, help="characters per mini-batch")
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--patience", type=int, default=4, help="epochs without a dev F1 gain before stopping")
+    p.add_argument("--lr-decay", type=float, default=0.5, help="multiply the learning rate by this when dev F1 stalls")
+    p.add_argument("--lr-patience", type=int, default=0, help="... for more than this many epochs")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--char-dim", type=int, default=100)
     p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
@@ -60,7 +62,7 @@ def _configs(args):
     model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
                                layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
-                               patience=args.patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
+                               patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
                                unk_dropout=args.unk_dropout, dictionary=args.dictionary,
                                device=_device(args.device))

@@ -41,7 +41,8 @@ class TrainConfig:
     epochs: int = 20
     batch_chars: int = 3000      # characters per mini-batch (padding included)
     lr: float = 2e-3
-    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls for an epoch
+    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls ...
+    lr_patience: int = 0         # ... for more than this many epochs
     clip: float = 5.0            # max gradient norm
     patience: int = 4            # epochs without a dev F1 gain before stopping
     seed: int = 1
@@ -178,7 +179,7 @@ class Trainer:
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
-                                                               patience=0)
+                                                               patience=cfg.lr_patience)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
         self.log(f"training on {len(train_sents)} sentences ({sum(len(d[0][0]) for d in train_data)} {cfg.units}), "
                  f"dev {len(dev_sents)}; {len(encoder.chars)} chars, {len(encoder.bigrams or [])} bigrams, "
