@@ -62,7 +62,8 @@ def _configs(args):
     model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
                                layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout)
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
-                               patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience, seed=args.seed, bigram_min_count=args.bigram_min_count,
+                               patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience,
+                               seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
                                unk_dropout=args.unk_dropout, dictionary=args.dictionary,
                                device=_device(args.device))
