@@ -127,7 +127,9 @@ def _add_segment(sub) -> None:
     p.add_argument("--model", help="model file (default: the shipped model)")
     p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
-    p.add_argument("--batch-lines", type=int, default=512, help="lines per model batch")
+    p.add_argument("--batch-lines", type=int, default=512, help="lines read and tagged together")
+    p.add_argument("--batch-chars", type=int, default=20000,
+                   help="characters per network batch (peak memory grows with it)")
     p.add_argument("--threads", type=int, help="torch threads")
     p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
     p.add_argument("--errors", default="strict", choices=["strict", "replace"],
@@ -482,7 +484,7 @@ def cmd_segment(args) -> int:
         segmenter = load(args.model, engine).to(_device(args.device))
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
-        words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines)
+        words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars)
     lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
     if args.output:
         write_text_atomic(args.output, lines)

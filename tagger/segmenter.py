@@ -221,10 +221,12 @@ class Segmenter:
         """Words of one text (newlines are kept as whitespace tokens)."""
         return self.segment_lines([text])[0] if text else []
 
-    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512) -> Iterator[list[str]]:
-        """Stream: words for each line, in order, reading `batch_lines` lines at a time."""
+    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512,
+                     batch_chars: int = 20000) -> Iterator[list[str]]:
+        """Stream: words for each line, in order, reading `batch_lines` lines at a time; the
+        network sees at most ~`batch_chars` characters at once (memory grows with it)."""
         for block in blocks(lines, batch_lines):
-            yield from self.segment_lines(block)
+            yield from self.segment_lines(block, batch_chars)
 
     # -- jieba-style API ---------------------------------------------------------------
     def cut(self, text: str) -> Iterator[str]:
