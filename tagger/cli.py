@@ -128,7 +128,7 @@ def _add_segment(sub) -> None:
     p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
     p.add_argument("--batch-lines", type=int, default=512, help="lines read and tagged together")
-    p.add_argument("--batch-chars", type=int, default=20000,
+    p.add_argument("--batch-chars", type=int, default=5000,
                    help="characters per network batch (peak memory grows with it)")
     p.add_argument("--threads", type=int, help="torch threads")
     p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the network is torch's BiLSTMTagger or lite.NumpyBiLSTM; se
     from .model import BiLSTMTagger
 
 MAX_CHUNK = 400  # longer text runs are cut (at a sentence end when possible) before the model
+BATCH_CHARS = 5000  # characters per network batch: as fast as 20,000 here, with half the peak memory
 _SPACES = re.compile(r"(\s+)")
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*")
@@ -100,7 +101,7 @@ class Segmenter:
                 mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
         return mask
 
-    def tag_chunks(self, chunks: Sequence[str], batch_chars: int = 20000,
+    def tag_chunks(self, chunks: Sequence[str], batch_chars: int = BATCH_CHARS,
                    masks: Sequence[np.ndarray | None] | None = None) -> list[list[str]]:
         """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches.
 
@@ -144,7 +145,7 @@ class Segmenter:
         tags = self.tag_chunks(chunks, batch_chars) if chunks else []
         return layout, chunks, tags
 
-    def segment_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[str]]:
+    def segment_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS) -> list[list[str]]:
         """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
         if not self.task.segments or self.units == "words":
             raise TaggerError("this model finds entities; it does not segment (use `tag`)")
@@ -160,7 +161,7 @@ class Segmenter:
             output.append(words)
         return output
 
-    def label_lines(self, lines: Sequence[str], batch_chars: int = 20000) -> list[list[tuple[int, int, str]]]:
+    def label_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
         """Labeled spans (start, end, label) of each line, offsets into the line: words with
         their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a span.
 
@@ -181,7 +182,7 @@ class Segmenter:
             output.append(spans)
         return output
 
-    def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = 20000) -> list[list[tuple[int, int, str]]]:
+    def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
         """Spans over units (characters or words) of pre-split texts; empty texts give []."""
         keep = [i for i, units in enumerate(unit_lists) if len(units)]
         tags = self.tag_chunks([tuple(unit_lists[i]) for i in keep], batch_chars) if keep else []
@@ -222,7 +223,7 @@ class Segmenter:
         return self.segment_lines([text])[0] if text else []
 
     def iter_segment(self, lines: Iterable[str], batch_lines: int = 512,
-                     batch_chars: int = 20000) -> Iterator[list[str]]:
+                     batch_chars: int = BATCH_CHARS) -> Iterator[list[str]]:
         """Stream: words for each line, in order, reading `batch_lines` lines at a time; the
         network sees at most ~`batch_chars` characters at once (memory grows with it)."""
         for block in blocks(lines, batch_lines):
