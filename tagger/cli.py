@@ -450,6 +450,18 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def _lean_memory(engine: str = "torch") -> None:
+    """Keep a long `segment`/`tag` run's memory flat in the input's size (torch engine).
+
+    Measured with scripts/stream_memory.py: peak RSS grew from 545 MB on a 2 MB input to 706 MB
+    on 20 MB, because oneDNN caches a compiled kernel for every new batch shape (1,024 by
+    default). With a 4-entry cache: 409 and 410 MB, at the same speed. Must run before torch is
+    imported. (The numpy engine stays flat by itself: 218 MB on both.)
+    """
+    if engine == "torch":
+        os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "4")
+
+
 def _engine(args) -> str:
     """The inference engine for `segment`: see --engine."""
     if args.engine != "auto":
@@ -470,6 +482,7 @@ def cmd_segment(args) -> int:
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
     lines = read_raw(args.file, args.encoding, args.errors)
     engine = _engine(args)
+    _lean_memory(engine)
     if args.pos:
         words_per_line = _pos_words(load(args.model, engine).to(_device(args.device)), lines, args)
     elif args.jobs > 1:
@@ -583,6 +596,7 @@ def cmd_tag(args) -> int:
     from .readers import read_raw
     if args.output and args.file != "-" and _same_file(args.file, args.output):
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
+    _lean_memory()
     _set_threads(args.threads)
     segmenter = load(args.model).to(_device(args.device))
     lines = read_raw(args.file, args.encoding, args.errors)
