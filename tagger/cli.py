@@ -300,8 +300,7 @@ def score_samples(segmenter, items, words: set[str] | None = None) -> dict:
     from .tasks import token_accuracy, word_f1
     task = segmenter.task
     gold = [s for s in (task.sample(item) for item in items) if s.text]
-    predicted = segmenter.label_units([s.text for s in gold]) if segmenter.units == "words" else \
-        segmenter.label_lines([s.text for s in gold])
+    predicted = segmenter.label_texts([s.text for s in gold])
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
@@ -484,6 +483,7 @@ def cmd_segment(args) -> int:
     engine = _engine(args)
     _lean_memory(engine)
     if args.pos:
+        _set_threads(args.threads, engine)
         words_per_line = _pos_words(load(args.model, engine).to(_device(args.device)), lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel
@@ -511,22 +511,19 @@ def cmd_segment(args) -> int:
 
 def _pos_words(segmenter, lines, args):
     """word/POS tokens per line (whitespace runs kept as they are), for `segment --pos`."""
-    from .encode import blocks
     if segmenter.task.name != "pos":
         raise TaggerError(f"--pos needs a joint segmentation + POS model (train one with --task pos); "
                           f"this one is a {segmenter.task.name} model")
-    _set_threads(args.threads)
-    for block in blocks(lines, args.batch_lines):
-        for line, spans in zip(block, segmenter.label_lines(block)):
-            tokens, at = [], 0
-            for start, end, label in spans:
-                if start > at:
-                    tokens.append(line[at:start])
-                tokens.append(f"{line[start:end]}/{label}")
-                at = end
-            if at < len(line):
-                tokens.append(line[at:])
-            yield tokens
+    for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars):
+        tokens, at = [], 0
+        for start, end, label in spans:
+            if start > at:
+                tokens.append(line[at:start])
+            tokens.append(f"{line[start:end]}/{label}")
+            at = end
+        if at < len(line):
+            tokens.append(line[at:])
+        yield tokens
 
 
 def _read_word_list(path: str) -> set[str]:
@@ -534,27 +531,24 @@ def _read_word_list(path: str) -> set[str]:
     return {line.strip() for _, line in read_lines(path) if line.strip()}
 
 
-def _is_model_file(path: str) -> bool:
-    from .modelio import looks_like_model_file
-    return looks_like_model_file(path)
-
-
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, test_part
     from .metrics import format_table, score
+    from .modelio import looks_like_model_file
     from .readers import read_lines
 
     _set_threads(args.threads)
     gold_part, words_path = test_part(args.gold, args.format)
     words_path = args.words or words_path
-    if _is_model_file(args.prediction):
+    segmenter = None
+    if looks_like_model_file(args.prediction):
         from . import load
         segmenter = load(args.prediction)
         if segmenter.task.name != "seg":
             return _evaluate_tagging(args, segmenter, gold_part)
     gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
         [line.split() for _, line in read_lines(gold_part.path)]
-    if _is_model_file(args.prediction):
+    if segmenter is not None:
         start = time.monotonic()
         predicted = segmenter.segment_lines(["".join(words) for words in gold])
         seconds = time.monotonic() - start
@@ -592,7 +586,6 @@ def _evaluate_tagging(args, segmenter, gold_part) -> int:
 
 def cmd_tag(args) -> int:
     from . import load
-    from .encode import blocks
     from .readers import read_raw
     if args.output and args.file != "-" and _same_file(args.file, args.output):
         raise TaggerError(f"{args.output}: refusing to overwrite the input file")
@@ -602,9 +595,8 @@ def cmd_tag(args) -> int:
     lines = read_raw(args.file, args.encoding, args.errors)
 
     def rendered():
-        for block in blocks(lines, args.batch_lines):
-            for line, spans in zip(block, segmenter.label_lines(block)):
-                yield _render_spans(line, spans, args.format, segmenter)
+        for line, spans in segmenter.iter_label(lines, args.batch_lines):
+            yield _render_spans(line, spans, args.format, segmenter)
     if args.output:
         write_text_atomic(args.output, rendered())
     else:

@@ -40,7 +40,8 @@ class Encoder:
         seen = normalize(text, self.classes)
         char_ids = self.chars.ids(seen)
         bigram_ids = self.bigrams.ids(bigrams(seen)) if self.bigrams is not None else None
-        dictionary = dictionary or self.dictionary
+        if dictionary is None:  # not `or`: an empty fold dictionary is falsy but still meant
+            dictionary = self.dictionary
         masks = dictionary.features(seen) if dictionary is not None else None
         return Encoded(char_ids, bigram_ids, masks)
 

@@ -14,6 +14,7 @@ import numpy as np
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
 from .encode import Encoder, WordEncoder, blocks, length_grouped_batches, pad_arrays
 from .errors import TaggerError
+from .metrics import spans as word_spans
 from .tags import BMES, tags_to_words
 from .tasks import Task
 from .userdict import UserDict
@@ -182,6 +183,17 @@ class Segmenter:
             output.append(spans)
         return output
 
+    def label_texts(self, texts: Sequence) -> list[list[tuple[int, int, str]]]:
+        """Spans of sample texts as the model reads them: strings for character models, word
+        tuples for word-level ones (what training's dev score and evaluation both need)."""
+        return self.label_units(texts) if self.units == "words" else self.label_lines(texts)
+
+    def iter_label(self, lines: Iterable[str], batch_lines: int = 512,
+                   batch_chars: int = BATCH_CHARS) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+        """Stream: (line, its labeled spans) for each line, in order, like `iter_segment`."""
+        for block in blocks(lines, batch_lines):
+            yield from zip(block, self.label_lines(block, batch_chars))
+
     def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
         """Spans over units (characters or words) of pre-split texts; empty texts give []."""
         keep = [i for i, units in enumerate(unit_lists) if len(units)]
@@ -204,10 +216,7 @@ class Segmenter:
         texts = ["".join(words) for words in word_lists]
         masks = []
         for text, words in zip(texts, word_lists):
-            spans, start = [], 0
-            for word in words:
-                spans.append((start, start + len(word)))
-                start += len(word)
+            spans = word_spans(words)
             mask = keep_whole_mask(len(text), spans, self.tags)
             masks.append(force_boundaries_mask(len(text), [s for s, _ in spans[1:]], self.tags, mask))
         tags = self.tag_chunks(texts, masks=masks)

@@ -18,6 +18,7 @@ from typing import Iterable, NamedTuple, Sequence
 from .entities import entity_score, spans_to_tags, tags_to_spans
 from .errors import TaggerError
 from .metrics import score as word_score
+from .metrics import spans as word_spans
 from .tags import BMES, label, tags_to_words, typed_bmes, words_to_tags
 
 Span = tuple[int, int, str]
@@ -68,11 +69,7 @@ class Task:
             words, labels = [w for w, _ in item], [p for _, p in item]
         else:
             words, labels = list(item), [""] * len(item)
-        spans, start = [], 0
-        for word, lab in zip(words, labels):
-            spans.append((start, start + len(word), lab))
-            start += len(word)
-        return Sample("".join(words), spans)
+        return Sample("".join(words), [(s, e, lab) for (s, e), lab in zip(word_spans(words), labels)])
 
     def tags(self, sample: Sample) -> list[str]:
         """Per-character tags of a sample."""
@@ -126,5 +123,3 @@ def token_accuracy(gold: Sequence[Sample], predicted: Sequence[Sequence[Span]]) 
         correct += sum(span in found for span in g.spans)
     return correct / total if total else 0.0
 
-
-SEG = Task("seg")

@@ -343,10 +343,7 @@ class Trainer:
     @staticmethod
     def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sample]):
         segmenter.model.eval()
-        if segmenter.units == "words":
-            predicted = segmenter.label_units([s.text for s in dev_sents])
-        else:
-            predicted = segmenter.label_lines([s.text for s in dev_sents])
+        predicted = segmenter.label_texts([s.text for s in dev_sents])
         return segmenter.task.score(dev_sents, predicted)
 
     def history_csv(self) -> str:

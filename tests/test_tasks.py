@@ -108,6 +108,12 @@ def test_task_readers_and_sniffing(tmp_path):
 NAMES, PLACES = ["张三", "李四", "王五"], ["北京", "上海", "广州"]
 
 
+def train_cli(corpus, model, *options: str) -> int:
+    """`tagger train` with a tiny, fast model; `options` add to or override the sizes here."""
+    return main(["train", str(corpus), "-o", str(model), "--hidden", "16", "--char-dim", "16", "--lr", "0.02",
+                 "--quiet", "--no-plot", "--threads", "1", *options])
+
+
 def write_ner_corpus(path, n, seed):
     import random
     rng = random.Random(seed)
@@ -127,9 +133,8 @@ def test_ner_train_save_load_tag(tmp_path, capsys):
     write_ner_corpus(tmp_path / "train.bmes", 200, 1)
     write_ner_corpus(tmp_path / "dev.bmes", 20, 2)
     model = tmp_path / "ner.model"
-    assert main(["train", str(tmp_path / "train.bmes"), "--dev", str(tmp_path / "dev.bmes"), "-o", str(model),
-                 "--epochs", "8", "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.02",
-                 "--batch-chars", "300", "--quiet", "--no-plot", "--threads", "1"]) == 0
+    assert train_cli(tmp_path / "train.bmes", model, "--dev", str(tmp_path / "dev.bmes"),
+                     "--epochs", "8", "--bigram-dim", "8", "--batch-chars", "300") == 0
     tagger_model = load_model(model)
     assert tagger_model.task.name == "ner"  # inferred from the tag columns
     spans = tagger_model.tag("李四在上海学习。")
@@ -156,9 +161,8 @@ def test_pos_train_save_load_segment_pos(tmp_path, capsys):
         return "  ".join(f"{w}/{p}" for w, p in [rng.choice(vocab[:3]), rng.choice(vocab[1:5]), vocab[5]])
     (tmp_path / "train.txt").write_text("".join(line() + "\n" for _ in range(200)), encoding="utf-8")
     model = tmp_path / "pos.model"
-    assert main(["train", str(tmp_path / "train.txt"), "--task", "pos", "-o", str(model), "--epochs", "8",
-                 "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.02", "--batch-chars", "300",
-                 "--quiet", "--no-plot", "--threads", "1"]) == 0
+    assert train_cli(tmp_path / "train.txt", model, "--task", "pos", "--epochs", "8", "--bigram-dim", "8",
+                     "--batch-chars", "300") == 0
     loaded = load_model(model)
     assert loaded.task.name == "pos"
     save_model(loaded, tmp_path / "again.model")
@@ -191,9 +195,8 @@ def test_english_word_level_ner(tmp_path, capsys):
     write_english_ner(tmp_path / "eng.train", 150, 1)
     write_english_ner(tmp_path / "eng.testa", 20, 2)
     model = tmp_path / "en.model"
-    assert main(["train", str(tmp_path / "eng.train"), "--dev", str(tmp_path / "eng.testa"), "-o", str(model),
-                 "--epochs", "10", "--hidden", "16", "--char-dim", "16", "--lr", "0.02", "--batch-chars", "200",
-                 "--quiet", "--no-plot", "--threads", "1"]) == 0
+    assert train_cli(tmp_path / "eng.train", model, "--dev", str(tmp_path / "eng.testa"), "--epochs", "10",
+                     "--batch-chars", "200") == 0
     loaded = load_model(model)
     assert loaded.units == "words" and loaded.task.name == "ner"  # inferred from the columns
     assert loaded.model.config.units == "words"
