@@ -88,29 +88,60 @@ class Decoder:
         self.start = np.where(np.array(start, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self.end = np.where(np.array(end, dtype=bool), 0.0, NEG_INF).astype(np.float32)
 
-    def viterbi(self, scores, lengths, mask=None) -> list[list[int]]:
+    def viterbi(self, scores, lengths, mask=None, learned=None) -> list[list[int]]:
         """Best valid tag ids for each sequence.
 
         scores: (batch, time, tags) log-probabilities; lengths: (batch,); mask: optional
         (batch, time, tags) bool, False where a tag is forbidden. numpy arrays or CPU tensors.
+        learned: optional (transitions, start, end) scores of a CRF, added to the constraints.
+
+        Without learned scores, a sequence whose best tag at each step already forms a valid
+        sequence needs no search: that path is the best of all paths, so also of the valid
+        ones. Only the other sequences (few, with a trained model) go through Viterbi.
         """
         scores = _array(scores).astype(np.float32, copy=False)
         lengths = _array(lengths).astype(np.int64, copy=False)
         if mask is not None:
             scores = np.where(_array(mask).astype(bool, copy=False), scores, np.float32(NEG_INF))
+        if learned is not None or scores.shape[1] == 0:
+            return self._viterbi(scores, lengths, learned)
+        greedy = scores.argmax(axis=2)
+        searched = np.flatnonzero(~self._valid(greedy, scores, lengths))
+        paths = [greedy[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
+        if len(searched):
+            longest = int(lengths[searched].max())
+            for i, path in zip(searched, self._viterbi(scores[searched, :longest], lengths[searched])):
+                paths[i] = path
+        return paths
+
+    def _valid(self, paths: np.ndarray, scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(batch,) bool: each path obeys the start, transition and end rules and the mask."""
+        rows = np.arange(len(paths))
+        inside = np.arange(paths.shape[1])[None, :] < lengths[:, None]
+        allowed = self.transitions > NEG_INF / 2
+        steps = allowed[paths[:, :-1], paths[:, 1:]] | ~inside[:, 1:]
+        chosen = np.take_along_axis(scores, paths[:, :, None], axis=2)[:, :, 0]
+        last = paths[rows, np.maximum(lengths - 1, 0)]
+        return (steps.all(axis=1) & ((chosen > NEG_INF / 2) | ~inside).all(axis=1)
+                & (self.start[paths[:, 0]] > NEG_INF / 2) & (self.end[last] > NEG_INF / 2))
+
+    def _viterbi(self, scores: np.ndarray, lengths: np.ndarray, learned=None) -> list[list[int]]:
+        """Constrained Viterbi proper over masked float32 scores."""
+        transitions, start, end = self.transitions, self.start, self.end
+        if learned is not None:
+            transitions, start, end = (a + np.asarray(b, dtype=np.float32)
+                                       for a, b in zip((transitions, start, end), learned))
         batch, time, num_tags = scores.shape
         if time == 0:
             return [[] for _ in range(batch)]
-        best = scores[:, 0] + self.start                        # (batch, tags)
+        best = scores[:, 0] + start                        # (batch, tags)
         backpointers = np.zeros((batch, time, num_tags), dtype=np.int64)
+        active = (np.arange(time)[None, :] < lengths[:, None])[:, :, None]  # (batch, time, 1)
         for t in range(1, time):
-            candidates = best[:, :, None] + self.transitions     # (batch, prev, next)
-            arg = candidates.argmax(axis=1)
-            top = np.take_along_axis(candidates, arg[:, None, :], axis=1)[:, 0]
-            active = (t < lengths)[:, None]
-            best = np.where(active, top + scores[:, t], best)
-            backpointers[:, t] = arg
-        current = (best + self.end).argmax(axis=1)               # tag at position length-1
+            candidates = best[:, :, None] + transitions     # (batch, prev, next)
+            backpointers[:, t] = candidates.argmax(axis=1)
+            best = np.where(active[:, t], candidates.max(axis=1) + scores[:, t], best)
+        current = (best + end).argmax(axis=1)               # tag at position length-1
         path = np.zeros((batch, time), dtype=np.int64)
         rows = np.arange(batch)
         for t in range(time - 1, -1, -1):

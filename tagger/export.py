@@ -44,6 +44,8 @@ def sidecar(segmenter: Segmenter) -> dict:
             "dictionary_features": "bit n-2 of dictionary[i]: a vocab.dictionary word of n characters "
                                    "starts at i; bit max_len-1+n-2: one ends at i (n = 2..max_len)",
             "inputs": _input_names(segmenter), "output": "log_probs (batch, time, tags)",
+            "crf": None if segmenter.model.crf_scores() is None else dict(zip(
+                ("transitions", "start", "end"), (a.tolist() for a in segmenter.model.crf_scores()))),
             "metadata": {k: v for k, v in segmenter.metadata.items() if isinstance(v, (str, int, float))}}
 
 

@@ -90,6 +90,12 @@ class NumpyBiLSTM:
         """Always in inference mode (no dropout); here so callers can treat both engines alike."""
         return self
 
+    def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(transitions, start, end) of a CRF model, as model.BiLSTMTagger.crf_scores."""
+        if not self.config.get("crf"):
+            return None
+        return self.w["crf_transitions"], self.w["crf_start"], self.w["crf_end"]
+
     def _embed(self, chars, bigrams, dictionary) -> np.ndarray:
         parts = [self.w["char_embed.weight"][chars]]
         if self.config["bigram_dim"] > 0:

@@ -47,6 +47,7 @@ class ModelConfig:
     char_cnn_embed: int = 30   # words: character embedding size of the char CNN
     char_cnn_filters: int = 50  # words: CNN filters (= its output size)
     casing_dim: int = 8        # words: casing embedding size
+    crf: bool = False          # learn tag-transition scores (a linear-chain CRF) instead of softmax alone
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,6 +84,10 @@ class BiLSTMTagger(nn.Module):
         self.between_dropout = nn.Dropout(config.lstm_dropout)
         self.out_dropout = nn.Dropout(config.lstm_dropout)
         self.output = nn.Linear(2 * config.hidden, config.num_tags)  # applied at every step
+        if config.crf:  # scores of tag i followed by tag j, of starting and of ending with a tag
+            self.crf_transitions = nn.Parameter(torch.zeros(config.num_tags, config.num_tags))
+            self.crf_start = nn.Parameter(torch.zeros(config.num_tags))
+            self.crf_end = nn.Parameter(torch.zeros(config.num_tags))
 
     def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
               dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
@@ -95,7 +100,7 @@ class BiLSTMTagger(nn.Module):
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
         if self.config.dictionary_bits > 0:
-            bits = (dictionary.unsqueeze(-1) // self.bit_values) % 2  # unpack the bit masks
+            bits = (dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
             parts.append(bits.to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
@@ -129,7 +134,7 @@ class BiLSTMTagger(nn.Module):
                   casing: np.ndarray | None = None) -> np.ndarray:
         """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy,
         the interface tagger/lite.py's torch-free model shares."""
-        device = self.output.weight.device
+        device = self.char_embed.weight.device
         tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
         self.eval()
         with torch.inference_mode():
@@ -138,13 +143,46 @@ class BiLSTMTagger(nn.Module):
             return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
 
+    def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(transitions, start, end) learned by the CRF as numpy, for the Viterbi decoder; None without."""
+        if not self.config.crf:
+            return None
+        return tuple(p.detach().float().cpu().numpy() for p in (self.crf_transitions, self.crf_start, self.crf_end))
+
+    def crf_loss(self, logits: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+        """Linear-chain CRF negative log-likelihood, summed over sentences, divided by the number of
+        tagged steps (so its scale, and a good learning rate, match the softmax loss).
+
+        logits: (batch, time, tags) emission scores; tags: (batch, time) gold ids, -100 on padding.
+        Sequences are left-aligned (padding only at the end) and non-empty.
+        """
+        mask = tags >= 0
+        gold = tags.clamp(min=0)
+        emissions = logits.float()
+        batch = torch.arange(tags.shape[0], device=tags.device)
+        lengths = mask.sum(1)
+        # score of the gold path
+        emitted = emissions.gather(2, gold.unsqueeze(2)).squeeze(2)
+        moved = self.crf_transitions[gold[:, :-1], gold[:, 1:]]
+        path = (emitted * mask).sum(1) + (moved * mask[:, 1:]).sum(1)
+        path = path + self.crf_start[gold[:, 0]] + self.crf_end[gold[batch, lengths - 1]]
+        # log-sum over all paths (forward algorithm)
+        alpha = self.crf_start + emissions[:, 0]
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.crf_transitions, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t:t + 1], step, alpha)
+        total = torch.logsumexp(alpha + self.crf_end, dim=1)
+        return (total - path).sum() / mask.sum().clamp(min=1)
+
+
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each sequence of a (batch, time, features) tensor within its length.
 
-    Padding positions stay where they are, so the operation is its own inverse.
+    Padding positions stay where they are, so the operation is its own inverse. Rows are picked
+    with one index_select over (batch*time, features): several times faster than `gather`.
     """
-    time = x.shape[1]
+    batch, time, features = x.shape
     steps = torch.arange(time, device=x.device).unsqueeze(0)
     index = lengths.to(x.device).unsqueeze(1) - 1 - steps
-    index = torch.where(index >= 0, index, steps)
-    return x.gather(1, index.unsqueeze(2).expand_as(x))
+    index = torch.where(index >= 0, index, steps) + time * torch.arange(batch, device=x.device).unsqueeze(1)
+    return x.reshape(batch * time, features).index_select(0, index.reshape(-1)).reshape(batch, time, features)

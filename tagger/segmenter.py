@@ -106,24 +106,38 @@ class Segmenter:
                    masks: Sequence[np.ndarray | None] | None = None) -> list[list[str]]:
         """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches.
 
-        `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words)."""
+        `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words).
+        (Encoding the next batch in a helper thread while the network runs was measured: no
+        faster on 2 cores, as the threads contend for the GIL between torch calls.)
+        """
         results: list[list[str] | None] = [None] * len(chunks)
-        lengths = [len(c) for c in chunks]
-        for batch_ids in length_grouped_batches(lengths, batch_chars):
-            texts = [chunks[i] for i in batch_ids]
-            inputs = pad_arrays([self.encoder.encode(t) for t in texts])
-            masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
-            mask = None
-            if any(m is not None for m in masks_here):
-                mask = np.ones((len(texts), inputs[0].shape[1], len(self.tags)), dtype=bool)
-                for row, m in enumerate(masks_here):
-                    if m is not None:
-                        mask[row, :m.shape[0]] = m
+        learned = self.model.crf_scores()
+        for batch_ids in length_grouped_batches([len(c) for c in chunks], batch_chars):
+            inputs, mask = self._prepare_batch(chunks, batch_ids, masks)
             log_probs = self.model.log_probs(*inputs)
-            paths = self.decoder.viterbi(log_probs, inputs[2], mask)
-            for i, path in zip(batch_ids, paths):
-                results[i] = [self.tags[t] for t in path]
+            self._decode_batch(results, batch_ids, log_probs, inputs[2], mask, learned)
         return results  # type: ignore[return-value]
+
+    def _prepare_batch(self, chunks: Sequence[str], batch_ids: Sequence[int],
+                       masks: Sequence[np.ndarray | None] | None) -> tuple[tuple, np.ndarray | None]:
+        """(padded network inputs, allowed-tag mask or None) for the chunks `batch_ids`."""
+        texts = [chunks[i] for i in batch_ids]
+        inputs = pad_arrays([self.encoder.encode(t) for t in texts])
+        masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
+        mask = None
+        if any(m is not None for m in masks_here):
+            mask = np.ones((len(texts), inputs[0].shape[1], len(self.tags)), dtype=bool)
+            for row, m in enumerate(masks_here):
+                if m is not None:
+                    mask[row, :m.shape[0]] = m
+        return inputs, mask
+
+    def _decode_batch(self, results: list, batch_ids: Sequence[int], log_probs: np.ndarray,
+                      lengths: np.ndarray, mask: np.ndarray | None, learned) -> None:
+        """Viterbi over one batch; the tag lists go to `results` at the chunks' places."""
+        paths = self.decoder.viterbi(log_probs, lengths, mask, learned)
+        for i, path in zip(batch_ids, paths):
+            results[i] = [self.tags[t] for t in path]
 
     # -- segmentation ------------------------------------------------------------------
     def _tag_lines(self, lines: Sequence[str], batch_chars: int):

@@ -7,6 +7,8 @@ constrained decoding, so a decoder never emits a sequence that cannot be read ba
 """
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Sequence
 
 BMES = ("B", "M", "E", "S")
@@ -40,6 +42,10 @@ def label(tag: str) -> str:
     return tag.partition("-")[2]
 
 
+_PREFIXES: dict[str, str] = {}  # tag -> prefix, for tags_to_words's inner loop
+_ENDS, _STARTS = frozenset("ES"), frozenset("BS")  # a word ends after E or S, and before B or S
+
+
 def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
     """Words from characters and their (plain or typed) BMES tags; a word ends after E or S.
 
@@ -48,14 +54,16 @@ def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
     """
     if len(chars) != len(tags):
         raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
-    words: list[str] = []
-    start = 0
-    prefixes = [prefix(t) for t in tags]
-    for i, tag in enumerate(prefixes):
-        if tag in ("E", "S") or i == len(tags) - 1 or prefixes[i + 1] in ("B", "S"):
-            words.append(chars[start:i + 1])
-            start = i + 1
-    return words
+    if not tags:
+        return []
+    for tag in set(tags) - _PREFIXES.keys():
+        _PREFIXES[tag] = prefix(tag)
+    prefixes = list(map(_PREFIXES.__getitem__, tags))  # map/compress: these loops run in C
+    ends = map(_ENDS.__contains__, prefixes)
+    starts = map(_STARTS.__contains__, prefixes[1:])
+    cuts = list(itertools.compress(range(1, len(tags)), map(operator.or_, ends, starts)))
+    cuts.append(len(tags))
+    return list(map(chars.__getitem__, map(slice, [0, *cuts], cuts)))
 
 
 def boundaries_to_words(chars: str, ends: Sequence[bool]) -> list[str]:

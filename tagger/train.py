@@ -295,6 +295,8 @@ class Trainer:
             position = 0 if self.config.units == "words" else 1
             inputs[position] = self._unk_dropout(inputs[position])
         logits = net(*inputs)
+        if self.model_config.crf:  # the CRF's parameters live on the model, outside a DDP wrapper's forward
+            return getattr(net, "module", net).crf_loss(logits, batch.tags), batch
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch
 
     def _train_epoch(self, net, data, optimizer, loss_fn, rng, epoch) -> tuple[float, float]:

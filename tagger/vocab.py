@@ -7,6 +7,8 @@ number or a foreign word never reaches the model as an unseen character.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -34,13 +36,30 @@ def normalize_char(char: str, classes: bool = True) -> str:
     return char
 
 
+class _NormalTable(dict):
+    """code point -> normalized character, filled on first sight; `str.translate` reads it
+    (and calls __missing__ for new characters), so a whole text is mapped in one C loop."""
+
+    def __init__(self, classes: bool):
+        super().__init__()
+        self.classes = classes
+
+    def __missing__(self, code: int) -> str:
+        self[code] = value = normalize_char(chr(code), self.classes)
+        return value
+
+
+_TABLES = {True: _NormalTable(True), False: _NormalTable(False)}
+
+
 def normalize(text: str, classes: bool = True) -> str:
-    return "".join(normalize_char(c, classes) for c in text)
+    """The text as the model sees it: one character for one character (see normalize_char)."""
+    return text.translate(_TABLES[bool(classes)])
 
 
 def bigrams(text: str) -> list[str]:
     """The bigram starting at each position: text[i] + text[i+1], with EOS after the end."""
-    return [text[i:i + 2] if i + 1 < len(text) else text[i] + EOS for i in range(len(text))]
+    return list(map(operator.add, text, text[1:])) + [text[-1] + EOS] if text else []
 
 
 class Vocab:
@@ -66,5 +85,4 @@ class Vocab:
         return len(self.itos)
 
     def ids(self, items: Iterable[str]) -> list[int]:
-        get = self.stoi.get
-        return [get(s, 1) for s in items]
+        return list(map(self.stoi.get, items, itertools.repeat(1)))  # unknown -> 1

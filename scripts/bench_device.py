@@ -1,0 +1,119 @@
+#!/usr/bin/env python
+"""Segmentation and training throughput of the shipped model's architecture on one device.
+
+Segmentation: the shipped model segments the PKU test text (warm, model load excluded) with
+several batch sizes; F1 against the gold is printed so a device cannot buy speed with errors.
+Training: forward + backward + Adam steps of a fresh copy of the shipped architecture over the
+PKU test gold (used here only as a stream of tagged characters to time; nothing is learned or
+kept), in length-grouped batches of --train-batch-chars, as `tagger train` does.
+
+    TAGGER_CORPORA=../shared/corpora python scripts/bench_device.py --device cuda --json gpu.json
+    TAGGER_CORPORA=../shared/corpora python scripts/bench_device.py --device cpu --threads 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import torch  # noqa: E402
+
+import tagger  # noqa: E402
+from tagger.encode import collate, length_grouped_batches  # noqa: E402
+from tagger.metrics import score  # noqa: E402
+from tagger.model import BiLSTMTagger  # noqa: E402
+from tagger.tasks import Task  # noqa: E402
+
+
+def synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def segmentation(segmenter, lines, gold, device: str, batch_sizes) -> dict:
+    chars = sum(len(line) for line in lines)
+    out = {}
+    for batch_chars in batch_sizes:
+        segmenter.segment_lines(lines[:50], batch_chars=batch_chars)  # warm
+        synchronize(device)
+        start = time.perf_counter()
+        words = segmenter.segment_lines(lines, batch_chars=batch_chars)
+        synchronize(device)
+        seconds = time.perf_counter() - start
+        out[str(batch_chars)] = {"chars_per_s": round(chars / seconds), "seconds": round(seconds, 3),
+                                 "f1": round(score(gold, words).f1, 4)}
+        print(f"segment batch {batch_chars}: {chars / seconds:,.0f} chars/s, F1 {out[str(batch_chars)]['f1']}",
+              flush=True)
+    return out
+
+
+def training(segmenter, gold, device: str, batch_chars: int, passes: int) -> dict:
+    task = Task("seg")
+    index = {t: i for i, t in enumerate(segmenter.tags)}
+    data = [(segmenter.encoder.encode("".join(words)), [index[t] for t in task.tags(task.sample(words))])
+            for words in gold if words]
+    torch.manual_seed(1)
+    model = BiLSTMTagger(segmenter.model.config).to(device).float().train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    lengths = [len(d[0].chars) for d in data]
+    rng = random.Random(1)
+    chars, seconds = 0, 0.0
+    for number in range(passes + 1):  # pass 0 warms up (allocator, kernels) and is not timed
+        synchronize(device)
+        start = time.perf_counter()
+        done = 0
+        for ids in length_grouped_batches(lengths, batch_chars, rng):
+            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(device)
+            logits = model(*batch.inputs())
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            done += batch.num_chars
+        synchronize(device)
+        if number:
+            chars += done
+            seconds += time.perf_counter() - start
+    print(f"train batch {batch_chars}: {chars / seconds:,.0f} chars/s", flush=True)
+    return {"chars_per_s": round(chars / seconds), "batch_chars": batch_chars, "passes": passes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, help="torch threads (CPU)")
+    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--batch-chars", type=int, nargs="+", default=[5000, 50000])
+    parser.add_argument("--train-batch-chars", type=int, default=3000)
+    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    root = os.environ.get("TAGGER_CORPORA", ".")
+    with open(os.path.join(root, "sighan2005", "pku_test.utf8"), encoding="utf-8-sig") as handle:
+        lines = [line.rstrip("\r\n") for line in handle]
+    with open(os.path.join(root, "sighan2005", "pku_test_gold.utf8"), encoding="utf-8-sig") as handle:
+        gold = [line.split() for line in handle]
+    segmenter = tagger.load(args.model).to(args.device)
+    result = {"device": args.device, "device_name": torch.cuda.get_device_name() if args.device.startswith("cuda")
+              else "cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
+              "model": segmenter.model.config.to_dict(), "chars": sum(len(line) for line in lines),
+              "segment": segmentation(segmenter, lines, gold, args.device, args.batch_chars),
+              "train": training(segmenter, gold, args.device, args.train_batch_chars, args.passes)}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# One prepared session on a lent GPU machine (one H100/H200, 16 CPU cores): issue 6's GPU
+# figures, then trainings that would take hours on the 2-core CPU machine, side by side.
+#
+#   TAGGER_CORPORA=... scripts/gpu_session.sh OUTDIR [MINUTES] [DEADLINE_S]
+#
+# 1. scripts/bench_device.py --device cuda: segmentation and training chars/s, alone on the GPU.
+# 2. 15 trainings at once, one CPU thread each, each stopped after MINUTES of training (default 6)
+#    and scored on its test set (dev selects the epoch; the test is read once at the end):
+#    - issue 6: smaller (faster) variants of the shipped recipe (scripts/train_default.sh);
+#    - issue 5: Resume and MSRA NER with a CRF layer, 3 seeds each;
+#    - issue 3: PKU closed setting (no dictionary), softmax vs CRF, 3 seeds each.
+# Results: OUTDIR/summary.json (every finished model's metadata: dev, test, epochs, minutes),
+# OUTDIR/logs.tgz, OUTDIR/bench_cuda.json; the fast models themselves in OUTDIR/.
+set -u
+OUT=${1:?usage: gpu_session.sh OUTDIR [MINUTES]}
+MINUTES=${2:-6}
+DEADLINE=${3:-530}   # seconds after the start: runs still going then are stopped (their results lost)
+DEVICE=${DEVICE:-cuda}
+WORK=runs/gpu
+mkdir -p "$OUT" "$WORK"
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+
+[ "${SET:-1}" = 1 ] && python scripts/bench_device.py --device "$DEVICE" --batch-chars 5000 50000 200000 --passes 3 \
+    --json "$OUT/bench_cuda.json" > "$WORK/bench_cuda.log" 2>&1
+tail -3 "$WORK/bench_cuda.log"
+
+PKU="--char-dim 100 --bigram-dim 50 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4"
+RESUME="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2"
+MSRA="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4"
+COMMON="--device $DEVICE --max-minutes $MINUTES"
+
+# Many small trainings share one GPU far better through MPS (kernels of different processes run
+# side by side instead of taking turns); if it does not start, they take turns.
+if [ "$DEVICE" = cuda ] && command -v nvidia-cuda-mps-control >/dev/null; then
+    export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps-pipe CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log
+    mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+    if timeout 20 nvidia-cuda-mps-control -d && \
+            timeout 40 python -c "import torch; print(torch.ones(2, device='cuda').sum().item())"; then
+        echo "MPS on"
+    else
+        echo quit | timeout 10 nvidia-cuda-mps-control
+        unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
+        echo "MPS off"
+    fi
+fi
+group() {  # NAME CORPUS SEEDS -- TRAIN ARGS
+    local name=$1 corpus=$2 seeds=$3; shift 4
+    # shellcheck disable=SC2086
+    python scripts/seeds.py "$corpus" --seeds $seeds --parallel 3 --threads 1 --label "$name" \
+        --workdir "$WORK/$name" --json "$WORK/$name.json" -- "$@" $COMMON > "$WORK/$name.out" 2>&1 &
+}
+# shellcheck disable=SC2086
+if [ "${SET:-1}" = 1 ]; then
+group fast-h128 pku "1 2" -- $PKU --hidden 128 --dictionary jieba,train --half
+group fast-h128e pku "1" -- $PKU --hidden 128 --char-dim 64 --bigram-dim 32 --dictionary jieba,train --half
+group resume-crf resume "1 2 3" -- $RESUME --crf
+group msra-ner-crf msra-ner "1 2 3" -- $MSRA --crf
+group pku-closed pku "1 2 3" -- $PKU --hidden 200
+group pku-closed-crf pku "1 2 3" -- $PKU --hidden 200 --crf
+else  # the second session (SET=2): more seeds and ablation rows
+group fast-h128e-b pku "2 3" -- $PKU --hidden 128 --char-dim 64 --bigram-dim 32 --dictionary jieba,train --half
+group pku-open pku "2 3" -- $PKU --hidden 200 --dictionary jieba,train --half
+group pku-closed-dict pku "1 2 3" -- $PKU --hidden 200 --dictionary train
+group pku-closed-nobigram pku "1 2 3" -- $PKU --hidden 200 --bigram-dim 0
+fi
+while [ -n "$(jobs -rp)" ] && [ "$SECONDS" -lt "$DEADLINE" ]; do sleep 5; done
+if [ -n "$(jobs -rp)" ]; then
+    echo "deadline: stopping the runs still going"
+    pkill -f "tagger train"; sleep 2; kill $(jobs -rp) 2>/dev/null
+fi
+echo "trainings done at ${SECONDS}s"
+python - "$WORK" "$OUT" <<'EOF'
+import glob, json, os, shutil, sys
+from tagger.modelio import read_metadata
+work, out = sys.argv[1:]
+runs = {}
+for path in sorted(glob.glob(f"{work}/*/*.model")):
+    meta = read_metadata(path)["metadata"]
+    runs[path] = {k: meta.get(k) for k in ("dev_f1", "best_epoch", "train_minutes", "test", "train_config")}
+    runs[path]["model_mb"] = round(os.path.getsize(path) / 1e6, 2)
+    if "/fast-" in path:
+        shutil.copy(path, os.path.join(out, path.split("/")[-2] + "." + os.path.basename(path)))
+json.dump(runs, open(f"{out}/summary.json", "w"), indent=1)
+print(len(runs), "models")
+EOF
+tar czf "$OUT/logs.tgz" "$WORK"/*.json "$WORK"/*.out "$WORK"/*.log "$WORK"/*/*.log "$WORK"/*/*.csv 2>/dev/null
+[ -n "${CUDA_MPS_PIPE_DIRECTORY:-}" ] && echo quit | timeout 10 nvidia-cuda-mps-control
+ls -la "$OUT"
