@@ -16,10 +16,10 @@ Latin letters -> a), so `１９９８年` and `1998年` match the same entry.
 """
 from __future__ import annotations
 
-import itertools
-import operator
 import os
 from typing import Iterable, Sequence
+
+import numpy as np
 
 from .errors import TaggerError
 from .vocab import normalize
@@ -27,14 +27,46 @@ from .vocab import normalize
 MAX_LEN = 6  # longest word length with its own features; longer words are not matched
 
 
+_BITS = 21  # a code point fits in 21 bits, so up to 3 characters make one int64 key
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """int64 keys of rows of code points (one row per string of 1..3 characters)."""
+    out = np.zeros(len(codes), dtype=np.int64)
+    for column in range(codes.shape[1]):
+        out = (out << _BITS) | codes[:, column]
+    return out
+
+
+def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """keys in table (sorted, unique): one binary search per key."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    where = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[where] == keys
+
+
 class Dictionary:
-    """A set of normalized words and the per-character start/end bit masks they give."""
+    """A set of normalized words and the per-character start/end bit masks they give.
+
+    Lookups work on numpy keys: words of 2 and 3 characters (most of a dictionary) are int64
+    keys of their code points in sorted arrays, so the n-grams of a whole batch of text are
+    looked up with a few binary searches and no Python object per n-gram or word. Longer words
+    stay strings and are tried only where a 3-gram begins one. (As Python strings and sets,
+    jieba's 344k words took about 60 MB of memory and a fifth of the inference time.)
+    """
 
     def __init__(self, words: Iterable[str], max_len: int = MAX_LEN, classes: bool = True):
         self.max_len = max_len
         self.classes = classes
-        self.words = frozenset(w for w in (normalize(w, classes) for w in words) if 2 <= len(w) <= max_len)
-        self._stem_set: frozenset[str] | None = None
+        normalized = (normalize(w, classes) for w in words)
+        self._text = "\n".join(sorted({w for w in normalized if 2 <= len(w) <= max_len}))
+        self._index: dict | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The words (built on each call: for tests and tools, not for lookups)."""
+        return frozenset(self._text.split("\n")) if self._text else frozenset()
 
     @property
     def bits(self) -> int:
@@ -42,49 +74,79 @@ class Dictionary:
         return 2 * (self.max_len - 1)
 
     def __len__(self) -> int:
-        return len(self.words)
+        return self._text.count("\n") + 1 if self._text else 0
 
     def features(self, seen: str) -> list[int]:
         """Bit masks for the already-normalized text `seen`: bit n-2 = a word of n characters
-        starts here, bit max_len-1+n-2 = one ends here.
+        starts here, bit max_len-1+n-2 = one ends here."""
+        return self.batch_features(seen, np.array([len(seen)])).tolist()
 
-        One pass per word length n, each in C (map, compress, str.__add__): the n-grams at the
-        positions still alive are looked up, and only those that begin a longer dictionary word
-        grow by one character into the next pass (a third of the lookups of all n-grams).
-        """
-        masks = [0] * len(seen)
-        words, stems, end_shift = self.words.__contains__, self._stems().__contains__, self.max_len - 1
-        alive = list(range(len(seen) - 1))               # positions whose n-gram is still looked up
-        pieces = list(map(operator.add, seen, seen[1:]))  # pieces[k] = seen[alive[k]:alive[k] + n]
-        for n in range(2, self.max_len + 1):
-            start_bit, end_bit = 1 << (n - 2), 1 << (end_shift + n - 2)
-            for i in itertools.compress(alive, map(words, pieces)):
-                masks[i] |= start_bit
-                masks[i + n - 1] |= end_bit
-            if n == self.max_len:
-                break
-            grows = [i + n < len(seen) for i in alive]  # room for one more character
-            keep = list(map(operator.and_, grows, map(stems, pieces)))
-            alive, pieces = list(itertools.compress(alive, keep)), list(itertools.compress(pieces, keep))
-            if not alive:
-                break
-            pieces = list(map(operator.add, pieces, [seen[i + n] for i in alive]))
+    def batch_features(self, joined: str, lengths: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+        """features() of several normalized texts at once: `joined` is their concatenation,
+        `lengths` their lengths, `codes` (optional) joined's code points as int64. No n-gram
+        crosses from one text into the next."""
+        if codes is None:
+            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        index = self._lookup_index()
+        total, end_shift = len(codes), self.max_len - 1
+        masks = np.zeros(total, dtype=np.int64)
+        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(total)  # characters left in the text
+        key = codes.copy()
+        grows = np.ones(total, dtype=bool)  # the (n-1)-gram here begins a longer word
+        for n in range(2, min(self.max_len, 3) + 1):
+            following = np.zeros(total, dtype=np.int64)
+            following[:total - n + 1] = codes[n - 1:]
+            key = (key << _BITS) | following
+            fits = left >= n
+            hit = np.flatnonzero(fits & _member(key, index["words"][n]))
+            masks[hit] |= 1 << (n - 2)
+            masks[hit + n - 1] |= 1 << (end_shift + n - 2)
+            grows &= fits & _member(key, index["stems"][n])
+        if self.max_len > 3:
+            self._long_words(joined, np.flatnonzero(grows), left, masks, index)
         return masks
 
-    def _stems(self) -> frozenset[str]:
-        """Strings of 2..max_len-1 characters that begin a longer dictionary word (built once)."""
-        if self._stem_set is None:
-            self._stem_set = frozenset(w[:n] for w in self.words for n in range(2, len(w)))
-        return self._stem_set
+    def _long_words(self, joined: str, starts: np.ndarray, left: np.ndarray, masks: np.ndarray,
+                    index: dict) -> None:
+        """Words of 4..max_len characters from the positions whose 3-gram begins one (few)."""
+        words, stems, end_shift = index["long_words"], index["long_stems"], self.max_len - 1
+        for i in starts.tolist():
+            for n in range(4, min(self.max_len, int(left[i])) + 1):
+                piece = joined[i:i + n]
+                if piece in words:
+                    masks[i] |= 1 << (n - 2)
+                    masks[i + n - 1] |= 1 << (end_shift + n - 2)
+                if piece not in stems:
+                    break
+
+    def _lookup_index(self) -> dict:
+        """Sorted key arrays of the 2- and 3-character words and of the 2- and 3-character
+        beginnings of longer words; sets of the longer words and their beginnings. Built once."""
+        if self._index is None:
+            by_length: dict[int, list[str]] = {n: [] for n in range(2, self.max_len + 1)}
+            for word in (self._text.split("\n") if self._text else ()):
+                by_length[len(word)].append(word)
+            codes = {n: np.frombuffer("".join(ws).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+                     .reshape(-1, n) for n, ws in by_length.items()}
+            longer = lambda n: [codes[m][:, :n] for m in codes if m > n]  # noqa: E731
+            self._index = {
+                "words": {n: np.unique(_keys(codes[n])) for n in (2, 3) if n in codes},
+                "stems": {n: np.unique(np.concatenate([_keys(c) for c in longer(n)] or [np.zeros(0, np.int64)]))
+                          for n in (2, 3)},
+                "long_words": frozenset(w for n in range(4, self.max_len + 1) for w in by_length[n]),
+                "long_stems": frozenset(w[:k] for n in range(5, self.max_len + 1) for w in by_length[n]
+                                        for k in range(4, n)),
+            }
+        return self._index
 
     def to_dict(self) -> dict:
         # one newline-joined string: a third of the size of a list of strings in the model file
-        return {"words": "\n".join(sorted(self.words)), "max_len": self.max_len, "classes": self.classes}
+        return {"words": self._text, "max_len": self.max_len, "classes": self.classes}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Dictionary":
         made = cls((), data["max_len"], data["classes"])
-        made.words = frozenset(data["words"].split("\n")) if data["words"] else frozenset()
+        made._text = data["words"]
         return made
 
 

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from .dictionary import Dictionary
-from .vocab import Vocab, bigrams, normalize
+from .vocab import EOS, Vocab, bigrams, normalize
+
+_END_MARK = 0x110000         # one past the last code point: "the text ends here" in a pair key
+_PAIR_BASE = _END_MARK + 1  # pair key = first code point * _PAIR_BASE + next code point or end mark
 
 if TYPE_CHECKING:  # torch is imported where batches are built, so inference can run without it
     import torch
@@ -44,6 +47,60 @@ class Encoder:
             dictionary = self.dictionary
         masks = dictionary.features(seen) if dictionary is not None else None
         return Encoded(char_ids, bigram_ids, masks)
+
+    def encode_batch(self, texts: Sequence[str]) -> tuple:
+        """pad_arrays([self.encode(t) for t in texts]), with the id lookups vectorized in numpy
+        (the per-character Python work was a third of inference time). Texts are non-empty.
+
+        Code points index a table for character ids; (code point, next code point or end mark)
+        pairs are found by binary search among the bigram vocabulary's pairs; dictionary
+        features likewise (Dictionary.batch_features).
+        """
+        seens = [normalize(t, self.classes) for t in texts]
+        lengths = np.fromiter(map(len, seens), dtype=np.int64, count=len(seens))
+        joined = "".join(seens)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        rows = np.repeat(np.arange(len(seens)), lengths)
+        cols = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        time = int(lengths.max())
+
+        def padded(values: np.ndarray) -> np.ndarray:
+            out = np.zeros((len(seens), time), dtype=np.int64)
+            out[rows, cols] = values
+            return out
+
+        tables = self._lookup_tables()
+        arrays = [padded(tables["chars"][codes]), None, lengths]
+        if self.bigrams is not None:
+            following = np.append(codes[1:], _END_MARK)
+            following[np.cumsum(lengths) - 1] = _END_MARK  # each text's last character meets </s>
+            keys, ids = tables["pair_keys"], tables["pair_ids"]
+            wanted = codes * _PAIR_BASE + following
+            where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            arrays[1] = padded(np.where(keys[where] == wanted, ids[where], 1) if len(keys) else np.ones_like(codes))
+        if self.dictionary is not None:
+            arrays.append(padded(self.dictionary.batch_features(joined, lengths, codes)))
+        return tuple(arrays)
+
+    def _lookup_tables(self) -> dict:
+        """Numpy forms of the vocabularies for encode_batch, built on first use."""
+        tables = self.__dict__.get("_tables")
+        if tables is None:
+            chars = np.ones(_END_MARK, dtype=np.int32)  # every code point -> <unk> (1) ...
+            for item, index in self.chars.stoi.items():
+                if len(item) == 1:
+                    chars[ord(item)] = index           # ... except the vocabulary's characters
+            pairs = {}
+            for item, index in (self.bigrams.stoi.items() if self.bigrams is not None else ()):
+                if len(item) == 2:
+                    pairs[ord(item[0]) * _PAIR_BASE + ord(item[1])] = index
+                elif len(item) == 1 + len(EOS) and item.endswith(EOS):
+                    pairs[ord(item[0]) * _PAIR_BASE + _END_MARK] = index
+            keys = np.array(sorted(pairs), dtype=np.int64)
+            tables = {"chars": chars, "pair_keys": keys,
+                      "pair_ids": np.array([pairs[k] for k in keys.tolist()], dtype=np.int64)}
+            self.__dict__["_tables"] = tables
+        return tables
 
     def to_dict(self) -> dict:
         data = {"chars": list(self.chars.itos),

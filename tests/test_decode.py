@@ -1,5 +1,6 @@
 import itertools
 
+import numpy as np
 import torch
 from hypothesis import given, settings, strategies as st
 
@@ -66,3 +67,20 @@ def test_forced_boundary():
     mask = force_boundaries_mask(4, [2])
     path = Decoder().viterbi(scores, torch.tensor([4]), mask[None])[0]
     assert [BMES[t] for t in path][1] in ("E", "S") and [BMES[t] for t in path][2] in ("B", "S")
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 7), st.integers(0, 10_000), st.floats(0.5, 8.0))
+def test_greedy_shortcut_gives_the_full_viterbi_score(length, seed, sharpness):
+    """viterbi() skips the search for rows whose greedy path is valid; the score it returns is
+    always the best valid one (sharper scores make more greedy paths valid)."""
+    decoder = Decoder(BMES)
+    torch.manual_seed(seed)
+    scores = (torch.randn(6, length, 4) * sharpness).log_softmax(-1).numpy()
+    lengths = np.array([length, max(1, length - 1), 1, length, max(1, length - 2), length])
+    fast = decoder.viterbi(scores, lengths)
+    full = decoder._viterbi(scores, lengths)
+    for row, (a, b) in enumerate(zip(fast, full)):
+        assert is_valid([BMES[t] for t in a])
+        total = lambda path: sum(scores[row, t, k] for t, k in enumerate(path))  # noqa: E731
+        assert abs(total(a) - total(b)) < 1e-4

@@ -148,3 +148,21 @@ def test_unk_dropout_only_touches_real_bigrams():
     ids = torch.tensor([[5, 6, 7, 0, 0]])
     assert trainer._unk_dropout(ids).tolist() == [[1, 1, 1, 0, 0]]
     assert Trainer(ModelConfig(), TrainConfig())._unk_dropout(ids) is ids
+
+
+def test_reverse_padded_matches_a_python_reversal():
+    x = torch.arange(2 * 4 * 3, dtype=torch.float32).reshape(2, 4, 3)
+    lengths = torch.tensor([3, 4])
+    out = reverse_padded(x, lengths)
+    for row, n in enumerate(lengths.tolist()):
+        assert torch.equal(out[row, :n], x[row, :n].flip(0)) and torch.equal(out[row, n:], x[row, n:])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text("的一是在不了有和人１２ＡBc，。😀\u3000ﾀ𠀀xyz", min_size=1, max_size=25), min_size=1, max_size=6))
+def test_vectorized_batch_encoding_equals_one_by_one(tiny_model, texts):
+    from tagger.encode import pad_arrays
+    encoder = tiny_model.encoder
+    fast, slow = encoder.encode_batch(texts), pad_arrays([encoder.encode(t) for t in texts])
+    assert len(fast) == len(slow)
+    assert all(a.dtype == b.dtype and (a == b).all() for a, b in zip(fast, slow))
