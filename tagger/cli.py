@@ -464,23 +464,6 @@ def _lean_memory(engine: str = "torch") -> None:
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "4")
 
 
-def _return_freed_memory(segmenter) -> None:
-    """Build the encoder's lookup structures now, then hand the heap that loading freed back to
-    the OS (glibc's malloc_trim; elsewhere nothing happens): loading a model makes and drops
-    large temporary lists, and the pages they leave would otherwise stay in the peak RSS."""
-    import ctypes
-    import gc
-    if segmenter.encoder.dictionary is not None:
-        segmenter.encoder.dictionary.features("")
-    if hasattr(segmenter.encoder, "_lookup_tables"):
-        segmenter.encoder._lookup_tables()
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _engine(args) -> str:
     """The inference engine for `segment`: see --engine."""
     if args.engine != "auto":
@@ -517,7 +500,6 @@ def cmd_segment(args) -> int:
         segmenter = load(args.model, engine).to(_device(args.device))
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
-        _return_freed_memory(segmenter)
         words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars)
     lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
     if args.output:

@@ -25,8 +25,6 @@ from .errors import TaggerError
 from .vocab import normalize
 
 MAX_LEN = 6  # longest word length with its own features; longer words are not matched
-
-
 _BITS = 21  # a code point fits in 21 bits, so up to 3 characters make one int64 key
 
 
