@@ -28,6 +28,11 @@ MAX_LEN = 6  # longest word length with its own features; longer words are not m
 _BITS = 21  # a code point fits in 21 bits, so up to 3 characters make one int64 key
 
 
+def code_points(text: str) -> np.ndarray:
+    """The text's code points as int64 (lone surrogates included, as in any Python str)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
 def _keys(codes: np.ndarray) -> np.ndarray:
     """int64 keys of rows of code points (one row per string of 1..3 characters)."""
     out = np.zeros(len(codes), dtype=np.int64)
@@ -84,7 +89,7 @@ class Dictionary:
         `lengths` their lengths, `codes` (optional) joined's code points as int64. No n-gram
         crosses from one text into the next."""
         if codes is None:
-            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            codes = code_points(joined)
         index = self._lookup_index()
         total, end_shift = len(codes), self.max_len - 1
         masks = np.zeros(total, dtype=np.int64)
@@ -124,8 +129,7 @@ class Dictionary:
             by_length: dict[int, list[str]] = {n: [] for n in range(2, self.max_len + 1)}
             for word in (self._text.split("\n") if self._text else ()):
                 by_length[len(word)].append(word)
-            codes = {n: np.frombuffer("".join(ws).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-                     .reshape(-1, n) for n, ws in by_length.items()}
+            codes = {n: code_points("".join(ws)).reshape(-1, n) for n, ws in by_length.items()}
             longer = lambda n: [codes[m][:, :n] for m in codes if m > n]  # noqa: E731
             self._index = {
                 "words": {n: np.unique(_keys(codes[n])) for n in (2, 3) if n in codes},

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .dictionary import Dictionary
+from .dictionary import Dictionary, code_points
 from .vocab import EOS, Vocab, bigrams, normalize
 
 _END_MARK = 0x110000         # one past the last code point: "the text ends here" in a pair key
@@ -37,6 +37,7 @@ class Encoder:
     bigrams: Vocab | None
     classes: bool = True  # digits -> 0, Latin letters -> a (see vocab.normalize_char)
     dictionary: Dictionary | None = None
+    _tables: dict | None = field(default=None, init=False, repr=False, compare=False)  # encode_batch's
 
     def encode(self, text: str, dictionary: Dictionary | None = None) -> Encoded:
         """`dictionary` overrides the encoder's own (the trainer's jackknifed dictionaries)."""
@@ -59,7 +60,7 @@ class Encoder:
         seens = [normalize(t, self.classes) for t in texts]
         lengths = np.fromiter(map(len, seens), dtype=np.int64, count=len(seens))
         joined = "".join(seens)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes = code_points(joined)
         rows = np.repeat(np.arange(len(seens)), lengths)
         cols = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         time = int(lengths.max())
@@ -84,8 +85,7 @@ class Encoder:
 
     def _lookup_tables(self) -> dict:
         """Numpy forms of the vocabularies for encode_batch, built on first use."""
-        tables = self.__dict__.get("_tables")
-        if tables is None:
+        if self._tables is None:
             chars = np.ones(_END_MARK, dtype=np.int32)  # every code point -> <unk> (1) ...
             for item, index in self.chars.stoi.items():
                 if len(item) == 1:
@@ -97,10 +97,9 @@ class Encoder:
                 elif len(item) == 1 + len(EOS) and item.endswith(EOS):
                     pairs[ord(item[0]) * _PAIR_BASE + _END_MARK] = index
             keys = np.array(sorted(pairs), dtype=np.int64)
-            tables = {"chars": chars, "pair_keys": keys,
-                      "pair_ids": np.array([pairs[k] for k in keys.tolist()], dtype=np.int64)}
-            self.__dict__["_tables"] = tables
-        return tables
+            self._tables = {"chars": chars, "pair_keys": keys,
+                            "pair_ids": np.array([pairs[k] for k in keys.tolist()], dtype=np.int64)}
+        return self._tables
 
     def to_dict(self) -> dict:
         data = {"chars": list(self.chars.itos),
