@@ -11,7 +11,7 @@ NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
 case "$NAME" in
-  resume)    ARGS="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2 --max-minutes 15" ;;
+  resume)    ARGS="--dictionary jieba --dropout 0.5 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2 --max-minutes 15" ;;
   msra-ner)  ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 30" ;;
   conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
   ud-pos)    ARGS="--dictionary jieba,train --dropout 0.3 --batch-chars 1500 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
