@@ -87,6 +87,7 @@ class Decoder:
         self.transitions = np.where(np.array(allowed, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self.start = np.where(np.array(start, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self.end = np.where(np.array(end, dtype=bool), 0.0, NEG_INF).astype(np.float32)
+        self._allowed = (np.array(allowed, dtype=bool), np.array(start, dtype=bool), np.array(end, dtype=bool))
 
     def viterbi(self, scores, lengths, mask=None, learned=None) -> list[list[int]]:
         """Best valid tag ids for each sequence.
@@ -116,14 +117,13 @@ class Decoder:
 
     def _valid(self, paths: np.ndarray, scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """(batch,) bool: each path obeys the start, transition and end rules and the mask."""
-        rows = np.arange(len(paths))
+        allowed, may_start, may_end = self._allowed
         inside = np.arange(paths.shape[1])[None, :] < lengths[:, None]
-        allowed = self.transitions > NEG_INF / 2
         steps = allowed[paths[:, :-1], paths[:, 1:]] | ~inside[:, 1:]
         chosen = np.take_along_axis(scores, paths[:, :, None], axis=2)[:, :, 0]
-        last = paths[rows, np.maximum(lengths - 1, 0)]
+        last = paths[np.arange(len(paths)), np.maximum(lengths - 1, 0)]
         return (steps.all(axis=1) & ((chosen > NEG_INF / 2) | ~inside).all(axis=1)
-                & (self.start[paths[:, 0]] > NEG_INF / 2) & (self.end[last] > NEG_INF / 2))
+                & may_start[paths[:, 0]] & may_end[last])
 
     def _viterbi(self, scores: np.ndarray, lengths: np.ndarray, learned=None) -> list[list[int]]:
         """Constrained Viterbi proper over masked float32 scores."""

@@ -41,12 +41,13 @@ def _keys(codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """keys in table (sorted, unique): one binary search per key."""
+def find_sorted(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position, found) of each key in `table` (sorted, unique): one binary search per key;
+    a position is only meaningful where found."""
     if not len(table):
-        return np.zeros(len(keys), dtype=bool)
+        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
     where = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return table[where] == keys
+    return where, table[where] == keys
 
 
 class Dictionary:
@@ -101,10 +102,10 @@ class Dictionary:
             following[:total - n + 1] = codes[n - 1:]
             key = (key << _BITS) | following
             fits = left >= n
-            hit = np.flatnonzero(fits & _member(key, index["words"][n]))
+            hit = np.flatnonzero(fits & find_sorted(index["words"][n], key)[1])
             masks[hit] |= 1 << (n - 2)
             masks[hit + n - 1] |= 1 << (end_shift + n - 2)
-            grows &= fits & _member(key, index["stems"][n])
+            grows &= fits & find_sorted(index["stems"][n], key)[1]
         if self.max_len > 3:
             self._long_words(joined, np.flatnonzero(grows), left, masks, index)
         return masks

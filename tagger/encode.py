@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .dictionary import Dictionary, code_points
+from .dictionary import Dictionary, code_points, find_sorted
 from .vocab import EOS, Vocab, bigrams, normalize
 
 _END_MARK = 0x110000         # one past the last code point: "the text ends here" in a pair key
@@ -75,10 +75,9 @@ class Encoder:
         if self.bigrams is not None:
             following = np.append(codes[1:], _END_MARK)
             following[np.cumsum(lengths) - 1] = _END_MARK  # each text's last character meets </s>
-            keys, ids = tables["pair_keys"], tables["pair_ids"]
-            wanted = codes * _PAIR_BASE + following
-            where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-            arrays[1] = padded(np.where(keys[where] == wanted, ids[where], 1) if len(keys) else np.ones_like(codes))
+            where, found = find_sorted(tables["pair_keys"], codes * _PAIR_BASE + following)
+            ids = tables["pair_ids"]
+            arrays[1] = padded(np.where(found, ids[where], 1) if len(ids) else np.ones_like(codes))
         if self.dictionary is not None:
             arrays.append(padded(self.dictionary.batch_features(joined, lengths, codes)))
         return tuple(arrays)
@@ -155,6 +154,10 @@ class WordEncoder:
         return Encoded(self.words.ids(word_key(w) for w in tokens), None, None,
                        [self.chars.ids(w[:self.max_word_chars]) for w in tokens],
                        [casing(w) for w in tokens])
+
+    def encode_batch(self, texts: Sequence[Sequence[str]]) -> tuple:
+        """Padded network inputs for several token sequences (as Encoder.encode_batch)."""
+        return pad_arrays([self.encode(t) for t in texts])
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_count: int = 1) -> "WordEncoder":

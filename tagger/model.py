@@ -142,7 +142,6 @@ class BiLSTMTagger(nn.Module):
                           tensor(subchars), tensor(casing))
             return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
-
     def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(transitions, start, end) learned by the CRF as numpy, for the Viterbi decoder; None without."""
         if not self.config.crf:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import numpy as np
 
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
-from .encode import Encoder, WordEncoder, blocks, length_grouped_batches, pad_arrays
+from .encode import Encoder, WordEncoder, blocks, length_grouped_batches
 from .errors import TaggerError
 from .metrics import spans as word_spans
 from .tags import BMES, tags_to_words
@@ -123,10 +123,7 @@ class Segmenter:
                        masks: Sequence[np.ndarray | None] | None) -> tuple[tuple, np.ndarray | None]:
         """(padded network inputs, allowed-tag mask or None) for the chunks `batch_ids`."""
         texts = [chunks[i] for i in batch_ids]
-        if isinstance(self.encoder, Encoder):
-            inputs = self.encoder.encode_batch(texts)
-        else:
-            inputs = pad_arrays([self.encoder.encode(t) for t in texts])
+        inputs = self.encoder.encode_batch(texts)
         masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
         mask = None
         if any(m is not None for m in masks_here):
