@@ -9,7 +9,8 @@ select), and writes a JSON summary plus one Markdown table row.
     TAGGER_CORPORA=../shared/corpora python scripts/seeds.py resume --seeds 1 2 3 \\
         --workdir runs/resume --json docs/resume_ner.json --parallel 2 -- --epochs 40 --batch-chars 1000
 
-Everything after `--` goes to `tagger train` unchanged.
+Everything after `--` goes to `tagger train` unchanged. `python scripts/seeds.py --rescore JSON...`
+scores the saved models of earlier runs again (after a scorer change).
 """
 from __future__ import annotations
 
@@ -55,7 +56,29 @@ def summarize(runs: list[dict]) -> dict:
     return out
 
 
+def rescore(path: str) -> int:
+    """Score every run of a seeds JSON again on its corpus's test set (`tagger evaluate`), for runs
+    saved before a scorer change (such as OOV recall for corpora with no bakeoff word list)."""
+    with open(path, encoding="utf-8") as handle:
+        result = json.load(handle)
+    for run in result["runs"]:
+        scores = run["model"][:-len(".model")] + ".test.json"
+        subprocess.run(["tagger", "evaluate", run["model"], result["corpus"], "--json", scores, "--threads", "1"],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(scores, encoding="utf-8") as handle:
+            test = json.load(handle)
+        run.update({k: test[k] for k in FIELDS if test.get(k) is not None})
+    result["summary"] = summarize(result["runs"])
+    result["rescored"] = "test scores recomputed by scripts/seeds.py --rescore"
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2, ensure_ascii=False)
+    print(f"{path}: rescored {len(result['runs'])} runs")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--rescore"]:
+        return max(rescore(path) for path in sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", help="a corpus name under $TAGGER_CORPORA (its test set is scored)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])

@@ -50,6 +50,10 @@ def _add_learning_options(p) -> None:
     p.add_argument("--dictionary", default="", metavar="SOURCES",
                    help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "
                         "open setting), 'train' (the corpus's own words, jackknifed), or word-list files")
+    p.add_argument("--char-vectors", metavar="FILE",
+                   help="start the character embeddings from these pretrained vectors (word2vec text format; "
+                        "scripts/pretrain_embeddings.py writes them)")
+    p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
     p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -69,7 +73,8 @@ def _configs(args):
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
                                unk_dropout=args.unk_dropout, dictionary=args.dictionary,
-                               device=_device(args.device))
+                               device=_device(args.device), char_vectors=args.char_vectors or "",
+                               bigram_vectors=args.bigram_vectors or "")
     return model_config, train_config
 
 
@@ -218,7 +223,7 @@ def write_text_atomic(path: str, text_chunks) -> None:
 
 
 def cmd_train(args) -> int:
-    from .corpora import is_name, read_part, test_part, training_parts, whole
+    from .corpora import is_name, read_part, test_part, training_parts, training_words, whole
     from .modelio import round_to_half, save_model
     from .readers import BadLines
     from .train import Trainer
@@ -254,9 +259,8 @@ def cmd_train(args) -> int:
     if not distributed.is_main():
         return 0  # under torchrun, rank 0 scores and writes
     if is_name(args.corpus) and not args.no_test:
-        gold_part, words_path = test_part(args.corpus)
-        result = score_samples(segmenter, read_part(gold_part, task=task),
-                               _read_word_list(words_path) if words_path else None)
+        gold_part, _ = test_part(args.corpus)
+        result = score_samples(segmenter, read_part(gold_part, task=task), training_words(args.corpus))
         segmenter.metadata["test"] = {k: v for k, v in result.items() if k != "mismatched_lines"}
         if not args.quiet:
             print(f"test F1 {result['f1']:.4f}", file=sys.stderr)
@@ -535,7 +539,7 @@ def _read_word_list(path: str) -> set[str]:
 
 
 def cmd_evaluate(args) -> int:
-    from .corpora import read_part, test_part
+    from .corpora import read_part, test_part, training_words
     from .metrics import format_table, score
     from .modelio import looks_like_model_file
     from .readers import read_lines
@@ -560,11 +564,13 @@ def cmd_evaluate(args) -> int:
         seconds = None
     if len(predicted) != len(gold):
         raise TaggerError(f"{args.prediction}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold)}")
-    result = score(gold, predicted, _read_word_list(words_path) if words_path else None)
+    words = _read_word_list(args.words) if args.words else training_words(args.gold)
+    result = score(gold, predicted, words)
     print(format_table(result, f"{args.prediction} vs {gold_part.path}"))
     if args.json:
         summary = result.summary()
-        summary.update(prediction=args.prediction, gold=gold_part.path, words=words_path,
+        summary.update(prediction=args.prediction, gold=gold_part.path,
+                       words=words_path or ("the training part's words" if words is not None else None),
                        segment_seconds=seconds)
         write_text_atomic(args.json, [json.dumps(summary, indent=2, ensure_ascii=False) + "\n"])
     return 0

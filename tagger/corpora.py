@@ -168,6 +168,21 @@ def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> t
     return train, dev_part
 
 
+def training_words(spec: str) -> Optional[set[str]]:
+    """The words OOV recall is measured against for a named benchmark: its bakeoff word list
+    where it has one (PKU, MSR), else the words of its training part (CTB6, Weibo, UD), as the
+    bakeoff lists were made. None for a path or a task without words."""
+    if not is_name(spec):
+        return None
+    corpus = get_corpus(spec)
+    if corpus.words:
+        from .readers import read_lines
+        return {line.strip() for _, line in read_lines(corpus.words) if line.strip()}
+    if corpus.task != "seg":
+        return None
+    return {word for words in read_part(corpus.train) for word in words}
+
+
 def whole(part: Part) -> Part:
     """A carved training part with its dev slice given back (for --dev and --final)."""
     given_back = {"train": "all", "rest": "no_test"}

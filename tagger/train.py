@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import distributed
+from . import distributed, embeddings
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import TaggerError
@@ -58,6 +58,8 @@ class TrainConfig:
     dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
     task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
     units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
+    char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
+    bigram_vectors: str = ""     # pretrained bigram vectors
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -171,6 +173,7 @@ class Trainer:
         tags = task.tag_set(train_sents + dev_sents)
         model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
+        self._pretrained(model, encoder)
         lexicon = {word for sentence in words for word in sentence}
         segmenter = Segmenter(model, encoder, tags, metadata, lexicon=lexicon, task=task.name).to(cfg.device)
 
@@ -234,6 +237,20 @@ class Trainer:
         if not final:
             self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
         return segmenter
+
+    def _pretrained(self, model: BiLSTMTagger, encoder: Encoder) -> None:
+        """Start the character and bigram embeddings from pretrained vectors, where given."""
+        cfg = self.config
+        if (cfg.char_vectors or cfg.bigram_vectors) and cfg.units != "chars":
+            raise TaggerError("pretrained vectors are for character-level models (not --units words)")
+        if cfg.char_vectors:
+            share = embeddings.initialize(model.char_embed, encoder.chars, cfg.char_vectors, cfg.classes)
+            self.log(f"character embeddings: {share:.1%} of the vocabulary from {cfg.char_vectors}")
+        if cfg.bigram_vectors:
+            if encoder.bigrams is None:
+                raise TaggerError("--bigram-vectors needs bigram embeddings (--bigram-dim > 0)")
+            share = embeddings.initialize(model.bigram_embed, encoder.bigrams, cfg.bigram_vectors, cfg.classes)
+            self.log(f"bigram embeddings: {share:.1%} of the vocabulary from {cfg.bigram_vectors}")
 
     # -- checkpoints -----------------------------------------------------------------------
     def _save_checkpoint(self, path, state, model, optimizer, scheduler, rng, encoder) -> None:

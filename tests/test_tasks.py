@@ -226,3 +226,16 @@ def test_named_corpora_split_and_carry_their_task(tmp_path, monkeypatch):
     assert dev == [19, 39] and test == [9, 29]
     assert sorted(train + dev + test) == list(range(40)) and not set(train) & set(test)
     assert 9 not in numbers(whole(corpus.train)) and 19 in numbers(whole(corpus.train))  # --final keeps test out
+
+
+def test_oov_words_of_a_benchmark_without_word_list_are_its_training_words(tmp_path, monkeypatch):
+    from tagger.corpora import training_words
+    root = tmp_path / "corpora"
+    (root / "nlpcc2016_weibo").mkdir(parents=True)
+    sentences = [f"句子{i} 在 这里" if i % 20 != 19 else "开发 集 的 词" for i in range(40)]
+    (root / "nlpcc2016_weibo" / "nlpcc2016-word-seg-train.dat").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    (root / "nlpcc2016_weibo" / "nlpcc2016-wordseg-dev.dat").write_text("测试 的 句子\n", encoding="utf-8")
+    monkeypatch.setenv("TAGGER_CORPORA", str(root))
+    words = training_words("weibo")
+    assert {"句子0", "在", "这里"} <= words and "开发" not in words  # the carved dev slice is not training text
+    assert training_words(str(root / "nlpcc2016_weibo" / "nlpcc2016-word-seg-train.dat")) is None

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Issue 3's ablation rows on the 2-core CPU machine: one benchmark, one configuration, seeds run
+# one after another with one torch thread (start two of these side by side for two cores).
+# Every row uses the shipped model's small network (64-dim characters, 32-dim bigrams, 128 LSTM
+# units) and changes one ingredient. Writes docs/ablation/BENCH-ROW.json (scripts/seeds.py);
+# scripts/ablation_table.py turns those files into the tables of docs/benchmarks.md.
+#
+#   TAGGER_CORPORA=../shared/corpora scripts/ablation_cpu.sh BENCH ROW [SEEDS...]
+#   BENCH: pku | msr | ctb6 | weibo
+#   ROW:   base   closed: character + bigram embeddings, softmax + constrained Viterbi
+#          dict   closed: base + dictionary features from the training words (jackknifed)
+#          emb    closed: dict + character/bigram embeddings pretrained (skip-gram) on the
+#                 benchmark's own training text (scripts/pretrain_embeddings.py)
+#          open   open:   dict + jieba's dictionary
+#          nocls  closed: dict without digit/Latin-letter classes (--no-classes)
+#          crf    closed: dict + CRF layer
+set -euo pipefail
+BENCH=$1; ROW=$2; shift 2
+SEEDS=${*:-1 2 3}
+WORK=${WORK:-runs/ablation}
+MINUTES=${MINUTES:-40}
+NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half --max-minutes $MINUTES"
+case "$ROW" in
+  base)  EXTRA="" ;;
+  dict)  EXTRA="--dictionary train" ;;
+  emb)   EMB="$WORK/$BENCH.skipgram"  # the benchmark's own training text only (closed)
+         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
+             --char-dim 64 --bigram-dim 32 --threads 1
+         EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec" ;;
+  open)  EXTRA="--dictionary jieba,train" ;;
+  nocls) EXTRA="--dictionary train --no-classes" ;;
+  crf)   EXTRA="--dictionary train --crf" ;;
+  *) echo "unknown row $ROW" >&2; exit 2 ;;
+esac
+mkdir -p "$WORK/$BENCH-$ROW" docs/ablation
+# shellcheck disable=SC2086
+python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 \
+    --label "$BENCH $ROW" --json "docs/ablation/$BENCH-$ROW.json" -- $NET $EXTRA --quiet

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Pretrain character and bigram vectors (skip-gram) on unlabeled text, for `tagger train
+--char-vectors PREFIX.chars.vec --bigram-vectors PREFIX.bigrams.vec`.
+
+The text is the *training* part of each corpus given (a name under $TAGGER_CORPORA or a file):
+its carved dev slice and its test set are never read, so selecting on dev and reporting on test
+stay honest. One corpus alone is the closed setting; several (or outside text) is the open one.
+Tokens are normalized exactly as the model sees them (tagger.vocab.normalize), so every vector
+finds its row.
+
+    TAGGER_CORPORA=../shared/corpora python scripts/pretrain_embeddings.py pku -o runs/pku \\
+        --char-dim 64 --bigram-dim 32
+
+Uses gensim's Word2Vec (pip install gensim, or ".[embeddings]"): a well-kept, fast C
+implementation; the vectors file it writes is plain word2vec text, read by tagger without gensim.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+from tagger.corpora import get_corpus, is_name, read_part, training_parts
+from tagger.errors import TaggerError
+from tagger.tasks import Task
+from tagger.vocab import bigrams, normalize
+
+
+def corpus_texts(spec: str, classes: bool) -> list[str]:
+    """Normalized texts of the training part of SPEC (dev and test slices excluded)."""
+    task = Task(get_corpus(spec).task, get_corpus(spec).units) if is_name(spec) else Task("seg")
+    if task.units != "chars":
+        raise TaggerError(f"{spec}: character vectors need a character-level corpus")
+    train, _ = training_parts(spec)
+    texts = (task.sample(item).text for item in read_part(train, task=task.name))
+    return [normalize(text, classes) for text in texts if text]
+
+
+def train_vectors(sentences: list[list[str]], dim: int, args: argparse.Namespace):
+    from gensim.models import Word2Vec
+    return Word2Vec(sentences, vector_size=dim, window=args.window, min_count=args.min_count, sg=1,
+                    negative=args.negative, epochs=args.epochs, workers=args.threads, seed=args.seed)
+
+
+def save_atomic(model, path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    os.close(handle)
+    try:
+        model.wv.save_word2vec_format(temp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; a vectors file is not
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpora", nargs="+", help="corpus names or files (their training parts are read)")
+    parser.add_argument("-o", "--output", required=True, help="prefix: writes PREFIX.chars.vec, PREFIX.bigrams.vec")
+    parser.add_argument("--char-dim", type=int, default=100)
+    parser.add_argument("--bigram-dim", type=int, default=50, help="0: no bigram vectors")
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--min-count", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-classes", action="store_true", help="as `tagger train --no-classes`")
+    args = parser.parse_args()
+    try:
+        started = time.monotonic()
+        texts = [t for spec in args.corpora for t in corpus_texts(spec, not args.no_classes)]
+        report = {"corpora": args.corpora, "sentences": len(texts), "chars": sum(map(len, texts))}
+        char_model = train_vectors([list(t) for t in texts], args.char_dim, args)
+        save_atomic(char_model, args.output + ".chars.vec")
+        report["char_vectors"] = len(char_model.wv)
+        if args.bigram_dim > 0:
+            bigram_model = train_vectors([bigrams(t) for t in texts], args.bigram_dim, args)
+            save_atomic(bigram_model, args.output + ".bigrams.vec")
+            report["bigram_vectors"] = len(bigram_model.wv)
+    except TaggerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    report["seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
