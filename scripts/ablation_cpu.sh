@@ -14,6 +14,10 @@
 #          open   open:   dict + jieba's dictionary
 #          nocls  closed: dict without digit/Latin-letter classes (--no-classes)
 #          crf    closed: dict + CRF layer
+#          layers2  closed: dict with 2 stacked BiLSTM layers
+#          drop35   closed: dict with dropout 0.35 (embeddings and LSTM output) instead of 0.2
+#          bmin1    closed: dict with every training bigram in the vocabulary (min count 1, not 3)
+#          batch1k  closed: dict with 1,000-character batches instead of 3,000
 set -euo pipefail
 BENCH=$1; ROW=$2; shift 2
 SEEDS=${*:-1 2 3}
@@ -30,6 +34,10 @@ case "$ROW" in
   open)  EXTRA="--dictionary jieba,train" ;;
   nocls) EXTRA="--dictionary train --no-classes" ;;
   crf)   EXTRA="--dictionary train --crf" ;;
+  layers2) EXTRA="--dictionary train --layers 2" ;;
+  drop35)  EXTRA="--dictionary train --dropout 0.35" ;;
+  bmin1)   EXTRA="--dictionary train --bigram-min-count 1" ;;
+  batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 mkdir -p "$WORK/$BENCH-$ROW" docs/ablation

@@ -13,6 +13,7 @@ file and line number.
 from __future__ import annotations
 
 import os
+from typing import Container
 
 import numpy as np
 import torch
@@ -23,8 +24,18 @@ from .readers import read_lines
 from .vocab import Vocab, normalize
 
 
-def read_vectors(path: str | os.PathLike, classes: bool = True) -> dict[str, np.ndarray]:
-    """token -> vector, tokens normalized as the model sees text (the first of equal keys wins)."""
+def read_vectors(path: str | os.PathLike, classes: bool = True,
+                 keep: Container[str] | None = None) -> dict[str, np.ndarray]:
+    """token -> vector, tokens normalized as the model sees text (the first of equal keys wins).
+
+    With `keep`, only those tokens' numbers are parsed: a bigram file from a large text holds far
+    more bigrams than a training vocabulary.
+    """
+    return _read(path, classes, keep)[0]
+
+
+def _read(path: str | os.PathLike, classes: bool, keep: Container[str] | None) -> tuple[dict[str, np.ndarray], int]:
+    """(vectors, their dimension) of a word2vec text file; see read_vectors."""
     if not os.path.isfile(path):
         raise TaggerError(f"{path}: no such vectors file")
     vectors: dict[str, np.ndarray] = {}
@@ -36,18 +47,20 @@ def read_vectors(path: str | os.PathLike, classes: bool = True) -> dict[str, np.
             continue
         if not line.strip():
             continue
-        token, values = fields[0], fields[1:]
+        token, values = normalize(fields[0], classes), fields[1:]
         dim = dim or len(values)
         if len(values) != dim:
             raise CorpusError(path, number, f"{len(values)} numbers after the token, expected {dim}")
+        if (keep is not None and token not in keep) or token in vectors:
+            continue
         try:
             vector = np.asarray(values, dtype=np.float32)
         except ValueError:
             raise CorpusError(path, number, "a value is not a number") from None
-        vectors.setdefault(normalize(token, classes), vector)
-    if not vectors:
+        vectors[token] = vector
+    if dim is None:
         raise TaggerError(f"{path}: no vectors in the file")
-    return vectors
+    return vectors, dim
 
 
 def initialize(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, classes: bool = True) -> float:
@@ -57,8 +70,7 @@ def initialize(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, c
     Pretrained rows are rescaled to the standard deviation of the random rows they replace, so
     the network sees inputs on the scale it was initialized for, whatever tool made the vectors.
     """
-    vectors = read_vectors(path, classes)
-    dim = len(next(iter(vectors.values())))
+    vectors, dim = _read(path, classes, keep=set(vocab.itos))
     if dim != embedding.embedding_dim:
         raise TaggerError(f"{path}: vectors have {dim} dimensions, the embedding has {embedding.embedding_dim}; "
                           f"pass a matching --char-dim / --bigram-dim")

@@ -29,6 +29,7 @@ def test_read_vectors_with_header_and_normalized_tokens(tmp_path):
     assert set(vectors) == {"我", "0"}
     assert vectors["0"].tolist() == [3.0, 4.0]  # the first of equal keys wins
     assert read_vectors(path, classes=False)["7"].tolist() == [5.0, 6.0]
+    assert set(read_vectors(path, keep={"我"})) == {"我"}  # only the vocabulary's tokens are parsed
 
 
 def test_read_vectors_errors_name_file_and_line(tmp_path):
