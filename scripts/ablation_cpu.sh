@@ -11,6 +11,7 @@
 #          dict   closed: base + dictionary features from the training words (jackknifed)
 #          emb    closed: dict + character/bigram embeddings pretrained (skip-gram) on the
 #                 benchmark's own training text (scripts/pretrain_embeddings.py)
+#          emb200 closed: emb with the larger network (100/50-dim embeddings, 200 units)
 #          open   open:   dict + jieba's dictionary
 #          nocls  closed: dict without digit/Latin-letter classes (--no-classes)
 #          crf    closed: dict + CRF layer
@@ -31,6 +32,11 @@ case "$ROW" in
          [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
              --char-dim 64 --bigram-dim 32 --threads 1
          EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec" ;;
+  emb200) EMB="$WORK/$BENCH.skipgram100"
+         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
+             --char-dim 100 --bigram-dim 50 --threads 1
+         EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec \
+                --char-dim 100 --bigram-dim 50 --hidden 200" ;;
   open)  EXTRA="--dictionary jieba,train" ;;
   nocls) EXTRA="--dictionary train --no-classes" ;;
   crf)   EXTRA="--dictionary train --crf" ;;

@@ -8,6 +8,8 @@
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
 # the training text of pku, msr, weibo and resume (never a test set; CTB6 left out: LDC data, not
 # for shipped models); scripts/pretrain_embeddings.py makes them once under $WORK.
+# JSON=FILE writes the summary elsewhere (more seeds of a recipe run earlier; ablation_table.py
+# merges files).
 # Runs go one after another with one torch thread each (start two NAMEs side by side for two cores).
 set -euo pipefail
 NAME=$1; shift
@@ -31,4 +33,4 @@ case "$NAME" in
 esac
 # shellcheck disable=SC2086
 python scripts/seeds.py "${NAME%-vec}" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
-    --json "docs/tagging_${NAME}.json" -- $ARGS --quiet
+    --json "${JSON:-docs/tagging_${NAME}.json}" -- $ARGS --quiet
