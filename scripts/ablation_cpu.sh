@@ -12,7 +12,8 @@
 #          emb    closed: dict + character/bigram embeddings pretrained (skip-gram) on the
 #                 benchmark's own training text (scripts/pretrain_embeddings.py)
 #          emb200 closed: emb with the larger network (100/50-dim embeddings, 200 units)
-#          open   open:   dict + jieba's dictionary
+#          open   open:   dict + jieba's dictionary (the shipped model's recipe)
+#          openemb open:  open + the emb row's vectors (pretrained on the benchmark's training text)
 #          nocls  closed: dict without digit/Latin-letter classes (--no-classes)
 #          crf    closed: dict + CRF layer
 #          layers2  closed: dict with 2 stacked BiLSTM layers
@@ -38,6 +39,10 @@ case "$ROW" in
          EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec \
                 --char-dim 100 --bigram-dim 50 --hidden 200" ;;
   open)  EXTRA="--dictionary jieba,train" ;;
+  openemb) EMB="$WORK/$BENCH.skipgram"
+         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
+             --char-dim 64 --bigram-dim 32 --threads 1
+         EXTRA="--dictionary jieba,train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec" ;;
   nocls) EXTRA="--dictionary train --no-classes" ;;
   crf)   EXTRA="--dictionary train --crf" ;;
   layers2) EXTRA="--dictionary train --layers 2" ;;
