@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The CPU ablation tables of docs/benchmarks.md, one per benchmark, from the JSON files that
+# scripts/ablation_cpu.sh wrote under docs/ablation/ (rows not run yet are left out).
+# Writes docs/ablation_BENCH_cpu.json (rows with their runs) and prints the Markdown tables.
+#
+#   scripts/ablation_tables.sh [BENCH...]        (default: pku ctb6 weibo msr)
+set -euo pipefail
+declare -A LABEL=(
+  [base]="closed: character + bigram embeddings, softmax + constrained Viterbi (base)"
+  [dict]="closed: base + dictionary of the training words (jackknifed)"
+  [emb]="closed: dict + skip-gram vectors from the training text"
+  [emb200]="closed: emb with 100/50-dim embeddings and 200 units"
+  [nocls]="closed: dict without digit/letter classes"
+  [crf]="closed: dict + CRF layer"
+  [layers2]="closed: dict with 2 BiLSTM layers"
+  [drop35]="closed: dict with dropout 0.35"
+  [bmin1]="closed: dict with every training bigram (min count 1)"
+  [batch1k]="closed: dict with 1,000-character batches"
+  [open]="open: dict + jieba's dictionary (the shipped recipe)"
+  [openemb]="open: open + the emb row's vectors"
+)
+ORDER="base dict emb emb200 nocls crf layers2 drop35 bmin1 batch1k open openemb"
+for BENCH in ${*:-pku ctb6 weibo msr}; do
+  ROWS=()
+  for ROW in $ORDER; do
+    FILE="docs/ablation/$BENCH-$ROW.json"
+    [ -f "$FILE" ] && ROWS+=(--row "${LABEL[$ROW]} (\`scripts/ablation_cpu.sh $BENCH $ROW\`)=$FILE")
+  done
+  [ ${#ROWS[@]} -eq 0 ] && continue
+  echo "### $BENCH"
+  python scripts/ablation_table.py "${ROWS[@]}" --json "docs/ablation_${BENCH}_cpu.json"
+  echo
+done
