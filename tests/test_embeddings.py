@@ -81,3 +81,14 @@ def test_pretrain_script_writes_vectors_tagger_reads(tiny_corpus, tmp_path):
     chars, bigram = read_vectors(f"{prefix}.chars.vec"), read_vectors(f"{prefix}.bigrams.vec")
     assert "我" in chars and len(chars["我"]) == 6
     assert "我们" in bigram and len(bigram["我们"]) == 4
+
+
+def test_pretrain_script_is_reproducible(tiny_corpus, tmp_path):
+    train_path, _, _ = tiny_corpus
+    script = Path(__file__).resolve().parents[1] / "scripts" / "pretrain_embeddings.py"
+    outputs = []
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, str(script), str(train_path), "-o", str(tmp_path / name), "--char-dim", "4",
+                        "--bigram-dim", "0", "--threads", "1", "--epochs", "1"], check=True, capture_output=True)
+        outputs.append((tmp_path / f"{name}.chars.vec").read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
