@@ -60,16 +60,7 @@ def save_atomic(model, path: str) -> None:
             os.remove(temp)
 
 
-def fix_hash_seed() -> None:
-    """gensim seeds each token's initial vector from Python's str hash, which is salted per
-    process unless PYTHONHASHSEED is set: re-run this script with it fixed, so the same corpus
-    and --seed give the same vectors."""
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
-
-
 def main() -> int:
-    fix_hash_seed()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpora", nargs="+", help="corpus names or files (their training parts are read)")
     parser.add_argument("-o", "--output", required=True, help="prefix: writes PREFIX.chars.vec, PREFIX.bigrams.vec")
@@ -79,7 +70,8 @@ def main() -> int:
     parser.add_argument("--negative", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="gensim worker threads; with 1, the same corpus and --seed give the same vectors")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-classes", action="store_true", help="as `tagger train --no-classes`")
     args = parser.parse_args()
