@@ -10,7 +10,8 @@ select), and writes a JSON summary plus one Markdown table row.
         --workdir runs/resume --json docs/resume_ner.json --parallel 2 -- --epochs 40 --batch-chars 1000
 
 Everything after `--` goes to `tagger train` unchanged. `python scripts/seeds.py --rescore JSON...`
-scores the saved models of earlier runs again (after a scorer change).
+scores the saved models of earlier runs again (after a scorer change); `--collect MODEL...`
+writes the summary of models trained earlier (an interrupted seeds.py, seeds run as separate jobs).
 """
 from __future__ import annotations
 
@@ -38,12 +39,28 @@ def train_one(corpus: str, seed: int, workdir: str, train_args: list[str], threa
         done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT)
     if done.returncode != 0:
         raise SystemExit(f"seed {seed} failed (exit {done.returncode}); see {log}")
-    meta = read_metadata(model)
-    test = meta["metadata"].get("test", {})
-    return {"seed": seed, "model": model, "log": log, "minutes": round((time.monotonic() - started) / 60, 1),
-            "best_epoch": meta["metadata"].get("best_epoch"), "dev_f1": meta["metadata"].get("dev_f1"),
+    return record(seed, model, log, round((time.monotonic() - started) / 60, 1))
+
+
+def record(seed: int, model: str, log: str, minutes: float) -> dict:
+    """One run's figures, read from its saved model's metadata."""
+    meta = read_metadata(model)["metadata"]
+    test = meta.get("test", {})
+    return {"seed": seed, "model": model, "log": log, "minutes": minutes,
+            "best_epoch": meta.get("best_epoch"), "dev_f1": meta.get("dev_f1"),
             "model_mb": round(os.path.getsize(model) / 1e6, 1),
             **{k: test[k] for k in FIELDS if test.get(k) is not None}}
+
+
+def collected(models: list[str]) -> list[dict]:
+    """Runs of models trained earlier (seeds.py interrupted, or seeds run in separate jobs);
+    minutes are the training time each model recorded (setup and test scoring not counted)."""
+    runs = []
+    for model in models:
+        meta = read_metadata(model)["metadata"]
+        runs.append(record(meta["train_config"]["seed"], model, model[:-len(".model")] + ".log",
+                           round(meta["train_minutes"], 1)))
+    return sorted(runs, key=lambda run: run["seed"])
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -87,13 +104,19 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (each gets one torch thread)")
     parser.add_argument("--threads", type=int, help="torch threads per run (default: 2 // parallel, at least 1)")
     parser.add_argument("--label", default="", help="a name for this configuration in the JSON and table")
+    parser.add_argument("--collect", nargs="+", metavar="MODEL",
+                        help="summarize these saved models (trained with the arguments after --) instead of training")
     args, train_args = parser.parse_known_args()
     if train_args and train_args[0] == "--":
         train_args = train_args[1:]
     os.makedirs(args.workdir, exist_ok=True)
     threads = args.threads or max(1, 2 // args.parallel)
-    with ThreadPoolExecutor(args.parallel) as pool:
-        runs = list(pool.map(lambda s: train_one(args.corpus, s, args.workdir, train_args, threads), args.seeds))
+    if args.collect:
+        runs = collected(args.collect)
+        args.seeds = [run["seed"] for run in runs]
+    else:
+        with ThreadPoolExecutor(args.parallel) as pool:
+            runs = list(pool.map(lambda s: train_one(args.corpus, s, args.workdir, train_args, threads), args.seeds))
     summary = summarize(runs)
     result = {"corpus": args.corpus, "label": args.label, "train_args": train_args, "seeds": args.seeds,
               "parallel": args.parallel, "threads_per_run": threads, "runs": runs, "summary": summary,
