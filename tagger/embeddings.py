@@ -21,7 +21,7 @@ from torch import nn
 
 from .errors import CorpusError, TaggerError
 from .readers import read_lines
-from .vocab import Vocab, normalize
+from .vocab import EOS, Vocab, normalize
 
 
 def read_vectors(path: str | os.PathLike, classes: bool = True,
@@ -32,6 +32,14 @@ def read_vectors(path: str | os.PathLike, classes: bool = True,
     more bigrams than a training vocabulary.
     """
     return _read(path, classes, keep)[0]
+
+
+def normal_token(token: str, classes: bool = True) -> str:
+    """A vector file's token as the vocabulary writes it: normalized text, but an end-of-text
+    bigram keeps its EOS marker as is (normalizing it would turn `</s>` into `</a>`)."""
+    if token.endswith(EOS) and len(token) > len(EOS):
+        return normalize(token[:-len(EOS)], classes) + EOS
+    return normalize(token, classes)
 
 
 def _read(path: str | os.PathLike, classes: bool, keep: Container[str] | None) -> tuple[dict[str, np.ndarray], int]:
@@ -47,7 +55,7 @@ def _read(path: str | os.PathLike, classes: bool, keep: Container[str] | None) -
             continue
         if not line.strip():
             continue
-        token, values = normalize(fields[0], classes), fields[1:]
+        token, values = normal_token(fields[0], classes), fields[1:]
         dim = dim or len(values)
         if len(values) != dim:
             raise CorpusError(path, number, f"{len(values)} numbers after the token, expected {dim}")

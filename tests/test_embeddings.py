@@ -30,6 +30,8 @@ def test_read_vectors_with_header_and_normalized_tokens(tmp_path):
     assert vectors["0"].tolist() == [3.0, 4.0]  # the first of equal keys wins
     assert read_vectors(path, classes=False)["7"].tolist() == [5.0, 6.0]
     assert set(read_vectors(path, keep={"我"})) == {"我"}  # only the vocabulary's tokens are parsed
+    ends = read_vectors(write(tmp_path / "e.vec", "。</s> 1 2\nＡ</s> 3 4\n"))
+    assert set(ends) == {"。</s>", "a</s>"}  # the EOS marker of end bigrams is not normalized
 
 
 def test_read_vectors_errors_name_file_and_line(tmp_path):
