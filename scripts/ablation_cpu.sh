@@ -21,28 +21,25 @@
 #          bmin1    closed: dict with every training bigram in the vocabulary (min count 1, not 3)
 #          batch1k  closed: dict with 1,000-character batches instead of 3,000
 set -euo pipefail
+shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 BENCH=$1; ROW=$2; shift 2
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/ablation}
 MINUTES=${MINUTES:-40}
 NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half --max-minutes $MINUTES"
+mkdir -p "$WORK/$BENCH-$ROW" docs/ablation
+vectors() {  # PREFIX CHAR_DIM BIGRAM_DIM: the benchmark's own training text only (closed); prints the options
+  [ -f "$1.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$1" \
+      --char-dim "$2" --bigram-dim "$3" --threads 1 >&2
+  echo "--char-vectors $1.chars.vec --bigram-vectors $1.bigrams.vec"
+}
 case "$ROW" in
   base)  EXTRA="" ;;
   dict)  EXTRA="--dictionary train" ;;
-  emb)   EMB="$WORK/$BENCH.skipgram"  # the benchmark's own training text only (closed)
-         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
-             --char-dim 64 --bigram-dim 32 --threads 1
-         EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec" ;;
-  emb200) EMB="$WORK/$BENCH.skipgram100"
-         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
-             --char-dim 100 --bigram-dim 50 --threads 1
-         EXTRA="--dictionary train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec \
-                --char-dim 100 --bigram-dim 50 --hidden 200" ;;
+  emb)   EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32)" ;;
+  emb200) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200" ;;
   open)  EXTRA="--dictionary jieba,train" ;;
-  openemb) EMB="$WORK/$BENCH.skipgram"
-         [ -f "$EMB.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$EMB" \
-             --char-dim 64 --bigram-dim 32 --threads 1
-         EXTRA="--dictionary jieba,train --char-vectors $EMB.chars.vec --bigram-vectors $EMB.bigrams.vec" ;;
+  openemb) EXTRA="--dictionary jieba,train $(vectors "$WORK/$BENCH.skipgram" 64 32)" ;;
   nocls) EXTRA="--dictionary train --no-classes" ;;
   crf)   EXTRA="--dictionary train --crf" ;;
   layers2) EXTRA="--dictionary train --layers 2" ;;
@@ -51,7 +48,6 @@ case "$ROW" in
   batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
-mkdir -p "$WORK/$BENCH-$ROW" docs/ablation
 # shellcheck disable=SC2086
 python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 \
     --label "$BENCH $ROW" --json "docs/ablation/$BENCH-$ROW.json" -- $NET $EXTRA --quiet

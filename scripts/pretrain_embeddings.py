@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 
 from tagger.corpora import get_corpus, is_name, read_part, training_parts
 from tagger.errors import TaggerError
+from tagger.modelio import atomic_write_bytes
 from tagger.tasks import Task
 from tagger.vocab import bigrams, normalize
 
@@ -45,19 +44,12 @@ def train_vectors(sentences: list[list[str]], dim: int, args: argparse.Namespace
                     negative=args.negative, epochs=args.epochs, workers=args.threads, seed=args.seed)
 
 
-def save_atomic(model, path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    os.close(handle)
-    try:
-        model.wv.save_word2vec_format(temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; a vectors file is not
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
+def write_vectors(vectors, handle) -> None:
+    """gensim KeyedVectors as word2vec text (byte for byte what its save_word2vec_format writes),
+    into an open binary file, so tagger's atomic writer can take it."""
+    handle.write(f"{len(vectors)} {vectors.vector_size}\n".encode("utf-8"))
+    for token, row in zip(vectors.index_to_key, vectors.vectors):
+        handle.write(f"{token} {' '.join(map(str, row))}\n".encode("utf-8"))
 
 
 def main() -> int:
@@ -80,11 +72,11 @@ def main() -> int:
         texts = [t for spec in args.corpora for t in corpus_texts(spec, not args.no_classes)]
         report = {"corpora": args.corpora, "sentences": len(texts), "chars": sum(map(len, texts))}
         char_model = train_vectors([list(t) for t in texts], args.char_dim, args)
-        save_atomic(char_model, args.output + ".chars.vec")
+        atomic_write_bytes(args.output + ".chars.vec", lambda handle: write_vectors(char_model.wv, handle))
         report["char_vectors"] = len(char_model.wv)
         if args.bigram_dim > 0:
             bigram_model = train_vectors([bigrams(t) for t in texts], args.bigram_dim, args)
-            save_atomic(bigram_model, args.output + ".bigrams.vec")
+            atomic_write_bytes(args.output + ".bigrams.vec", lambda handle: write_vectors(bigram_model.wv, handle))
             report["bigram_vectors"] = len(bigram_model.wv)
     except TaggerError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -4,7 +4,7 @@
 # metadata, mean ± std over seeds) and writes docs/tagging_<name>.json.
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_tagging.sh NAME [SEEDS...]
-#   NAME: resume | resume-vec | msra-ner | msra-ner-vec | conll2003 | ud-pos | pd1998
+#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998, or resume-vec | msra-ner-vec
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
 # the training text of pku, msr, weibo and resume (never a test set; CTB6 left out: LDC data, not
 # for shipped models); scripts/pretrain_embeddings.py makes them once under $WORK.
@@ -15,22 +15,22 @@ set -euo pipefail
 NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
-VECTORS=$WORK/open.skipgram
-VEC="--char-vectors $VECTORS.chars.vec --bigram-vectors $VECTORS.bigrams.vec"
-if [[ "$NAME" == *-vec && ! -f "$VECTORS.bigrams.vec" ]]; then
-  mkdir -p "$WORK"
-  python scripts/pretrain_embeddings.py pku msr weibo resume -o "$VECTORS" --char-dim 100 --bigram-dim 50 --threads 1
-fi
-case "$NAME" in
+case "${NAME%-vec}" in
   resume)    ARGS="--dictionary jieba --dropout 0.5 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2 --max-minutes 15" ;;
-  resume-vec) ARGS="--dictionary jieba --dropout 0.5 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2 --max-minutes 15 $VEC" ;;
   msra-ner)  ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 30" ;;
-  msra-ner-vec) ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 30 $VEC" ;;
   conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
   ud-pos)    ARGS="--dictionary jieba,train --dropout 0.3 --batch-chars 1500 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
   pd1998)    ARGS="--dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
   *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
 esac
+if [[ "$NAME" == *-vec ]]; then  # the base recipe, its embeddings started from pretrained vectors
+  VECTORS=$WORK/open.skipgram
+  if [ ! -f "$VECTORS.bigrams.vec" ]; then
+    mkdir -p "$WORK"
+    python scripts/pretrain_embeddings.py pku msr weibo resume -o "$VECTORS" --char-dim 100 --bigram-dim 50 --threads 1
+  fi
+  ARGS="$ARGS --char-vectors $VECTORS.chars.vec --bigram-vectors $VECTORS.bigrams.vec"
+fi
 # shellcheck disable=SC2086
 python scripts/seeds.py "${NAME%-vec}" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
     --json "${JSON:-docs/tagging_${NAME}.json}" -- $ARGS --quiet

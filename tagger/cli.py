@@ -533,13 +533,8 @@ def _pos_words(segmenter, lines, args):
         yield tokens
 
 
-def _read_word_list(path: str) -> set[str]:
-    from .readers import read_lines
-    return {line.strip() for _, line in read_lines(path) if line.strip()}
-
-
 def cmd_evaluate(args) -> int:
-    from .corpora import read_part, test_part, training_words
+    from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import format_table, score
     from .modelio import looks_like_model_file
     from .readers import read_lines
@@ -564,7 +559,7 @@ def cmd_evaluate(args) -> int:
         seconds = None
     if len(predicted) != len(gold):
         raise TaggerError(f"{args.prediction}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold)}")
-    words = _read_word_list(args.words) if args.words else training_words(args.gold)
+    words = read_word_list(args.words) if args.words else training_words(args.gold)
     result = score(gold, predicted, words)
     print(format_table(result, f"{args.prediction} vs {gold_part.path}"))
     if args.json:

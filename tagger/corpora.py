@@ -168,6 +168,12 @@ def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> t
     return train, dev_part
 
 
+def read_word_list(path: str) -> set[str]:
+    """A word list, one word a line (a bakeoff's training words, `evaluate --words`)."""
+    from .readers import read_lines
+    return {line.strip() for _, line in read_lines(path) if line.strip()}
+
+
 def training_words(spec: str) -> Optional[set[str]]:
     """The words OOV recall is measured against for a named benchmark: its bakeoff word list
     where it has one (PKU, MSR), else the words of its training part (CTB6, Weibo, UD), as the
@@ -176,8 +182,7 @@ def training_words(spec: str) -> Optional[set[str]]:
         return None
     corpus = get_corpus(spec)
     if corpus.words:
-        from .readers import read_lines
-        return {line.strip() for _, line in read_lines(corpus.words) if line.strip()}
+        return read_word_list(corpus.words)
     if corpus.task != "seg":
         return None
     return {word for words in read_part(corpus.train) for word in words}
