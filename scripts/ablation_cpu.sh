@@ -20,6 +20,9 @@
 #          drop35   closed: dict with dropout 0.35 (embeddings and LSTM output) instead of 0.2
 #          bmin1    closed: dict with every training bigram in the vocabulary (min count 1, not 3)
 #          batch1k  closed: dict with 1,000-character batches instead of 3,000
+#          lrconst  closed: dict with a constant learning rate (base: halved whenever dev F1 stalls)
+#          ema      closed: dict, scoring and keeping a moving average of the weights (decay 0.999)
+#          emb200ema closed: emb200 + the moving average
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 BENCH=$1; ROW=$2; shift 2
@@ -46,6 +49,9 @@ case "$ROW" in
   drop35)  EXTRA="--dictionary train --dropout 0.35" ;;
   bmin1)   EXTRA="--dictionary train --bigram-min-count 1" ;;
   batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
+  lrconst) EXTRA="--dictionary train --lr-patience 1000" ;;
+  ema)     EXTRA="--dictionary train --ema 0.999" ;;
+  emb200ema) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200 --ema 0.999" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086

@@ -16,10 +16,13 @@ declare -A LABEL=(
   [drop35]="closed: dict with dropout 0.35"
   [bmin1]="closed: dict with every training bigram (min count 1)"
   [batch1k]="closed: dict with 1,000-character batches"
+  [lrconst]="closed: dict with a constant learning rate"
+  [ema]="closed: dict, moving average of the weights (decay 0.999)"
+  [emb200ema]="closed: emb200 + moving average of the weights"
   [open]="open: dict + jieba's dictionary (the shipped recipe)"
   [openemb]="open: open + the emb row's vectors"
 )
-ORDER="base dict emb emb200 nocls crf layers2 drop35 bmin1 batch1k open openemb"
+ORDER="base dict emb emb200 emb200ema nocls crf layers2 drop35 bmin1 batch1k lrconst ema open openemb"
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
   for ROW in $ORDER; do

@@ -4,7 +4,10 @@
 # metadata, mean ± std over seeds) and writes docs/tagging_<name>.json.
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_tagging.sh NAME [SEEDS...]
-#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998, or resume-vec | msra-ner-vec
+#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998, optionally followed by -vec, -crf and
+#         -ema in that order (resume-vec, resume-vec-crf, resume-vec-ema, msra-ner-vec, ...)
+# -crf adds a CRF layer (trained on the sequence likelihood, Viterbi-decoded) to the recipe; -ema
+# scores and keeps a moving average of the weights (--ema, decay per step: EMA, default 0.995).
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
 # the training text of pku, msr, weibo and resume (never a test set; CTB6 left out: LDC data, not
 # for shipped models); scripts/pretrain_embeddings.py makes them once under $WORK.
@@ -15,7 +18,11 @@ set -euo pipefail
 NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
-case "${NAME%-vec}" in
+BASE=$NAME; ADD=""
+for SUFFIX in ema crf vec; do  # resume-vec-crf -> resume, with "crf vec" to add
+  if [[ "$BASE" == *-$SUFFIX ]]; then BASE=${BASE%-"$SUFFIX"}; ADD="$ADD $SUFFIX"; fi
+done
+case "$BASE" in
   resume)    ARGS="--dictionary jieba --dropout 0.5 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2 --max-minutes 15" ;;
   msra-ner)  ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 30" ;;
   conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
@@ -23,7 +30,7 @@ case "${NAME%-vec}" in
   pd1998)    ARGS="--dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
   *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
 esac
-if [[ "$NAME" == *-vec ]]; then  # the base recipe, its embeddings started from pretrained vectors
+if [[ "$ADD" == *vec* ]]; then  # the base recipe, its embeddings started from pretrained vectors
   VECTORS=$WORK/open.skipgram
   if [ ! -f "$VECTORS.bigrams.vec" ]; then
     mkdir -p "$WORK"
@@ -31,6 +38,8 @@ if [[ "$NAME" == *-vec ]]; then  # the base recipe, its embeddings started from 
   fi
   ARGS="$ARGS --char-vectors $VECTORS.chars.vec --bigram-vectors $VECTORS.bigrams.vec"
 fi
+if [[ "$ADD" == *crf* ]]; then ARGS="$ARGS --crf"; fi
+if [[ "$ADD" == *ema* ]]; then ARGS="$ARGS --ema ${EMA:-0.995}"; fi
 # shellcheck disable=SC2086
-python scripts/seeds.py "${NAME%-vec}" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
+python scripts/seeds.py "$BASE" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
     --json "${JSON:-docs/tagging_${NAME}.json}" -- $ARGS --quiet

@@ -44,6 +44,8 @@ def _add_learning_options(p) -> None:
     p.add_argument("--crf", action="store_true",
                    help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone")
     p.add_argument("--bigram-min-count", type=int, default=3)
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="score and keep a moving average of the weights, e.g. 0.999 (0: off)")
     p.add_argument("--unk-dropout", type=float, default=0.0,
                    help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
@@ -72,7 +74,7 @@ def _configs(args):
                                patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
-                               unk_dropout=args.unk_dropout, dictionary=args.dictionary,
+                               unk_dropout=args.unk_dropout, ema=args.ema, dictionary=args.dictionary,
                                device=_device(args.device), char_vectors=args.char_vectors or "",
                                bigram_vectors=args.bigram_vectors or "")
     return model_config, train_config

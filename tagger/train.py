@@ -16,11 +16,13 @@ import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from . import distributed, embeddings
@@ -60,6 +62,7 @@ class TrainConfig:
     units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
     char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
     bigram_vectors: str = ""     # pretrained bigram vectors
+    ema: float = 0.0             # > 0: evaluate and keep a moving average of the weights (decay per step)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +130,7 @@ class Trainer:
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.progress = progress  # None: a bar only when stderr is a terminal
         self.history: list[dict] = []
+        self._average: AveragedModel | None = None  # the weights' moving average (TrainConfig.ema)
 
     def fit(self, train_sentences: Iterable, dev_sentences: Iterable | None,
             metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
@@ -180,6 +184,7 @@ class Trainer:
         train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries)
         dev_data = self._encode(dev_sents, encoder, task, tags) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        self._average = self._moving_average(model)
         net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
                                                                patience=cfg.lr_patience)
@@ -196,11 +201,17 @@ class Trainer:
         for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
             epoch_start = time.monotonic()
             train_loss, chars_per_s = self._train_epoch(net, train_data, optimizer, loss_fn, rng, epoch)
-            if final:
-                dev_loss, dev_score = float("nan"), None
-            else:
-                dev_loss = self._loss(model, dev_data, loss_fn)
-                dev_score = self._dev_score(segmenter, dev_sents)
+            with self._averaged_weights(model):  # scored and kept: the average, if one is kept
+                if final:
+                    dev_loss, dev_score = float("nan"), None
+                else:
+                    dev_loss = self._loss(model, dev_data, loss_fn)
+                    dev_score = self._dev_score(segmenter, dev_sents)
+                if final or dev_score.f1 > state["best_f1"]:
+                    state.update(best_f1=dev_score.f1 if dev_score else float("nan"), best_epoch=epoch, stale=0,
+                                 best_state=copy.deepcopy(model.state_dict()))
+                else:
+                    state["stale"] += 1
             seconds = time.monotonic() - epoch_start
             row = dict(epoch=epoch, train_loss=train_loss, dev_loss=dev_loss,
                        dev_precision=dev_score.precision if dev_score else float("nan"),
@@ -213,11 +224,6 @@ class Trainer:
             self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  {dev_text}  "
                      f"lr {row['lr']:.2g}  {seconds:.0f}s  {chars_per_s:.0f} chars/s")
             state["epoch"] = epoch
-            if final or dev_score.f1 > state["best_f1"]:
-                state.update(best_f1=dev_score.f1 if dev_score else float("nan"), best_epoch=epoch, stale=0,
-                             best_state=copy.deepcopy(model.state_dict()))
-            else:
-                state["stale"] += 1
             if not final:
                 scheduler.step(dev_score.f1)
             state["elapsed"] = time.monotonic() - started
@@ -237,6 +243,31 @@ class Trainer:
         if not final:
             self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
         return segmenter
+
+    def _moving_average(self, model: BiLSTMTagger) -> AveragedModel | None:
+        """An exponential moving average of the weights, updated after every step (torch's
+        AveragedModel), when TrainConfig.ema > 0. Why: Adam's last steps leave the weights
+        jittering around a good region; their average usually scores a little higher on dev and
+        varies less from seed to seed (Polyak averaging)."""
+        decay = self.config.ema
+        if not decay:
+            return None
+        if not 0.0 < decay < 1.0:
+            raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), not {decay}")
+        return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+    @contextmanager
+    def _averaged_weights(self, model: BiLSTMTagger):
+        """Inside: the model holds the averaged weights (if an average is kept); after: its own."""
+        if self._average is None:
+            yield
+            return
+        live = copy.deepcopy(model.state_dict())
+        model.load_state_dict(self._average.module.state_dict())
+        try:
+            yield
+        finally:
+            model.load_state_dict(live)
 
     def _pretrained(self, model: BiLSTMTagger, encoder: Encoder) -> None:
         """Start the character and bigram embeddings from pretrained vectors, where given."""
@@ -259,7 +290,8 @@ class Trainer:
         payload = {**state, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                    "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
                    "python_rng": [version, list(internal), gauss], "history": self.history,
-                   "vocab": encoder.to_dict(), "train_config": self.config.to_dict()}
+                   "vocab": encoder.to_dict(), "train_config": self.config.to_dict(),
+                   "average": self._average.state_dict() if self._average is not None else None}
         atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
 
     def _restore(self, path, model, optimizer, scheduler, rng, encoder) -> dict:
@@ -268,6 +300,7 @@ class Trainer:
         except Exception:
             raise TaggerError(f"{path}: damaged checkpoint; delete it to start afresh") from None
         def settings(config: dict) -> dict:  # the epoch and time budgets may change on resume
+            config = {**TrainConfig().to_dict(), **config}  # options added since take their defaults
             return {k: v for k, v in config.items() if k not in ("epochs", "max_minutes")}
         if payload.get("vocab") != encoder.to_dict() or \
                 settings(payload.get("train_config", {})) != settings(self.config.to_dict()):
@@ -276,6 +309,8 @@ class Trainer:
         model.load_state_dict(payload["model"])
         optimizer.load_state_dict(payload["optimizer"])
         scheduler.load_state_dict(payload["scheduler"])
+        if self._average is not None:
+            self._average.load_state_dict(payload["average"])  # present: the settings (ema) matched
         torch.set_rng_state(payload["torch_rng"])
         version, internal, gauss = payload["python_rng"]
         rng.setstate((version, tuple(internal), gauss))
@@ -329,6 +364,8 @@ class Trainer:
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), self.config.clip)
             optimizer.step()
+            if self._average is not None:
+                self._average.update_parameters(getattr(net, "module", net))
             total_loss += loss.item() * batch.num_chars
             total_chars += batch.num_chars
             rate = total_chars / max(time.monotonic() - start, 1e-9)

@@ -1,4 +1,5 @@
 """Train -> save -> load, determinism, batching and losslessness on a tiny model."""
+import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
@@ -99,8 +100,10 @@ def test_lossless(tiny_model, text):
     assert all(words)
 
 
-def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path):
-    """Stop after epoch 1 (as a kill would), resume to epoch 3: same weights as a straight run."""
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path, ema):
+    """Stop after epoch 1 (as a kill would), resume to epoch 3: same weights as a straight run
+    (with a moving average of the weights too: the checkpoint carries it)."""
     from tagger.corpora import read_part, training_parts
     from tagger.model import ModelConfig
     from tagger.train import Trainer, TrainConfig
@@ -110,7 +113,7 @@ def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path):
 
     def trainer(epochs):
         return Trainer(ModelConfig(char_dim=8, bigram_dim=4, hidden=8, layers=1),
-                       TrainConfig(epochs=epochs, batch_chars=400, lr=1e-2, seed=3, patience=10),
+                       TrainConfig(epochs=epochs, batch_chars=400, lr=1e-2, seed=3, patience=10, ema=ema),
                        log=lambda m: None, progress=False)
 
     straight = trainer(3).fit(read_part(parts[0]), read_part(parts[1]))
@@ -121,6 +124,39 @@ def test_resume_after_interruption_gives_the_same_model(tiny_corpus, tmp_path):
     assert [row["epoch"] for row in resumed_trainer.history] == [1, 2, 3]
     for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+def test_ema_keeps_the_average_not_the_last_weights(tiny_corpus):
+    """The kept model is the moving average; the training path itself is unchanged by it, so a
+    decay near 0 (average = last weights) gives the plain run's model and 0.9 another one."""
+    from tagger.corpora import read_part, training_parts
+    from tagger.train import Trainer, TrainConfig
+
+    train_path, dev_path, _ = tiny_corpus
+    train_part = training_parts(str(train_path), str(dev_path))[0]
+
+    def final_model(ema):
+        trainer = Trainer(ModelConfig(char_dim=8, bigram_dim=4, hidden=8, layers=1),
+                          TrainConfig(epochs=2, batch_chars=400, lr=1e-2, seed=3, ema=ema),
+                          log=lambda m: None, progress=False)
+        return trainer.fit(read_part(train_part), None).model.state_dict()
+
+    plain, near_zero, averaged = final_model(0.0), final_model(1e-9), final_model(0.9)
+    assert all(torch.allclose(plain[k], near_zero[k], atol=1e-6) for k in plain)
+    assert not all(torch.allclose(plain[k], averaged[k], atol=1e-4) for k in plain)
+
+
+def test_ema_out_of_range_is_a_clear_error(tiny_corpus):
+    from tagger.corpora import read_part, training_parts
+    from tagger.errors import TaggerError
+    from tagger.train import Trainer, TrainConfig
+
+    train_path, dev_path, _ = tiny_corpus
+    train_part = training_parts(str(train_path), str(dev_path))[0]
+    trainer = Trainer(ModelConfig(char_dim=8, bigram_dim=4, hidden=8), TrainConfig(epochs=1, ema=1.5),
+                      log=lambda m: None, progress=False)
+    with pytest.raises(TaggerError, match="--ema"):
+        trainer.fit(read_part(train_part), None)
 
 
 SPECIALS = ["👨‍👩‍👧‍👦", "e\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00", "\x1b", "\r", "\x0b",
