@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 3's ablation rows on the 2-core CPU machine: one benchmark, one configuration, seeds run
-# one after another with one torch thread (start two of these side by side for two cores).
+# one after another with one torch thread (start two of these side by side for two cores;
+# PARALLEL=N runs N seeds at once instead).
 # Every row uses the shipped model's small network (64-dim characters, 32-dim bigrams, 128 LSTM
 # units) and changes one ingredient. Writes docs/ablation/BENCH-ROW.json (scripts/seeds.py);
 # scripts/ablation_table.py turns those files into the tables of docs/benchmarks.md.
@@ -23,6 +24,7 @@
 #          lrconst  closed: dict with a constant learning rate (base: halved whenever dev F1 stalls)
 #          ema      closed: dict, scoring and keeping a moving average of the weights (decay 0.999)
 #          emb200ema closed: emb200 + the moving average
+#          emb200d35 closed: emb200 with dropout 0.35
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 BENCH=$1; ROW=$2; shift 2
@@ -51,9 +53,10 @@ case "$ROW" in
   batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
   lrconst) EXTRA="--dictionary train --lr-patience 1000" ;;
   ema)     EXTRA="--dictionary train --ema 0.999" ;;
+  emb200d35) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200 --dropout 0.35" ;;
   emb200ema) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200 --ema 0.999" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
-python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 \
+python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 --parallel "${PARALLEL:-1}" \
     --label "$BENCH $ROW" --json "docs/ablation/$BENCH-$ROW.json" -- $NET $EXTRA --quiet

@@ -18,11 +18,12 @@ declare -A LABEL=(
   [batch1k]="closed: dict with 1,000-character batches"
   [lrconst]="closed: dict with a constant learning rate"
   [ema]="closed: dict, moving average of the weights (decay 0.999)"
+  [emb200d35]="closed: emb200 with dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
   [open]="open: dict + jieba's dictionary (the shipped recipe)"
   [openemb]="open: open + the emb row's vectors"
 )
-ORDER="base dict emb emb200 emb200ema nocls crf layers2 drop35 bmin1 batch1k lrconst ema open openemb"
+ORDER="base dict emb emb200 emb200d35 emb200ema nocls crf layers2 drop35 bmin1 batch1k lrconst ema open openemb"
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
   for ROW in $ORDER; do
