@@ -38,11 +38,15 @@ vectors() {  # PREFIX CHAR_DIM BIGRAM_DIM: the benchmark's own training text onl
       --char-dim "$2" --bigram-dim "$3" --threads 1 >&2
   echo "--char-vectors $1.chars.vec --bigram-vectors $1.bigrams.vec"
 }
+emb200() {  # the emb200 row's options, which its variants extend
+  local vec; vec=$(vectors "$WORK/$BENCH.skipgram100" 100 50)  # an assignment, so a failure stops the script
+  echo "--dictionary train $vec --char-dim 100 --bigram-dim 50 --hidden 200"
+}
 case "$ROW" in
   base)  EXTRA="" ;;
   dict)  EXTRA="--dictionary train" ;;
   emb)   EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32)" ;;
-  emb200) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200" ;;
+  emb200) EXTRA=$(emb200) ;;
   open)  EXTRA="--dictionary jieba,train" ;;
   openemb) EXTRA="--dictionary jieba,train $(vectors "$WORK/$BENCH.skipgram" 64 32)" ;;
   nocls) EXTRA="--dictionary train --no-classes" ;;
@@ -53,8 +57,8 @@ case "$ROW" in
   batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
   lrconst) EXTRA="--dictionary train --lr-patience 1000" ;;
   ema)     EXTRA="--dictionary train --ema 0.999" ;;
-  emb200d35) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200 --dropout 0.35" ;;
-  emb200ema) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram100" 100 50) --char-dim 100 --bigram-dim 50 --hidden 200 --ema 0.999" ;;
+  emb200d35) EXTRA="$(emb200) --dropout 0.35" ;;
+  emb200ema) EXTRA="$(emb200) --ema 0.999" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086

@@ -39,14 +39,17 @@ def train_one(corpus: str, seed: int, workdir: str, train_args: list[str], threa
         done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT)
     if done.returncode != 0:
         raise SystemExit(f"seed {seed} failed (exit {done.returncode}); see {log}")
-    return record(seed, model, log, round((time.monotonic() - started) / 60, 1))
+    return record(model, log, round((time.monotonic() - started) / 60, 1))
 
 
-def record(seed: int, model: str, log: str, minutes: float) -> dict:
-    """One run's figures, read from its saved model's metadata."""
+def record(model: str, log: str, minutes: float | None = None) -> dict:
+    """One run's figures, read from its saved model's metadata (its seed; without `minutes`, the
+    training time the model recorded)."""
     meta = read_metadata(model)["metadata"]
     test = meta.get("test", {})
-    return {"seed": seed, "model": model, "log": log, "minutes": minutes,
+    if minutes is None:
+        minutes = round(meta["train_minutes"], 1)
+    return {"seed": meta["train_config"]["seed"], "model": model, "log": log, "minutes": minutes,
             "best_epoch": meta.get("best_epoch"), "dev_f1": meta.get("dev_f1"),
             "model_mb": round(os.path.getsize(model) / 1e6, 1),
             **{k: test[k] for k in FIELDS if test.get(k) is not None}}
@@ -55,11 +58,7 @@ def record(seed: int, model: str, log: str, minutes: float) -> dict:
 def collected(models: list[str]) -> list[dict]:
     """Runs of models trained earlier (seeds.py interrupted, or seeds run in separate jobs);
     minutes are the training time each model recorded (setup and test scoring not counted)."""
-    runs = []
-    for model in models:
-        meta = read_metadata(model)["metadata"]
-        runs.append(record(meta["train_config"]["seed"], model, model[:-len(".model")] + ".log",
-                           round(meta["train_minutes"], 1)))
+    runs = [record(model, model[:-len(".model")] + ".log") for model in models]
     return sorted(runs, key=lambda run: run["seed"])
 
 

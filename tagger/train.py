@@ -147,6 +147,8 @@ class Trainer:
         uninterrupted run.
         """
         cfg = self.config
+        if not 0.0 <= cfg.ema < 1.0:  # checked before the corpus is read and encoded
+            raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), not {cfg.ema}")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
@@ -252,8 +254,6 @@ class Trainer:
         decay = self.config.ema
         if not decay:
             return None
-        if not 0.0 < decay < 1.0:
-            raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), not {decay}")
         return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
     @contextmanager
