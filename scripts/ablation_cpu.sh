@@ -19,6 +19,8 @@
 #          crf    closed: dict + CRF layer
 #          layers2  closed: dict with 2 stacked BiLSTM layers
 #          drop35   closed: dict with dropout 0.35 (embeddings and LSTM output) instead of 0.2
+#          dropemb35  closed: dict with dropout 0.35 on the embeddings only (LSTM output 0.2)
+#          droplstm35 closed: dict with dropout 0.35 on the LSTM output only (embeddings 0.2)
 #          bmin1    closed: dict with every training bigram in the vocabulary (min count 1, not 3)
 #          batch1k  closed: dict with 1,000-character batches instead of 3,000
 #          lrconst  closed: dict with a constant learning rate (base: halved whenever dev F1 stalls)
@@ -53,6 +55,8 @@ case "$ROW" in
   crf)   EXTRA="--dictionary train --crf" ;;
   layers2) EXTRA="--dictionary train --layers 2" ;;
   drop35)  EXTRA="--dictionary train --dropout 0.35" ;;
+  dropemb35)  EXTRA="--dictionary train --embed-dropout 0.35" ;;
+  droplstm35) EXTRA="--dictionary train --lstm-dropout 0.35" ;;
   bmin1)   EXTRA="--dictionary train --bigram-min-count 1" ;;
   batch1k) EXTRA="--dictionary train --batch-chars 1000" ;;
   lrconst) EXTRA="--dictionary train --lr-patience 1000" ;;

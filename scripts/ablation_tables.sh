@@ -14,6 +14,8 @@ declare -A LABEL=(
   [crf]="closed: dict + CRF layer"
   [layers2]="closed: dict with 2 BiLSTM layers"
   [drop35]="closed: dict with dropout 0.35"
+  [dropemb35]="closed: dict with dropout 0.35 on the embeddings only"
+  [droplstm35]="closed: dict with dropout 0.35 on the LSTM output only"
   [bmin1]="closed: dict with every training bigram (min count 1)"
   [batch1k]="closed: dict with 1,000-character batches"
   [lrconst]="closed: dict with a constant learning rate"
@@ -23,7 +25,7 @@ declare -A LABEL=(
   [open]="open: dict + jieba's dictionary (the shipped recipe)"
   [openemb]="open: open + the emb row's vectors"
 )
-ORDER="base dict emb emb200 emb200d35 emb200ema nocls crf layers2 drop35 bmin1 batch1k lrconst ema open openemb"
+ORDER="base dict emb emb200 emb200d35 emb200ema nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb"
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
   for ROW in $ORDER; do

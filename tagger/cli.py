@@ -41,6 +41,10 @@ def _add_learning_options(p) -> None:
     p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--dropout", type=float, default=0.2, help="embedding and LSTM dropout")
+    p.add_argument("--embed-dropout", type=float, metavar="P",
+                   help="dropout on the concatenated embeddings only (default: --dropout)")
+    p.add_argument("--lstm-dropout", type=float, metavar="P",
+                   help="dropout between LSTM layers and on the LSTM output only (default: --dropout)")
     p.add_argument("--crf", action="store_true",
                    help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone")
     p.add_argument("--bigram-min-count", type=int, default=3)
@@ -64,11 +68,17 @@ def _add_learning_options(p) -> None:
     p.add_argument("--quiet", action="store_true")
 
 
+def _or(value, default):
+    """`value` unless the option was left out (None); 0.0 is a real choice, so no `or`."""
+    return default if value is None else value
+
+
 def _configs(args):
     from .model import ModelConfig
     from .train import TrainConfig
     model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
-                               layers=args.layers, embed_dropout=args.dropout, lstm_dropout=args.dropout,
+                               layers=args.layers, embed_dropout=_or(args.embed_dropout, args.dropout),
+                               lstm_dropout=_or(args.lstm_dropout, args.dropout),
                                crf=args.crf)
     train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
                                patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience,

@@ -132,6 +132,16 @@ class Trainer:
         self.history: list[dict] = []
         self._average: AveragedModel | None = None  # the weights' moving average (TrainConfig.ema)
 
+    def _check_settings(self) -> None:
+        """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
+        if not 0.0 <= self.config.ema < 1.0:
+            raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), "
+                              f"not {self.config.ema}")
+        for option, rate in (("--embed-dropout", self.model_config.embed_dropout),
+                             ("--lstm-dropout", self.model_config.lstm_dropout)):
+            if not 0.0 <= rate < 1.0:
+                raise TaggerError(f"{option} (or --dropout) must lie in [0, 1), not {rate}")
+
     def fit(self, train_sentences: Iterable, dev_sentences: Iterable | None,
             metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
         """Train, keeping the best epoch by dev F1 (word F1, word+POS F1 or entity F1).
@@ -147,8 +157,7 @@ class Trainer:
         uninterrupted run.
         """
         cfg = self.config
-        if not 0.0 <= cfg.ema < 1.0:  # checked before the corpus is read and encoded
-            raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), not {cfg.ema}")
+        self._check_settings()
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)

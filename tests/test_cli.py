@@ -116,6 +116,29 @@ def test_malformed_corpus_line_in_train(tmp_path, capsys):
     assert not (tmp_path / "x.model").exists()
 
 
+@pytest.mark.parametrize("options, expected", [
+    ([], (0.2, 0.2)),
+    (["--dropout", "0.35"], (0.35, 0.35)),
+    (["--dropout", "0.35", "--embed-dropout", "0"], (0.0, 0.35)),
+    (["--lstm-dropout", "0.5"], (0.2, 0.5)),
+])
+def test_dropout_placement_options(options, expected):
+    from tagger.cli import _configs, build_parser
+
+    model_config, _ = _configs(build_parser().parse_args(["train", "c.txt", "-o", "m", *options]))
+    assert (model_config.embed_dropout, model_config.lstm_dropout) == expected
+
+
+@pytest.mark.parametrize("option", ["--dropout", "--lstm-dropout", "--embed-dropout"])
+def test_dropout_out_of_range_is_one_line_error(tiny_corpus, tmp_path, capsys, option):
+    train_path, dev_path, _ = tiny_corpus
+    out = tmp_path / "x.model"
+    assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), option, "1.5"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "dropout" in err and "1.5" in err
+    assert not out.exists()
+
+
 def test_usage_error_exits_2():
     assert run_cli("segment", "--no-such-flag").returncode == 2
 
