@@ -27,6 +27,7 @@
 #          ema      closed: dict, scoring and keeping a moving average of the weights (decay 0.999)
 #          emb200ema closed: emb200 + the moving average
 #          emb200d35 closed: emb200 with dropout 0.35
+#          embl2d35  closed: emb with 2 BiLSTM layers and dropout 0.35 (the two dev gains of the study)
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 BENCH=$1; ROW=$2; shift 2
@@ -62,6 +63,7 @@ case "$ROW" in
   lrconst) EXTRA="--dictionary train --lr-patience 1000" ;;
   ema)     EXTRA="--dictionary train --ema 0.999" ;;
   emb200d35) EXTRA="$(emb200) --dropout 0.35" ;;
+  embl2d35)  EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35" ;;
   emb200ema) EXTRA="$(emb200) --ema 0.999" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac

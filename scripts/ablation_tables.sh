@@ -21,11 +21,12 @@ declare -A LABEL=(
   [lrconst]="closed: dict with a constant learning rate"
   [ema]="closed: dict, moving average of the weights (decay 0.999)"
   [emb200d35]="closed: emb200 with dropout 0.35"
+  [embl2d35]="closed: emb with 2 BiLSTM layers and dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
   [open]="open: dict + jieba's dictionary (the shipped recipe)"
   [openemb]="open: open + the emb row's vectors"
 )
-ORDER="base dict emb emb200 emb200d35 emb200ema nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb"
+ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb"
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
   for ROW in $ORDER; do

@@ -6,7 +6,8 @@
     seg.segment_lines(lines)
 
 The module-level functions follow jieba's (cut, lcut, cut_for_search, tokenize, add_word,
-load_userdict, ...); see tagger/api.py.
+load_userdict, ...); see tagger/api.py. `tagger.posseg` follows jieba.posseg with the shipped
+joint segmentation + POS model.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
+POS_MODEL = Path(__file__).parent / "data" / "pos.model"  # joint segmentation + POS (tagger.posseg)
 
 
 def load(path: str | None = None, engine: str = "torch"):
@@ -36,5 +38,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")
 
 
-__all__ = ["cross_validate", "__version__", "DEFAULT_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
+__all__ = ["cross_validate", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

@@ -7,6 +7,8 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
+from tagger import DEFAULT_MODEL
+from tagger.errors import TaggerError
 from tagger.cli import main
 from tagger.decode import Decoder
 from tagger.entities import allowed, entity_score, tags_to_spans
@@ -173,8 +175,16 @@ def test_pos_train_save_load_segment_pos(tmp_path, capsys):
     assert main(["segment", str(text), "--model", str(model), "--pos"]) == 0
     assert capsys.readouterr().out == "我们/r 喜欢/v 苹果/n 。/w\n"
     # a plain segmentation model refuses --pos with a one-line error
-    assert main(["segment", str(text), "--pos"]) != 0
+    assert main(["segment", str(text), "--pos", "--model", str(DEFAULT_MODEL)]) != 0
     assert "--task pos" in capsys.readouterr().err
+    # jieba.posseg's interface over the same model: pairs cover every character, whitespace as "x"
+    from tagger.posseg import POSTokenizer
+    pairs = POSTokenizer(model).lcut(" 我们喜欢苹果。\n")
+    assert [tuple(p) for p in pairs] == [(" ", "x"), ("我们", "r"), ("喜欢", "v"), ("苹果", "n"), ("。", "w"),
+                                         ("\n", "x")]
+    assert str(pairs[1]) == "我们/r"
+    with pytest.raises(TaggerError, match="--task pos"):
+        POSTokenizer(DEFAULT_MODEL).lcut("我们")
 
 
 def write_english_ner(path, n, seed):
