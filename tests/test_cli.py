@@ -153,6 +153,27 @@ def test_default_model_ships_and_segments():
     assert line.split(" ")[0] == "我们"
 
 
+def test_pos_model_ships_and_tags():
+    """`segment --pos` works out of the box: the shipped joint segmentation + POS model."""
+    from tagger import POS_MODEL
+    assert POS_MODEL.is_file(), "the POS model must ship inside the package"
+    assert POS_MODEL.stat().st_size < 20 * 2**20
+    text = "我们在北京大学研究生命的起源。"
+    result = run_cli("segment", "--pos", stdin=text + "\n")
+    assert result.returncode == 0, result.stderr
+    tokens = result.stdout.rstrip("\n").split(" ")
+    assert "".join(t.rsplit("/", 1)[0] for t in tokens) == text
+    assert tokens[0] == "我们/r" and tokens[-1] == "。/w"
+
+
+def test_posseg_default_model_keeps_every_character():
+    import tagger.posseg as pseg
+    text = "  我爱北京天安门。\tGPT-4 很好\n"
+    pairs = pseg.lcut(text)
+    assert "".join(word for word, _ in pairs) == text
+    assert ("北京", "ns") in pairs and ("\t", "x") in pairs
+
+
 def test_python_api_default():
     import tagger
     words = tagger.lcut("中国人民喜欢和平")
