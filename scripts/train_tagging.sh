@@ -4,8 +4,9 @@
 # metadata, mean ± std over seeds) and writes docs/tagging_<name>.json.
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_tagging.sh NAME [SEEDS...]
-#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998, optionally followed by -vec, -crf and
+#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998 | pos-small, optionally followed by -vec, -crf and
 #         -ema in that order (resume-vec, resume-vec-crf, resume-vec-ema, msra-ner-vec, ...)
+# pos-small is the recipe of the shipped POS model (scripts/train_pos_model.sh, corpus pd1998).
 # -crf adds a CRF layer (trained on the sequence likelihood, Viterbi-decoded) to the recipe; -ema
 # scores and keeps a moving average of the weights (--ema, decay per step: EMA, default 0.995).
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
@@ -18,7 +19,7 @@ set -euo pipefail
 NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
-BASE=$NAME; ADD=""
+BASE=$NAME; ADD=""; CORPUS=""  # CORPUS: set by a recipe whose name is not its corpus
 for SUFFIX in ema crf vec; do  # resume-vec-crf -> resume, with "crf vec" to add
   if [[ "$BASE" == *-$SUFFIX ]]; then BASE=${BASE%-"$SUFFIX"}; ADD="$ADD $SUFFIX"; fi
 done
@@ -28,6 +29,7 @@ case "$BASE" in
   conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
   ud-pos)    ARGS="--dictionary jieba,train --dropout 0.3 --batch-chars 1500 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
   pd1998)    ARGS="--dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
+  pos-small) CORPUS=pd1998; ARGS="--task pos --char-dim 64 --bigram-dim 32 --hidden 128 --dictionary train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 45 --half" ;;
   *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
 esac
 if [[ "$ADD" == *vec* ]]; then  # the base recipe, its embeddings started from pretrained vectors
@@ -41,5 +43,5 @@ fi
 if [[ "$ADD" == *crf* ]]; then ARGS="$ARGS --crf"; fi
 if [[ "$ADD" == *ema* ]]; then ARGS="$ARGS --ema ${EMA:-0.995}"; fi
 # shellcheck disable=SC2086
-python scripts/seeds.py "$BASE" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
+python scripts/seeds.py "${CORPUS:-$BASE}" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
     --json "${JSON:-docs/tagging_${NAME}.json}" -- $ARGS --quiet
