@@ -17,8 +17,11 @@ from typing import Iterator
 from .errors import TaggerError
 
 
-class Tokenizer:
-    """jieba.Tokenizer's interface over a tagger model (the shipped one by default)."""
+class LazyModel:
+    """A model file loaded on first use, once, even with several threads asking at once.
+
+    Why: `import tagger` and jieba-style module functions must not pay for loading a model that
+    a program may never use (jieba loads its dictionary lazily too)."""
 
     def __init__(self, model: str | os.PathLike | None = None):
         self.model_path = model
@@ -30,13 +33,20 @@ class Tokenizer:
         if self._segmenter is None:
             with self._lock:
                 if self._segmenter is None:
-                    from . import load
-                    self._segmenter = load(self.model_path)
+                    self._segmenter = self._load()
         return self._segmenter
+
+    def _load(self):
+        from . import load
+        return load(self.model_path)
 
     def initialize(self) -> None:
         """Load the model now rather than on first use (jieba.initialize)."""
         _ = self.segmenter
+
+
+class Tokenizer(LazyModel):
+    """jieba.Tokenizer's interface over a tagger model (the shipped one by default)."""
 
     def cut(self, sentence: str, cut_all: bool = False, HMM: bool = True) -> Iterator[str]:  # noqa: N803
         """Words of `sentence`, as a generator. HMM is accepted for compatibility and ignored."""

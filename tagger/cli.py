@@ -535,16 +535,9 @@ def _pos_words(segmenter, lines, args):
     if segmenter.task.name != "pos":
         raise TaggerError(f"--pos needs a joint segmentation + POS model (train one with --task pos); "
                           f"this one is a {segmenter.task.name} model")
+    from .posseg import pieces
     for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars):
-        tokens, at = [], 0
-        for start, end, label in spans:
-            if start > at:
-                tokens.append(line[at:start])
-            tokens.append(f"{line[start:end]}/{label}")
-            at = end
-        if at < len(line):
-            tokens.append(line[at:])
-        yield tokens
+        yield [piece if label is None else f"{piece}/{label}" for piece, label in pieces(line, spans)]
 
 
 def cmd_evaluate(args) -> int:

@@ -10,10 +10,9 @@ the input comes back: whitespace runs, which the model never tags, are pairs wit
 """
 from __future__ import annotations
 
-import os
-import threading
 from typing import Iterator, NamedTuple
 
+from .api import LazyModel
 from .errors import TaggerError
 
 WHITESPACE_FLAG = "x"
@@ -28,21 +27,21 @@ class pair(NamedTuple):  # noqa: N801 (jieba.posseg's name)
         return f"{self.word}/{self.flag}"
 
 
-class POSTokenizer:
+def pieces(text: str, spans: list[tuple[int, int, str]]) -> Iterator[tuple[str, str | None]]:
+    """`text` cut into its labeled spans and the gaps between them (label None), in order, so
+    that the pieces join back to `text` exactly."""
+    at = 0
+    for start, end, label in spans:
+        if start > at:
+            yield text[at:start], None
+        yield text[start:end], label
+        at = end
+    if at < len(text):
+        yield text[at:], None
+
+
+class POSTokenizer(LazyModel):
     """jieba.posseg.POSTokenizer's cut/lcut over a tagger POS model, loaded on first use."""
-
-    def __init__(self, model: str | os.PathLike | None = None):
-        self.model_path = model
-        self._segmenter = None
-        self._lock = threading.Lock()
-
-    @property
-    def segmenter(self):
-        if self._segmenter is None:
-            with self._lock:
-                if self._segmenter is None:
-                    self._segmenter = self._load()
-        return self._segmenter
 
     def _load(self):
         from . import POS_MODEL, load
@@ -55,14 +54,8 @@ class POSTokenizer:
 
     def cut(self, sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
         """(word, flag) pairs covering `sentence` in order. HMM is accepted and ignored."""
-        at = 0
-        for start, end, label in self.segmenter.label_lines([sentence])[0]:
-            if start > at:
-                yield pair(sentence[at:start], WHITESPACE_FLAG)
-            yield pair(sentence[start:end], label)
-            at = end
-        if at < len(sentence):
-            yield pair(sentence[at:], WHITESPACE_FLAG)
+        for piece, label in pieces(sentence, self.segmenter.label_lines([sentence])[0]):
+            yield pair(piece, WHITESPACE_FLAG if label is None else label)
 
     def lcut(self, sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
         return list(self.cut(sentence, HMM))
