@@ -157,7 +157,8 @@ def _add_segment(sub) -> None:
     p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (each with one torch thread)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
-    p.add_argument("--pos", action="store_true", help="print word/POS with the shipped POS model, or a --model trained with --task pos")
+    p.add_argument("--pos", action="store_true",
+                   help="print word/POS with the shipped POS model, or a --model trained with --task pos")
     p.add_argument("--engine", default="auto", choices=["auto", "torch", "numpy"],
                    help="numpy: no torch import, starts in under a second; torch: faster on long inputs, "
                         f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1000} KB, else torch")
