@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 
 import torch
 
 import tagger
+from seeds import summarize  # scripts/ is on sys.path when this script runs
 from tagger.corpora import get_corpus, read_part, training_words
 from tagger.metrics import score
 
@@ -36,9 +36,7 @@ def main() -> None:
         runs.append({"model": path, "f1": result.f1, "oov_recall": result.oov_recall,
                      "iv_recall": result.iv_recall})
         print(f"{path}: F1 {result.f1:.4f}  OOV recall {result.oov_recall:.4f}")
-    summary = {key: {"mean": statistics.mean(r[key] for r in runs),
-                     "std": statistics.stdev(r[key] for r in runs) if len(runs) > 1 else 0.0}
-               for key in ("f1", "oov_recall", "iv_recall")}
+    summary = summarize(runs)
     print(f"{args.benchmark}: F1 {summary['f1']['mean']:.4f} ± {summary['f1']['std']:.4f} over {len(runs)} models, "
           f"OOV recall {summary['oov_recall']['mean']:.4f}")
     if args.json:

@@ -505,7 +505,10 @@ def cmd_segment(args) -> int:
     if args.pos:
         _set_threads(args.threads, engine)
         from . import POS_MODEL
-        segmenter = load(args.model or POS_MODEL, engine).to(_device(args.device))
+        from .posseg import require_pos_model
+        path = args.model or POS_MODEL
+        segmenter = load(path, engine).to(_device(args.device))
+        require_pos_model(segmenter, path)
         words_per_line = _pos_words(segmenter, lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel
@@ -533,9 +536,6 @@ def cmd_segment(args) -> int:
 
 def _pos_words(segmenter, lines, args):
     """word/POS tokens per line (whitespace runs kept as they are), for `segment --pos`."""
-    if segmenter.task.name != "pos":
-        raise TaggerError(f"--pos needs a joint segmentation + POS model (train one with --task pos); "
-                          f"this one is a {segmenter.task.name} model")
     from .posseg import pieces
     for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars):
         yield [piece if label is None else f"{piece}/{label}" for piece, label in pieces(line, spans)]

@@ -40,6 +40,14 @@ def pieces(text: str, spans: list[tuple[int, int, str]]) -> Iterator[tuple[str, 
         yield text[at:], None
 
 
+def require_pos_model(segmenter, source) -> None:
+    """A one-line error unless `segmenter` is a joint segmentation + POS model; `source` names
+    the model file or the option that asked for one."""
+    if segmenter.task.name != "pos":
+        raise TaggerError(f"{source}: a {segmenter.task.name} model; word/POS output needs a joint "
+                          f"segmentation + POS model (train one with --task pos)")
+
+
 class POSTokenizer(LazyModel):
     """jieba.posseg.POSTokenizer's cut/lcut over a tagger POS model, loaded on first use."""
 
@@ -47,9 +55,7 @@ class POSTokenizer(LazyModel):
         from . import POS_MODEL, load
         path = POS_MODEL if self.model_path is None else self.model_path
         segmenter = load(path)
-        if segmenter.task.name != "pos":
-            raise TaggerError(f"{path}: a {segmenter.task.name} model; posseg needs a joint "
-                              f"segmentation + POS model (train one with --task pos)")
+        require_pos_model(segmenter, path)
         return segmenter
 
     def cut(self, sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
