@@ -10,6 +10,11 @@
 #    - issue 6: smaller (faster) variants of the shipped recipe (scripts/train_default.sh);
 #    - issue 5: Resume and MSRA NER with a CRF layer, 3 seeds each;
 #    - issue 3: PKU closed setting (no dictionary), softmax vs CRF, 3 seeds each.
+#    SET=2: more seeds and PKU ablation rows. SET=3: issue 3's combined closed rows (pretrained
+#    vectors + 2 BiLSTM layers + dropout 0.35, as scripts/ablation_cpu.sh's embl2d35 and emb200)
+#    on PKU, MSR and Weibo, and issue 5's MSRA NER and CoNLL-2003 with a CRF layer; the vectors
+#    are read from VECDIR (default runs/ablation), made there by scripts/pretrain_embeddings.py
+#    as scripts/ablation_cpu.sh makes them.
 # Results: OUTDIR/summary.json (every finished model's metadata: dev, test, epochs, minutes),
 # OUTDIR/logs.tgz, OUTDIR/bench_cuda.json; the fast models themselves in OUTDIR/.
 set -u
@@ -30,6 +35,10 @@ PKU="--char-dim 100 --bigram-dim 50 --layers 1 --dropout 0.2 --batch-chars 3000 
 RESUME="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2"
 MSRA="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4"
 COMMON="--device $DEVICE --max-minutes $MINUTES"
+NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half"
+CONLL="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6"
+VECDIR=${VECDIR:-runs/ablation}
+vec() { echo "--char-vectors $VECDIR/$1.chars.vec --bigram-vectors $VECDIR/$1.bigrams.vec"; }
 
 # Many small trainings share one GPU far better through MPS (kernels of different processes run
 # side by side instead of taking turns); if it does not start, they take turns.
@@ -59,6 +68,12 @@ group resume-crf resume "1 2 3" -- $RESUME --crf
 group msra-ner-crf msra-ner "1 2 3" -- $MSRA --crf
 group pku-closed pku "1 2 3" -- $PKU --hidden 200
 group pku-closed-crf pku "1 2 3" -- $PKU --hidden 200 --crf
+elif [ "$SET" = 3 ]; then  # combined closed rows (issue 3); NER with a CRF layer (issue 5)
+group weibo-emb200l2d35 weibo "1 2 3" -- $NET --dictionary train $(vec weibo.skipgram100) --char-dim 100 --bigram-dim 50 --hidden 200 --layers 2 --dropout 0.35
+group pku-embl2d35 pku "1 2 3" -- $NET --dictionary train $(vec pku.skipgram) --layers 2 --dropout 0.35
+group msr-embl2d35 msr "1 2 3" -- $NET --dictionary train $(vec msr.skipgram) --layers 2 --dropout 0.35
+group msra-ner-crf-b msra-ner "1 2 3" -- $MSRA --crf
+group conll2003-crf conll2003 "1 2 3" -- $CONLL --crf
 else  # the second session (SET=2): more seeds and ablation rows
 group fast-h128e-b pku "2 3" -- $PKU --hidden 128 --char-dim 64 --bigram-dim 32 --dictionary jieba,train --half
 group pku-open pku "2 3" -- $PKU --hidden 200 --dictionary jieba,train --half
