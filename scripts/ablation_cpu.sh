@@ -28,6 +28,9 @@
 #          emb200ema closed: emb200 + the moving average
 #          emb200d35 closed: emb200 with dropout 0.35
 #          embl2d35  closed: emb with 2 BiLSTM layers and dropout 0.35 (the two dev gains of the study)
+#          openembl2d35 open: openemb with 2 BiLSTM layers and dropout 0.35 (the candidate default model)
+# JSON=FILE writes the summary elsewhere (seeds of one row run as separate jobs; merge the files
+# with scripts/seeds.py --collect).
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 BENCH=$1; ROW=$2; shift 2
@@ -64,9 +67,10 @@ case "$ROW" in
   ema)     EXTRA="--dictionary train --ema 0.999" ;;
   emb200d35) EXTRA="$(emb200) --dropout 0.35" ;;
   embl2d35)  EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35" ;;
+  openembl2d35) EXTRA="--dictionary jieba,train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35" ;;
   emb200ema) EXTRA="$(emb200) --ema 0.999" ;;
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
 python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 --parallel "${PARALLEL:-1}" \
-    --label "$BENCH $ROW" --json "docs/ablation/$BENCH-$ROW.json" -- $NET $EXTRA --quiet
+    --label "$BENCH $ROW" --json "${JSON:-docs/ablation/$BENCH-$ROW.json}" -- $NET $EXTRA --quiet

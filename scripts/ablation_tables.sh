@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The CPU ablation tables of docs/benchmarks.md, one per benchmark, from the JSON files that
-# scripts/ablation_cpu.sh wrote under docs/ablation/ (rows not run yet are left out).
+# scripts/ablation_cpu.sh wrote under docs/ablation/ (rows not run yet are left out), and the rows
+# that ran on a lent GPU (scripts/gpu_session.sh SET=3 and SET=4, docs/gpu/BENCH-ROW.json; their
+# minutes are GPU wall time with 3-15 trainings sharing the GPU, not CPU time).
 # Writes docs/ablation_BENCH_cpu.json (rows with their runs) and prints the Markdown tables.
 #
 #   scripts/ablation_tables.sh [BENCH...]        (default: pku ctb6 weibo msr)
@@ -22,16 +24,25 @@ declare -A LABEL=(
   [ema]="closed: dict, moving average of the weights (decay 0.999)"
   [emb200d35]="closed: emb200 with dropout 0.35"
   [embl2d35]="closed: emb with 2 BiLSTM layers and dropout 0.35"
+  [emb200l2d35]="closed: emb200 with 2 BiLSTM layers and dropout 0.35"
+  [openembl2d35]="open: openemb with 2 BiLSTM layers and dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
   [open]="open: dict + jieba's dictionary (the shipped recipe)"
   [openemb]="open: open + the emb row's vectors"
 )
-ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb"
+ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 emb200l2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb openembl2d35"
+# GPU rows: BENCH-ROW -> the gpu_session.sh SET that ran it (docs/gpu/ holds other runs too)
+declare -A GPUSET=([pku-embl2d35]=3 [msr-embl2d35]=3 [weibo-emb200l2d35]=3 [msr-emb200l2d35]=4)
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
   for ROW in $ORDER; do
     FILE="docs/ablation/$BENCH-$ROW.json"
-    [ -f "$FILE" ] && ROWS+=(--row "${LABEL[$ROW]} (\`scripts/ablation_cpu.sh $BENCH $ROW\`)=$FILE")
+    GPU="docs/gpu/$BENCH-$ROW.json"
+    if [ -f "$FILE" ]; then
+      ROWS+=(--row "${LABEL[$ROW]} (\`scripts/ablation_cpu.sh $BENCH $ROW\`)=$FILE")
+    elif [ -n "${GPUSET[$BENCH-$ROW]:-}" ] && [ -f "$GPU" ]; then
+      ROWS+=(--row "${LABEL[$ROW]}, **GPU** (\`SET=${GPUSET[$BENCH-$ROW]} scripts/gpu_session.sh\`)=$GPU")
+    fi
   done
   [ ${#ROWS[@]} -eq 0 ] && continue
   echo "### $BENCH"

@@ -14,7 +14,7 @@
 #    vectors + 2 BiLSTM layers + dropout 0.35, as scripts/ablation_cpu.sh's embl2d35 and emb200)
 #    on PKU, MSR and Weibo, and issue 5's MSRA NER and CoNLL-2003 with a CRF layer; the vectors
 #    are read from VECDIR (default runs/ablation), made there by scripts/pretrain_embeddings.py
-#    as scripts/ablation_cpu.sh makes them.
+#    as scripts/ablation_cpu.sh makes them. SET=4: MSR with the 100/50-dim vectors and 200 units.
 # Results: OUTDIR/summary.json (every finished model's metadata: dev, test, epochs, minutes),
 # OUTDIR/logs.tgz, OUTDIR/bench_cuda.json; the fast models themselves in OUTDIR/.
 set -u
@@ -74,6 +74,8 @@ group pku-embl2d35 pku "1 2 3" -- $NET --dictionary train $(vec pku.skipgram) --
 group msr-embl2d35 msr "1 2 3" -- $NET --dictionary train $(vec msr.skipgram) --layers 2 --dropout 0.35
 group msra-ner-crf-b msra-ner "1 2 3" -- $MSRA --crf
 group conll2003-crf conll2003 "1 2 3" -- $CONLL --crf
+elif [ "$SET" = 4 ]; then  # MSR with Weibo's dev-selected combination (100/50-dim vectors, 200 units)
+group msr-emb200l2d35 msr "1 2 3" -- $NET --dictionary train $(vec msr.skipgram100) --char-dim 100 --bigram-dim 50 --hidden 200 --layers 2 --dropout 0.35
 else  # the second session (SET=2): more seeds and ablation rows
 group fast-h128e-b pku "2 3" -- $PKU --hidden 128 --char-dim 64 --bigram-dim 32 --dictionary jieba,train --half
 group pku-open pku "2 3" -- $PKU --hidden 200 --dictionary jieba,train --half
