@@ -545,7 +545,7 @@ def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import format_table, score
     from .modelio import looks_like_model_file
-    from .readers import read_lines
+    from .readers import has_reading, read_lines
 
     _set_threads(args.threads)
     gold_part, words_path = test_part(args.gold, args.format)
@@ -554,7 +554,10 @@ def cmd_evaluate(args) -> int:
     if looks_like_model_file(args.prediction):
         from . import load
         segmenter = load(args.prediction)
-        if segmenter.task.name != "seg":
+        if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
+            # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
+            print(f"{args.prediction}: POS model on a gold without POS tags; scoring its words", file=sys.stderr)
+        elif segmenter.task.name != "seg":
             return _evaluate_tagging(args, segmenter, gold_part)
     gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
         [line.split() for _, line in read_lines(gold_part.path)]

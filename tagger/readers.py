@@ -295,6 +295,11 @@ def read_items(path: str | os.PathLike, fmt: str = "auto", task: str = "seg",
     return reader(path, bad)
 
 
+def has_reading(path: str | os.PathLike, fmt: str, task: str) -> bool:
+    """Whether a corpus file of this format (auto: sniffed) can be read for `task`."""
+    return ((sniff_format(path) if fmt == "auto" else fmt), task) in _ITEM_READERS
+
+
 def default_task(fmt: str) -> str:
     """The task a format implies when it is unambiguous: tag columns are entities; the rest seg."""
     return "ner" if fmt == "columns" else "seg"

@@ -174,6 +174,13 @@ def test_pos_train_save_load_segment_pos(tmp_path, capsys):
     capsys.readouterr()
     assert main(["segment", str(text), "--model", str(model), "--pos"]) == 0
     assert capsys.readouterr().out == "我们/r 喜欢/v 苹果/n 。/w\n"
+    # on a segmentation gold (no POS tags) evaluate scores the POS model's words
+    gold = tmp_path / "gold.txt"
+    gold.write_text("我们 喜欢 苹果 。\n北京 学习 。\n", encoding="utf-8")
+    assert main(["evaluate", str(model), str(gold), "--words", str(gold), "--json", str(tmp_path / "w.json")]) == 0
+    report = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    assert report["gold_words"] == 7 and report["f1"] > 0.8
+    assert "scoring its words" in capsys.readouterr().err
     # a plain segmentation model refuses --pos with a one-line error
     assert main(["segment", str(text), "--pos", "--model", str(DEFAULT_MODEL)]) != 0
     assert "--task pos" in capsys.readouterr().err
