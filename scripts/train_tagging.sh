@@ -4,9 +4,10 @@
 # metadata, mean ± std over seeds) and writes docs/tagging_<name>.json.
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_tagging.sh NAME [SEEDS...]
-#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998 | pos-small, optionally followed by -vec, -crf and
-#         -ema in that order (resume-vec, resume-vec-crf, resume-vec-ema, msra-ner-vec, ...)
+#   NAME: resume | msra-ner | conll2003 | ud-pos | pd1998 | pos-small, optionally followed by -vec, -l2, -crf
+#         and -ema in that order (resume-vec, resume-vec-l2, resume-vec-crf, resume-vec-ema, msra-ner-vec, ...)
 # pos-small is the recipe of the shipped POS model (scripts/train_pos_model.sh, corpus pd1998).
+# -l2 stacks 2 BiLSTM layers (a dev gain of the segmentation study, docs/benchmarks.md).
 # -crf adds a CRF layer (trained on the sequence likelihood, Viterbi-decoded) to the recipe; -ema
 # scores and keeps a moving average of the weights (--ema, decay per step: EMA, default 0.995).
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
@@ -20,7 +21,7 @@ NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
 BASE=$NAME; ADD=""; CORPUS=""  # CORPUS: set by a recipe whose name is not its corpus
-for SUFFIX in ema crf vec; do  # resume-vec-crf -> resume, with "crf vec" to add
+for SUFFIX in ema crf l2 vec; do  # resume-vec-crf -> resume, with "crf vec" to add
   if [[ "$BASE" == *-$SUFFIX ]]; then BASE=${BASE%-"$SUFFIX"}; ADD="$ADD $SUFFIX"; fi
 done
 case "$BASE" in
@@ -40,6 +41,7 @@ if [[ "$ADD" == *vec* ]]; then  # the base recipe, its embeddings started from p
   fi
   ARGS="$ARGS --char-vectors $VECTORS.chars.vec --bigram-vectors $VECTORS.bigrams.vec"
 fi
+if [[ "$ADD" == *l2* ]]; then ARGS="$ARGS --layers 2"; fi
 if [[ "$ADD" == *crf* ]]; then ARGS="$ARGS --crf"; fi
 if [[ "$ADD" == *ema* ]]; then ARGS="$ARGS --ema ${EMA:-0.995}"; fi
 # shellcheck disable=SC2086
