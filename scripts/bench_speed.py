@@ -5,7 +5,9 @@ All tools segment the same raw text (default: the PKU test set) in this one proc
 each is loaded and run once on a few lines first, and model loading is timed apart. Prints
 chars/s, ratios to tagger, F1 against the gold file, and, for both engines (torch, numpy), the
 peak RSS of a separate `tagger segment FILE` process and the start-up time of
-`echo 一句话 | tagger segment`; writes everything as JSON.
+`echo 一句话 | tagger segment`; writes everything as JSON. Word/POS tagging is timed apart (the
+shipped POS model, `tagger segment --pos`, beside jieba.posseg): it is the slower job, with 176
+typed tags to score and decode instead of 4, and is not part of the segmentation ratios.
 Run with nothing else on the machine; --threads should be the number of free cores.
 
     TAGGER_CORPORA=../shared/corpora python scripts/bench_speed.py --threads 2 --json docs/bench_speed.json
@@ -60,11 +62,36 @@ def timed(segment_all, lines: list[str], repeats: int = 3) -> tuple[float, list[
     return best, out
 
 
+def pos_speed(pos_model: str, lines: list[str], chars: int, gold: str | None) -> dict:
+    """Word/POS tagging, warm, best of 3: the POS model over all lines at once (batched, as
+    `tagger segment --pos` runs it), its words' F1 against a segmentation gold, and, if
+    installed, jieba.posseg."""
+    import tagger
+    from tagger.posseg import pieces, require_pos_model
+    segmenter = tagger.load(pos_model)
+    require_pos_model(segmenter, pos_model)
+
+    def words_and_tags(batch: list[str]) -> list[list[str]]:
+        labeled = segmenter.label_lines(batch)
+        return [[piece for piece, label in pieces(line, spans) if label is not None]
+                for line, spans in zip(batch, labeled)]
+    seconds, out = timed(words_and_tags, lines)
+    figures = {"tagger_pos": {"chars_per_s": round(chars / seconds), "word_f1": f1_of(out, gold)}}
+    try:
+        import jieba.posseg
+        seconds, out = timed(lambda ls: [[p.word for p in jieba.posseg.lcut(line)] for line in ls], lines)
+        figures["jieba_posseg"] = {"chars_per_s": round(chars / seconds), "word_f1": f1_of(out, gold)}
+    except ImportError:
+        pass
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", help="raw text (default: $TAGGER_CORPORA/sighan2005/pku_test.utf8)")
     parser.add_argument("--gold", help="gold segmentation (default: the PKU test gold when --file is default)")
     parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--pos-model", help="joint segmentation + POS model (default: the shipped one)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
@@ -89,6 +116,10 @@ def main() -> None:
                                   "peak_rss_mb": peak, "startup_s": round(short, 2), "startup_peak_rss_mb": short_peak}
     wall, _ = child(["segment", *model_args], stdin="一句话\n".encode())
     results["cli"]["startup_s_default"] = round(wall, 2)  # `echo 一句话 | tagger segment`: the auto engine
+    pos_args = ["--pos", *(["--model", args.pos_model] if args.pos_model else [])]
+    wall, peak = child(["segment", path, "--threads", str(args.threads), "--engine", "torch", *pos_args])
+    results["cli"]["pos"] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall),
+                             "peak_rss_mb": peak}
 
     start = time.perf_counter()
     import torch
@@ -137,6 +168,7 @@ def main() -> None:
     base = results["tools"]["tagger"]["chars_per_s"]
     for name, figures in results["tools"].items():
         figures["tagger_speed_ratio"] = round(base / figures["chars_per_s"], 2)
+    results["pos"] = pos_speed(args.pos_model or tagger.POS_MODEL, lines, chars, gold)
 
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)

@@ -78,6 +78,28 @@ def _array(values) -> np.ndarray:
     return np.asarray(values)
 
 
+def _predecessor_buckets(allowed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Tags grouped by their set of allowed predecessors, groups bucketed by that set's size.
+
+    Each bucket: (its tags, each tag's group within the bucket, (groups, width) predecessor
+    indices in ascending order). A tag no tag may follow gets the padding column (num_tags).
+    """
+    num_tags = allowed.shape[0]
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for tag in range(num_tags):
+        groups.setdefault(tuple(np.flatnonzero(allowed[:, tag]).tolist()) or (num_tags,), []).append(tag)
+    by_width: dict[int, list[tuple[tuple[int, ...], list[int]]]] = {}
+    for prev, tags in groups.items():
+        by_width.setdefault(len(prev), []).append((prev, tags))
+    buckets = []
+    for width, members in sorted(by_width.items()):
+        tags = np.array([t for _, ts in members for t in ts], dtype=np.int64)
+        group_of_tag = np.array([g for g, (_, ts) in enumerate(members) for _ in ts], dtype=np.int64)
+        group_prev = np.array([prev for prev, _ in members], dtype=np.int64).reshape(len(members), width)
+        buckets.append((tags, group_of_tag, group_prev))
+    return buckets
+
+
 class Decoder:
     """Constrained Viterbi over a fixed tag scheme."""
 
@@ -88,6 +110,7 @@ class Decoder:
         self.start = np.where(np.array(start, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self.end = np.where(np.array(end, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self._allowed = (np.array(allowed, dtype=bool), np.array(start, dtype=bool), np.array(end, dtype=bool))
+        self._buckets = _predecessor_buckets(self._allowed[0])
 
     def viterbi(self, scores, lengths, mask=None, learned=None) -> list[list[int]]:
         """Best valid tag ids for each sequence.
@@ -106,13 +129,64 @@ class Decoder:
             scores = np.where(_array(mask).astype(bool, copy=False), scores, np.float32(NEG_INF))
         if learned is not None or scores.shape[1] == 0:
             return self._viterbi(scores, lengths, learned)
+        search = self._sparse_viterbi if self._sparse_pays() else self._viterbi
         greedy = scores.argmax(axis=2)
         searched = np.flatnonzero(~self._valid(greedy, scores, lengths))
         paths = [greedy[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
         if len(searched):
             longest = int(lengths[searched].max())
-            for i, path in zip(searched, self._viterbi(scores[searched, :longest], lengths[searched])):
+            for i, path in zip(searched, search(scores[searched, :longest], lengths[searched])):
                 paths[i] = path
+        return paths
+
+    def _sparse_pays(self) -> bool:
+        """Whether grouping predecessors saves work: with typed tags (44 POS types x BMES: 176
+        tags) a step looks at about 2 x 176 predecessor scores instead of 176 x 176; with the 4
+        plain BMES tags the full step is as cheap."""
+        work = sum(group_prev.size for _, _, group_prev in self._buckets)
+        return work * 4 < len(self.tags) ** 2
+
+    def _sparse_viterbi(self, scores: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
+        """Viterbi for 0/-inf constraint transitions, exact and faster with many tags.
+
+        Why it is exact: with constraints only, the best way into tag j is the best of its
+        allowed predecessors, and tags with the same allowed predecessors (every B-x and S-x
+        follows any E-y or S-y) share that maximum, so each group's maximum is taken once. Ties go
+        to the lowest tag index, as in `_viterbi`. The two can differ only where the mask leaves a
+        sequence no valid path (the full search then still returns some path); such rows are
+        searched again with `_viterbi`.
+        """
+        batch, time, num_tags = scores.shape
+        if time == 0:
+            return [[] for _ in range(batch)]
+        best = scores[:, 0] + self.start
+        backpointers = np.zeros((batch, time, num_tags), dtype=np.int64)
+        padded = np.full((batch, num_tags + 1), -np.inf, dtype=np.float32)  # last column: padding
+        for t in range(1, time):
+            padded[:, :num_tags] = best
+            step = np.empty_like(best)
+            for tags, group_of_tag, group_prev in self._buckets:
+                candidates = padded[:, group_prev]                      # (batch, groups, width)
+                choice = candidates.argmax(axis=2)                      # (batch, groups)
+                value = np.take_along_axis(candidates, choice[:, :, None], axis=2)[:, :, 0]
+                previous = group_prev[np.arange(len(group_prev)), choice]
+                step[:, tags] = value[:, group_of_tag]
+                backpointers[:, t, tags] = previous[:, group_of_tag]
+            active = (t < lengths)[:, None]
+            best = np.where(active, step + scores[:, t], best)
+        final = best + self.end
+        current = final.argmax(axis=1)
+        path = np.zeros((batch, time), dtype=np.int64)
+        rows = np.arange(batch)
+        for t in range(time - 1, -1, -1):
+            if t < time - 1:
+                current = np.where(t < lengths - 1, backpointers[rows, t + 1, current], current)
+            path[:, t] = current
+        paths = [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
+        stuck = np.flatnonzero(final[rows, path[rows, np.maximum(lengths - 1, 0)]] <= NEG_INF / 2)
+        if len(stuck):  # no valid path under the mask: let the full search choose, as before
+            for i, redone in zip(stuck, self._viterbi(scores[stuck], lengths[stuck])):
+                paths[i] = redone
         return paths
 
     def _valid(self, paths: np.ndarray, scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:

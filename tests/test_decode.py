@@ -84,3 +84,28 @@ def test_greedy_shortcut_gives_the_full_viterbi_score(length, seed, sharpness):
         assert is_valid([BMES[t] for t in a])
         total = lambda path: sum(scores[row, t, k] for t, k in enumerate(path))  # noqa: E731
         assert abs(total(a) - total(b)) < 1e-4
+
+
+TYPED_BMES = [f"{p}-{t}" for t in ("n", "v", "ns") for p in "BMES"]
+BIOES = ["O"] + [f"{p}-{t}" for t in ("PER", "LOC") for p in "BIES"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([(BMES, "BMES"), (TYPED_BMES, "BMES"), (BIOES, "BIOES"), (BIOES, "BIO")]),
+       st.integers(1, 9), st.integers(0, 10_000), st.floats(0.0, 0.3))
+def test_sparse_viterbi_equals_full_viterbi(tags_scheme, length, seed, forbid):
+    """The grouped-predecessor search returns exactly the full search's paths, also where a
+    random mask leaves some sequences no valid path at all."""
+    tags, scheme = tags_scheme
+    decoder = Decoder(tags, scheme)
+    rng = np.random.default_rng(seed)
+    scores = np.log(rng.dirichlet(np.ones(len(tags)), size=(5, length))).astype(np.float32)
+    scores = np.where(rng.random(scores.shape) < forbid, np.float32(-1e9), scores)
+    lengths = rng.integers(1, length + 1, size=5)
+    assert decoder._sparse_viterbi(scores, lengths) == decoder._viterbi(scores, lengths)
+
+
+def test_sparse_viterbi_is_used_for_many_tags_only():
+    pos_tags = [f"{p}-{t}" for t in range(44) for p in "BMES"]
+    assert Decoder(pos_tags, "BMES")._sparse_pays()
+    assert not Decoder(BMES, "BMES")._sparse_pays()
