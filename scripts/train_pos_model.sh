@@ -9,12 +9,15 @@
 # 349k-word dictionary would add about 5 MB for a model whose training text is the same.
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_pos_model.sh [OUTPUT] [THREADS] [DEVICE]
+#   scripts/train_pos_model.sh --print-args    (the training options alone: train_tagging.sh
+#                                               pos-small runs this same recipe over several seeds)
 set -euo pipefail
+RECIPE="--task pos --char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2
+    --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --dictionary train --max-minutes 45 --half"
+if [ "${1:-}" = --print-args ]; then echo $RECIPE; exit 0; fi  # unquoted: one line
 OUTPUT=${1:-tagger/data/pos.model}
 THREADS=${2:-2}
 DEVICE=${3:-cpu}
-tagger train pd1998 --task pos -o "$OUTPUT" \
-    --char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 \
-    --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --seed 1 \
-    --dictionary train --max-minutes 45 --threads "$THREADS" --device "$DEVICE" --half --quiet
+# shellcheck disable=SC2086
+tagger train pd1998 -o "$OUTPUT" $RECIPE --seed 1 --threads "$THREADS" --device "$DEVICE" --quiet
 tagger evaluate "$OUTPUT" pd1998 --json "${OUTPUT%.model}.pd1998.json"
