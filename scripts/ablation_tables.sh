@@ -27,8 +27,8 @@ declare -A LABEL=(
   [emb200l2d35]="closed: emb200 with 2 BiLSTM layers and dropout 0.35"
   [openembl2d35]="open: openemb with 2 BiLSTM layers and dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
-  [open]="open: dict + jieba's dictionary (the shipped recipe)"
-  [openemb]="open: open + the emb row's vectors"
+  [open]="open: dict + jieba's dictionary (the recipe shipped in sessions 3-6)"
+  [openemb]="open: open + the emb row's vectors (**shipped** since session 7)"
 )
 ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 emb200l2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb openembl2d35"
 # GPU rows: BENCH-ROW -> the gpu_session.sh SET that ran it (docs/gpu/ holds other runs too)
