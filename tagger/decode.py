@@ -111,6 +111,7 @@ class Decoder:
         self.end = np.where(np.array(end, dtype=bool), 0.0, NEG_INF).astype(np.float32)
         self._allowed = (np.array(allowed, dtype=bool), np.array(start, dtype=bool), np.array(end, dtype=bool))
         self._buckets = _predecessor_buckets(self._allowed[0])
+        self._search = self._sparse_viterbi if self._sparse_pays() else self._viterbi  # fixed by the tags
 
     def viterbi(self, scores, lengths, mask=None, learned=None) -> list[list[int]]:
         """Best valid tag ids for each sequence.
@@ -129,13 +130,12 @@ class Decoder:
             scores = np.where(_array(mask).astype(bool, copy=False), scores, np.float32(NEG_INF))
         if learned is not None or scores.shape[1] == 0:
             return self._viterbi(scores, lengths, learned)
-        search = self._sparse_viterbi if self._sparse_pays() else self._viterbi
         greedy = scores.argmax(axis=2)
         searched = np.flatnonzero(~self._valid(greedy, scores, lengths))
         paths = [greedy[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
         if len(searched):
             longest = int(lengths[searched].max())
-            for i, path in zip(searched, search(scores[searched, :longest], lengths[searched])):
+            for i, path in zip(searched, self._search(scores[searched, :longest], lengths[searched])):
                 paths[i] = path
         return paths
 
