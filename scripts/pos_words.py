@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 
-import torch
-
-import tagger
 from seeds import summarize  # scripts/ is on sys.path when this script runs
-from tagger.corpora import get_corpus, read_part, training_words
-from tagger.metrics import score
+from tagger.cli import main as tagger_main, write_text_atomic
 
 
 def main() -> None:
@@ -26,21 +24,21 @@ def main() -> None:
     parser.add_argument("--json", help="write the per-model scores and their summary here")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    gold = [list(words) for words in read_part(get_corpus(args.benchmark).test)]
-    words = training_words(args.benchmark)
     runs = []
-    for path in args.models:
-        predicted = tagger.load(path).segment_lines(["".join(line) for line in gold])
-        result = score(gold, predicted, words)
-        runs.append({"model": path, "f1": result.f1, "oov_recall": result.oov_recall,
-                     "iv_recall": result.iv_recall})
-        print(f"{path}: F1 {result.f1:.4f}  OOV recall {result.oov_recall:.4f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in args.models:  # `tagger evaluate` scores a POS model's words on a segmentation gold
+            scores = os.path.join(tmp, "scores.json")
+            if tagger_main(["evaluate", path, args.benchmark, "--json", scores, "--threads", str(args.threads)]):
+                raise SystemExit(f"{path}: tagger evaluate failed")
+            with open(scores, encoding="utf-8") as handle:
+                result = json.load(handle)
+            runs.append({"model": path, **{k: result[k] for k in ("f1", "oov_recall", "iv_recall")}})
     summary = summarize(runs)
+    for run in runs:
+        print(f"{run['model']}: F1 {run['f1']:.4f}  OOV recall {run['oov_recall']:.4f}")
     print(f"{args.benchmark}: F1 {summary['f1']['mean']:.4f} ± {summary['f1']['std']:.4f} over {len(runs)} models, "
           f"OOV recall {summary['oov_recall']['mean']:.4f}")
     if args.json:
-        from tagger.cli import write_text_atomic
         write_text_atomic(args.json, [json.dumps({"benchmark": args.benchmark, "runs": runs, "summary": summary},
                                                  indent=2) + "\n"])
 
