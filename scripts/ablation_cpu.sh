@@ -32,13 +32,17 @@
 #          openembl2d35 open: openemb with 2 BiLSTM layers and dropout 0.35 (the candidate default model)
 # JSON=FILE writes the summary elsewhere (seeds of one row run as separate jobs; merge the files
 # with scripts/seeds.py --collect).
+#   scripts/ablation_cpu.sh --print-net   (the small network's options alone, without a time
+#                                          budget: scripts/gpu_session.sh takes them from here)
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
+SMALL_NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half"
+if [ "${1:-}" = --print-net ]; then echo "$SMALL_NET"; exit 0; fi
 BENCH=$1; ROW=$2; shift 2
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/ablation}
 MINUTES=${MINUTES:-40}
-NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half --max-minutes $MINUTES"
+NET="$SMALL_NET --max-minutes $MINUTES"
 mkdir -p "$WORK/$BENCH-$ROW" docs/ablation
 vectors() {  # PREFIX CHAR_DIM BIGRAM_DIM: the benchmark's own training text only (closed); prints the options
   [ -f "$1.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$1" \

@@ -66,16 +66,13 @@ def pos_speed(pos_model: str, lines: list[str], chars: int, gold: str | None) ->
     """Word/POS tagging, warm, best of 3: the POS model over all lines at once (batched, as
     `tagger segment --pos` runs it), its words' F1 against a segmentation gold, and, if
     installed, jieba.posseg."""
-    import tagger
-    from tagger.posseg import pieces, require_pos_model
-    segmenter = tagger.load(pos_model)
-    require_pos_model(segmenter, pos_model)
+    from tagger.posseg import POSTokenizer
+    tokenizer = POSTokenizer(pos_model)
+    tokenizer.initialize()
 
-    def words_and_tags(batch: list[str]) -> list[list[str]]:
-        labeled = segmenter.label_lines(batch)
-        return [[piece for piece, label in pieces(line, spans) if label is not None]
-                for line, spans in zip(batch, labeled)]
-    seconds, out = timed(words_and_tags, lines)
+    def words(batch: list[str]) -> list[list[str]]:
+        return [[p.word for p in pairs if not p.word.isspace()] for pairs in tokenizer.lcut_lines(batch)]
+    seconds, out = timed(words, lines)
     figures = {"tagger_pos": {"chars_per_s": round(chars / seconds), "word_f1": f1_of(out, gold)}}
     try:
         import jieba.posseg

@@ -35,7 +35,7 @@ PKU="--char-dim 100 --bigram-dim 50 --layers 1 --dropout 0.2 --batch-chars 3000 
 RESUME="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2"
 MSRA="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4"
 COMMON="--device $DEVICE --max-minutes $MINUTES"
-NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half"
+NET=$(scripts/ablation_cpu.sh --print-net)  # the study's small network, written once there
 CONLL="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6"
 VECDIR=${VECDIR:-runs/ablation}
 vec() { echo "--char-vectors $VECDIR/$1.chars.vec --bigram-vectors $VECDIR/$1.bigrams.vec"; }

@@ -13,6 +13,9 @@
 # The -vec recipes start the character and bigram embeddings from skip-gram vectors pretrained on
 # the training text of pku, msr, weibo and resume (never a test set; CTB6 left out: LDC data, not
 # for shipped models); scripts/pretrain_embeddings.py makes them once under $WORK.
+# EXTRA="--opt value ..." appends options to the recipe (a later option wins), for study rows that
+# change one thing; RUN=LABEL names such a row (its workdir and docs/tagging_LABEL.json), e.g.
+# RUN=resume-vec-b500 EXTRA="--batch-chars 500" scripts/train_tagging.sh resume-vec
 # JSON=FILE writes the summary elsewhere (more seeds of a recipe run earlier; ablation_table.py
 # merges files).
 # Runs go one after another with one torch thread each (start two NAMEs side by side for two cores).
@@ -44,6 +47,7 @@ fi
 if [[ "$ADD" == *l2* ]]; then ARGS="$ARGS --layers 2"; fi
 if [[ "$ADD" == *crf* ]]; then ARGS="$ARGS --crf"; fi
 if [[ "$ADD" == *ema* ]]; then ARGS="$ARGS --ema ${EMA:-0.995}"; fi
+ARGS="$ARGS ${EXTRA:-}"
 # shellcheck disable=SC2086
-python scripts/seeds.py "${CORPUS:-$BASE}" --seeds $SEEDS --workdir "$WORK/$NAME" --threads 1 \
-    --json "${JSON:-docs/tagging_${NAME}.json}" -- $ARGS --quiet
+python scripts/seeds.py "${CORPUS:-$BASE}" --seeds $SEEDS --workdir "$WORK/${RUN:-$NAME}" --threads 1 \
+    --json "${JSON:-docs/tagging_${RUN:-$NAME}.json}" -- $ARGS --quiet

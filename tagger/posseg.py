@@ -66,6 +66,12 @@ class POSTokenizer(LazyModel):
     def lcut(self, sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
         return list(self.cut(sentence, HMM))
 
+    def lcut_lines(self, lines: list[str]) -> list[list[pair]]:
+        """One pair list per line, labeled in batches: many lines at once run several times
+        faster than `lcut` line by line (the batched path `tagger segment --pos` takes)."""
+        return [[pair(piece, WHITESPACE_FLAG if label is None else label) for piece, label in pieces(line, spans)]
+                for line, spans in zip(lines, self.segmenter.label_lines(lines))]
+
 
 dt = POSTokenizer()
 
@@ -77,3 +83,8 @@ def cut(sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
 
 def lcut(sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
     return dt.lcut(sentence, HMM)
+
+
+def lcut_lines(lines: list[str]) -> list[list[pair]]:
+    """(word, flag) pairs for each of `lines`, batched, with the shipped POS model."""
+    return dt.lcut_lines(lines)

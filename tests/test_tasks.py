@@ -190,6 +190,8 @@ def test_pos_train_save_load_segment_pos(tmp_path, capsys):
     assert [tuple(p) for p in pairs] == [(" ", "x"), ("我们", "r"), ("喜欢", "v"), ("苹果", "n"), ("。", "w"),
                                          ("\n", "x")]
     assert str(pairs[1]) == "我们/r"
+    lines = [" 我们喜欢苹果。\n", "", "苹果  我们", "喜欢"]
+    assert POSTokenizer(model).lcut_lines(lines) == [POSTokenizer(model).lcut(line) for line in lines]
     with pytest.raises(TaggerError, match="--task pos"):
         POSTokenizer(DEFAULT_MODEL).lcut("我们")
 
