@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tagger.modelio import write_json  # noqa: E402
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:
@@ -60,9 +64,8 @@ def main() -> int:
         rows.append(row(label, files.split("+")))
     print(markdown(rows))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"command": " ".join(["python", "scripts/ablation_table.py", *sys.argv[1:]]), "rows": rows},
-                      handle, indent=1, ensure_ascii=False)
+        write_json(args.json, {"command": " ".join(["python", "scripts/ablation_table.py", *sys.argv[1:]]),
+                               "rows": rows})
     return 0
 
 

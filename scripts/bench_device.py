@@ -27,6 +27,7 @@ import tagger  # noqa: E402
 from tagger.encode import collate, length_grouped_batches  # noqa: E402
 from tagger.metrics import score  # noqa: E402
 from tagger.model import BiLSTMTagger  # noqa: E402
+from tagger.modelio import write_json  # noqa: E402
 from tagger.tasks import Task  # noqa: E402
 
 
@@ -111,8 +112,7 @@ def main() -> None:
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        write_json(args.json, result)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tagger.modelio import write_json  # noqa: E402
 
 
 def child(args: list[str], stdin: bytes | None = None) -> tuple[float, int]:
@@ -170,8 +171,7 @@ def main() -> None:
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tagger.metrics import score  # noqa: E402
+from tagger.modelio import write_json  # noqa: E402
 from tagger.readers import read_lines  # noqa: E402
 
 
@@ -54,8 +55,7 @@ def main() -> None:
               "diff": {"P": p, "R": r, "F1": f1}, "f1_difference": abs(f1 - ours.f1)}
     print(json.dumps(result, indent=2))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, indent=2)
+        write_json(args.json, result)
 
 
 if __name__ == "__main__":

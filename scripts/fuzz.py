@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tagger.modelio import write_json  # noqa: E402
 
 SPECIALS = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "😀", "e\u0301", "\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00",
             "\x1b", "\t", "\u3000", " ", "\r", "\x0b", "\x85", "𠀀", "𪚥", "𰀀", "한국어", "Ελληνικά", "عربي",
@@ -77,8 +78,7 @@ def main() -> None:
               "examples": failures[:5]}
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, ensure_ascii=False, indent=2)
+        write_json(args.json, result)
     sys.exit(1 if failures else 0)
 
 

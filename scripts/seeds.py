@@ -24,7 +24,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tagger.modelio import read_metadata
+from tagger.modelio import read_metadata, write_json
 
 FIELDS = ("f1", "precision", "recall", "oov_recall", "iv_recall", "word_f1", "pos_accuracy")
 
@@ -120,8 +120,7 @@ def main() -> int:
     result = {"corpus": args.corpus, "label": args.label, "train_args": train_args, "seeds": args.seeds,
               "parallel": args.parallel, "threads_per_run": threads, "runs": runs, "summary": summary,
               "command": " ".join(["python", "scripts/seeds.py", *sys.argv[1:]])}
-    with open(args.json, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2, ensure_ascii=False)
+    write_json(args.json, result)
     f1 = summary.get("f1", {"mean": float("nan"), "std": float("nan")})
     extra = "".join(f", {k} {summary[k]['mean']:.4f}" for k in ("oov_recall", "word_f1", "pos_accuracy") if k in summary)
     print(f"{args.corpus} {args.label}: test F1 {f1['mean']:.4f} ± {f1['std']:.4f} over {len(runs)} seeds{extra}; "

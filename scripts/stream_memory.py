@@ -12,12 +12,14 @@ spaces removed, equals its input line). Writes JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tagger.modelio import write_json  # noqa: E402
 
 
 def build_input(path: str, source_lines: list[str], size_bytes: int) -> int:
@@ -80,8 +82,7 @@ def main() -> None:
     results["peak_ratio_big_to_small"] = round(max(peaks[1:] or peaks) / peaks[0], 3)
     print(f"peak RSS ratio (largest input / first): {results['peak_ratio_big_to_small']}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
+        write_json(args.json, results)
 
 
 if __name__ == "__main__":

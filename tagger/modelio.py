@@ -10,6 +10,7 @@ same file without torch (tagger/lite.py), for a fast start.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -36,6 +37,13 @@ def looks_like_model_file(path: str | os.PathLike) -> bool:
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
+
+
+def write_json(path: str | os.PathLike, data) -> None:
+    """`data` as indented UTF-8 JSON, written atomically: a benchmark or training killed while
+    writing its results never leaves half a file where a table is later regenerated from."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def atomic_write_bytes(path: str | os.PathLike, write) -> None:
