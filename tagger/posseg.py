@@ -60,8 +60,7 @@ class POSTokenizer(LazyModel):
 
     def cut(self, sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
         """(word, flag) pairs covering `sentence` in order. HMM is accepted and ignored."""
-        for piece, label in pieces(sentence, self.segmenter.label_lines([sentence])[0]):
-            yield pair(piece, WHITESPACE_FLAG if label is None else label)
+        yield from self.lcut_lines([sentence])[0]
 
     def lcut(self, sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
         return list(self.cut(sentence, HMM))
