@@ -14,7 +14,8 @@ import os
 import tempfile
 
 from seeds import summarize  # scripts/ is on sys.path when this script runs
-from tagger.cli import main as tagger_main, write_text_atomic
+from tagger.cli import main as tagger_main
+from tagger.modelio import write_json
 
 
 def main() -> None:
@@ -39,8 +40,7 @@ def main() -> None:
     print(f"{args.benchmark}: F1 {summary['f1']['mean']:.4f} ± {summary['f1']['std']:.4f} over {len(runs)} models, "
           f"OOV recall {summary['oov_recall']['mean']:.4f}")
     if args.json:
-        write_text_atomic(args.json, [json.dumps({"benchmark": args.benchmark, "runs": runs, "summary": summary},
-                                                 indent=2) + "\n"])
+        write_json(args.json, {"benchmark": args.benchmark, "runs": runs, "summary": summary})
 
 
 if __name__ == "__main__":

@@ -86,8 +86,7 @@ def rescore(path: str) -> int:
         run.update({k: test[k] for k in FIELDS if test.get(k) is not None})
     result["summary"] = summarize(result["runs"])
     result["rescored"] = "test scores recomputed by scripts/seeds.py --rescore"
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2, ensure_ascii=False)
+    write_json(path, result)
     print(f"{path}: rescored {len(result['runs'])} runs")
     return 0
 

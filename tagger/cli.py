@@ -544,7 +544,7 @@ def _pos_words(segmenter, lines, args):
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import format_table, score
-    from .modelio import looks_like_model_file
+    from .modelio import looks_like_model_file, write_json
     from .readers import has_reading, read_lines
 
     _set_threads(args.threads)
@@ -578,13 +578,14 @@ def cmd_evaluate(args) -> int:
         summary.update(prediction=args.prediction, gold=gold_part.path,
                        words=words_path or ("the training part's words" if words is not None else None),
                        segment_seconds=seconds)
-        write_text_atomic(args.json, [json.dumps(summary, indent=2, ensure_ascii=False) + "\n"])
+        write_json(args.json, summary)
     return 0
 
 
 def _evaluate_tagging(args, segmenter, gold_part) -> int:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
+    from .modelio import write_json
     result = score_samples(segmenter, read_part(gold_part, task=segmenter.task.name))
     print(f"{args.prediction} vs {gold_part.path} ({segmenter.task.name})")
     print(f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}")
@@ -595,7 +596,7 @@ def _evaluate_tagging(args, segmenter, gold_part) -> int:
             print(f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}")
     if args.json:
         result.update(prediction=args.prediction, gold=gold_part.path, task=segmenter.task.name)
-        write_text_atomic(args.json, [json.dumps(result, indent=2, ensure_ascii=False) + "\n"])
+        write_json(args.json, result)
     return 0
 
 
