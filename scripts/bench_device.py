@@ -27,7 +27,7 @@ import tagger  # noqa: E402
 from tagger.encode import collate, length_grouped_batches  # noqa: E402
 from tagger.metrics import score  # noqa: E402
 from tagger.model import BiLSTMTagger  # noqa: E402
-from tagger.modelio import write_json  # noqa: E402
+from tagger.atomic import write_json  # noqa: E402
 from tagger.tasks import Task  # noqa: E402
 
 

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tagger.modelio import write_json  # noqa: E402
+from tagger.atomic import write_json  # noqa: E402
 
 
 def child(args: list[str], stdin: bytes | None = None) -> tuple[float, int]:

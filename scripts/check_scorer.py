@@ -19,7 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tagger.metrics import score  # noqa: E402
-from tagger.modelio import write_json  # noqa: E402
+from tagger.atomic import write_json  # noqa: E402
 from tagger.readers import read_lines  # noqa: E402
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tagger.modelio import write_json  # noqa: E402
+from tagger.atomic import write_json  # noqa: E402
 
 SPECIALS = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "😀", "e\u0301", "\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00",
             "\x1b", "\t", "\u3000", " ", "\r", "\x0b", "\x85", "𠀀", "𪚥", "𰀀", "한국어", "Ελληνικά", "عربي",

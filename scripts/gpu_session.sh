@@ -32,11 +32,15 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT
 tail -3 "$WORK/bench_cuda.log"
 
 PKU="--char-dim 100 --bigram-dim 50 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4"
+# Resume as in session 3's GPU row (docs/gpu/resume-crf.json): dropout 0.4, the recipe selected
+# then; train_tagging.sh's resume has since moved to 0.5, so this line is kept as it ran.
 RESUME="--dictionary jieba --dropout 0.4 --batch-chars 1000 --bigram-min-count 2 --epochs 60 --patience 8 --lr-patience 2"
-MSRA="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4"
+# The NER recipes are train_tagging.sh's, written once there; COMMON's --max-minutes comes later
+# on the command line, so it replaces the recipe's CPU budget.
+MSRA=$(scripts/train_tagging.sh --print-args msra-ner)
+CONLL=$(scripts/train_tagging.sh --print-args conll2003)
 COMMON="--device $DEVICE --max-minutes $MINUTES"
 NET=$(scripts/ablation_cpu.sh --print-net)  # the study's small network, written once there
-CONLL="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6"
 VECDIR=${VECDIR:-runs/ablation}
 vec() { echo "--char-vectors $VECDIR/$1.chars.vec --bigram-vectors $VECDIR/$1.bigrams.vec"; }
 
@@ -89,7 +93,8 @@ if [ -n "$(jobs -rp)" ]; then
 fi
 echo "trainings done at ${SECONDS}s"
 python - "$WORK" "$OUT" <<'EOF'
-import glob, json, os, shutil, sys
+import glob, os, shutil, sys
+from tagger.atomic import write_json
 from tagger.modelio import read_metadata
 work, out = sys.argv[1:]
 runs = {}
@@ -99,7 +104,7 @@ for path in sorted(glob.glob(f"{work}/*/*.model")):
     runs[path]["model_mb"] = round(os.path.getsize(path) / 1e6, 2)
     if "/fast-" in path:
         shutil.copy(path, os.path.join(out, path.split("/")[-2] + "." + os.path.basename(path)))
-json.dump(runs, open(f"{out}/summary.json", "w"), indent=1)
+write_json(f"{out}/summary.json", runs)
 print(len(runs), "models")
 EOF
 tar czf "$OUT/logs.tgz" "$WORK"/*.json "$WORK"/*.out "$WORK"/*.log "$WORK"/*/*.log "$WORK"/*/*.csv 2>/dev/null

@@ -15,7 +15,7 @@ import tempfile
 
 from seeds import summarize  # scripts/ is on sys.path when this script runs
 from tagger.cli import main as tagger_main
-from tagger.modelio import write_json
+from tagger.atomic import write_json
 
 
 def main() -> None:

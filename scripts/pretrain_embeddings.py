@@ -23,7 +23,7 @@ import time
 
 from tagger.corpora import get_corpus, is_name, read_part, training_parts
 from tagger.errors import TaggerError
-from tagger.modelio import atomic_write_bytes
+from tagger.atomic import atomic_write_bytes
 from tagger.tasks import Task
 from tagger.vocab import bigrams, normalize
 

@@ -24,7 +24,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tagger.modelio import read_metadata, write_json
+from tagger.atomic import write_json
+from tagger.modelio import read_metadata
 
 FIELDS = ("f1", "precision", "recall", "oov_recall", "iv_recall", "word_f1", "pos_accuracy")
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tagger.modelio import write_json  # noqa: E402
+from tagger.atomic import write_json  # noqa: E402
 
 
 def build_input(path: str, source_lines: list[str], size_bytes: int) -> int:

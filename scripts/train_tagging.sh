@@ -19,7 +19,10 @@
 # JSON=FILE writes the summary elsewhere (more seeds of a recipe run earlier; ablation_table.py
 # merges files).
 # Runs go one after another with one torch thread each (start two NAMEs side by side for two cores).
+# --print-args BASE prints a base recipe's options and exits (scripts/gpu_session.sh reads them).
 set -euo pipefail
+PRINT=""
+if [ "${1:-}" = --print-args ]; then PRINT=1; shift; fi
 NAME=$1; shift
 SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/tagging}
@@ -36,6 +39,7 @@ case "$BASE" in
   pos-small) CORPUS=pd1998; ARGS=$(scripts/train_pos_model.sh --print-args) ;;  # the shipped POS recipe
   *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
 esac
+if [ -n "$PRINT" ]; then echo "$ARGS"; exit 0; fi
 if [[ "$ADD" == *vec* ]]; then  # the base recipe, its embeddings started from pretrained vectors
   VECTORS=$WORK/open.skipgram
   if [ ! -f "$VECTORS.bigrams.vec" ]; then

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from . import DEFAULT_MODEL, __version__
+from .atomic import write_text_atomic
 from .errors import TaggerError
 
 AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
@@ -224,15 +225,6 @@ def _set_threads(threads: int | None, engine: str = "torch") -> None:
         return
     import torch
     torch.set_num_threads(threads)
-
-
-def write_text_atomic(path: str, text_chunks) -> None:
-    from .modelio import atomic_write_bytes
-
-    def write(handle):
-        for chunk in text_chunks:
-            handle.write(chunk.encode("utf-8"))
-    atomic_write_bytes(path, write)
 
 
 def cmd_train(args) -> int:
@@ -544,7 +536,8 @@ def _pos_words(segmenter, lines, args):
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import format_table, score
-    from .modelio import looks_like_model_file, write_json
+    from .atomic import write_json
+    from .modelio import looks_like_model_file
     from .readers import has_reading, read_lines
 
     _set_threads(args.threads)
@@ -585,7 +578,7 @@ def cmd_evaluate(args) -> int:
 def _evaluate_tagging(args, segmenter, gold_part) -> int:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
-    from .modelio import write_json
+    from .atomic import write_json
     result = score_samples(segmenter, read_part(gold_part, task=segmenter.task.name))
     print(f"{args.prediction} vs {gold_part.path} ({segmenter.task.name})")
     print(f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}")

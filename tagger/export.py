@@ -14,7 +14,7 @@ import warnings
 import torch
 
 from .errors import TaggerError
-from .modelio import atomic_write_bytes
+from .atomic import atomic_write_bytes
 from .segmenter import Segmenter
 
 FORMATS = ("torchscript", "onnx")

@@ -1,23 +1,19 @@
 """One self-contained model file: config, vocabularies, weights and metadata.
 
 The file is a `torch.save` of plain containers (dicts, lists, strings, numbers, tensors), so
-`torch.load(path, weights_only=True)` reads it without running any pickled code. Writes go to a
-temporary file beside the target and are renamed into place, so a crash never leaves half a
-model behind.
+`torch.load(path, weights_only=True)` reads it without running any pickled code. Writes go through
+tagger/atomic.py (a temp file renamed into place), so a crash never leaves half a model behind.
 
 torch is imported only where a function needs it: `load_model(path, engine="numpy")` reads the
 same file without torch (tagger/lite.py), for a fast start.
 """
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from pathlib import Path
-
 from typing import Callable
 
 from . import __version__
+from .atomic import atomic_write_bytes
 from .encode import encoder_from_dict
 from .errors import ModelFileError, TaggerError
 from .segmenter import Segmenter
@@ -37,36 +33,6 @@ def looks_like_model_file(path: str | os.PathLike) -> bool:
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
-
-
-def write_json(path: str | os.PathLike, data) -> None:
-    """`data` as indented UTF-8 JSON, written atomically: a benchmark or training killed while
-    writing its results never leaves half a file where a table is later regenerated from."""
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(path, lambda handle: handle.write(text.encode("utf-8")))
-
-
-def atomic_write_bytes(path: str | os.PathLike, write) -> None:
-    """Call write(file_object) on a temp file in the target directory, then rename it in place."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise TaggerError(f"{path}: cannot write here ({err.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def to_payload(segmenter: Segmenter, half: bool = False) -> dict:

@@ -294,7 +294,7 @@ class Trainer:
 
     # -- checkpoints -----------------------------------------------------------------------
     def _save_checkpoint(self, path, state, model, optimizer, scheduler, rng, encoder) -> None:
-        from .modelio import atomic_write_bytes
+        from .atomic import atomic_write_bytes
         version, internal, gauss = rng.getstate()
         payload = {**state, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                    "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),

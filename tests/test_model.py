@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from tagger.model import BiLSTMTagger, ModelConfig, reverse_padded
-from tagger.modelio import load_model, save_model, write_json
+from tagger.modelio import load_model, save_model
 from tagger.segmenter import split_long
 
 from .conftest import train_tiny
@@ -202,16 +202,3 @@ def test_vectorized_batch_encoding_equals_one_by_one(tiny_model, texts):
     fast, slow = encoder.encode_batch(texts), pad_arrays([encoder.encode(t) for t in texts])
     assert len(fast) == len(slow)
     assert all(a.dtype == b.dtype and (a == b).all() for a, b in zip(fast, slow))
-
-
-def test_write_json_keeps_the_old_file_when_writing_fails(tmp_path):
-    """Results are written atomically: a failed write leaves the previous file whole."""
-    import json
-    path = tmp_path / "results.json"
-    write_json(path, {"f1": 0.95, "label": "北京"})
-    assert json.loads(path.read_text(encoding="utf-8")) == {"f1": 0.95, "label": "北京"}
-    assert "北京" in path.read_text(encoding="utf-8")  # readable UTF-8, not \\u escapes
-    with pytest.raises(TypeError):
-        write_json(path, {"f1": object()})
-    assert json.loads(path.read_text(encoding="utf-8")) == {"f1": 0.95, "label": "北京"}
-    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temp file left
