@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from . import DEFAULT_MODEL, __version__
-from .atomic import write_text_atomic
+from .atomic import write_json, write_text_atomic
 from .errors import TaggerError
 
 AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
@@ -536,7 +536,6 @@ def _pos_words(segmenter, lines, args):
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import format_table, score
-    from .atomic import write_json
     from .modelio import looks_like_model_file
     from .readers import has_reading, read_lines
 
@@ -578,7 +577,6 @@ def cmd_evaluate(args) -> int:
 def _evaluate_tagging(args, segmenter, gold_part) -> int:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
-    from .atomic import write_json
     result = score_samples(segmenter, read_part(gold_part, task=segmenter.task.name))
     print(f"{args.prediction} vs {gold_part.path} ({segmenter.task.name})")
     print(f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}")

@@ -14,7 +14,7 @@ import warnings
 import torch
 
 from .errors import TaggerError
-from .atomic import atomic_write_bytes
+from .atomic import atomic_write_bytes, write_text_atomic
 from .segmenter import Segmenter
 
 FORMATS = ("torchscript", "onnx")
@@ -69,8 +69,7 @@ def export(segmenter: Segmenter, path: str, fmt: str = "torchscript") -> str:
             atomic_write_bytes(path, lambda handle: torch.jit.save(traced, handle))
         else:
             _export_onnx(net, path, _example(segmenter), _input_names(segmenter))
-    atomic_write_bytes(path + ".json", lambda handle: handle.write(
-        json.dumps(sidecar(segmenter), ensure_ascii=False).encode("utf-8")))
+    write_text_atomic(path + ".json", [json.dumps(sidecar(segmenter), ensure_ascii=False)])
     return path
 
 
