@@ -15,6 +15,17 @@ from typing import Callable, IO, Iterable
 from .errors import TaggerError
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail now, in one line, if `path` could not be written later: a training or cross-validation
+    writes its results only after minutes or hours of work, so a mistyped output folder should not
+    surface only then."""
+    directory = Path(path).parent if str(Path(path).parent) else Path(".")
+    if not directory.is_dir():
+        raise TaggerError(f"{path}: cannot write here (no such directory: {directory})")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise TaggerError(f"{path}: cannot write here (permission denied on {directory})")
+
+
 def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
     """Call write(file_object) on a temp file in the target directory, then rename it in place."""
     path = Path(path)

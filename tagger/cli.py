@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from . import DEFAULT_MODEL, __version__
-from .atomic import write_json, write_text_atomic
+from .atomic import check_writable, write_json, write_text_atomic
 from .errors import TaggerError
 
 AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
@@ -228,6 +228,7 @@ def _set_threads(threads: int | None, engine: str = "torch") -> None:
 
 
 def cmd_train(args) -> int:
+    check_writable(args.output)  # before torch is imported and the corpus read
     from .corpora import is_name, read_part, test_part, training_parts, training_words, whole
     from .modelio import round_to_half, save_model
     from .readers import BadLines
@@ -365,6 +366,7 @@ def cmd_cv(args) -> int:
     from .cv import cross_validate, summarize, to_markdown
     from .readers import BadLines
 
+    check_writable(args.output)
     model_config, train_config = _configs(args)
     if (args.task or "seg") != "seg":
         raise TaggerError("cv runs segmentation only for now; train NER and POS models with `tagger train`")
@@ -543,8 +545,8 @@ def cmd_evaluate(args) -> int:
     gold_part, words_path = test_part(args.gold, args.format)
     words_path = args.words or words_path
     segmenter = None
-    if looks_like_model_file(args.prediction):
-        from . import load
+    if looks_like_model_file(args.prediction) or args.prediction.endswith(".model"):
+        from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"
         segmenter = load(args.prediction)
         if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)

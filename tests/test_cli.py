@@ -239,6 +239,24 @@ def test_output_in_missing_directory(model_path, tmp_path, capsys):
     assert "cannot write here" in capsys.readouterr().err
 
 
+def test_evaluate_a_broken_model_file_says_so(tmp_path, tiny_corpus, capsys):
+    """Without the .model check it would be read as segmented output and fail on line counts."""
+    broken = tmp_path / "broken.model"
+    broken.write_text("我们 在\n", encoding="utf-8")
+    assert main(["evaluate", str(broken), str(tiny_corpus[1])]) == 1
+    assert "not a tagger model file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "cv"])
+def test_training_output_in_missing_directory_fails_first(command, tmp_path, capsys):
+    """A mistyped output folder is reported before the corpus is read (here it does not exist
+    either: the output's error comes first), not after the training it would have cost."""
+    target = tmp_path / "no" / "dir" / "out.model"
+    assert main([command, str(tmp_path / "missing.seg"), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write here" in err and "missing.seg" not in err
+
+
 def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
     source = tmp_path / "many.txt"
     lines = [f"我们喜欢苹果{i}和香蕉。" if i % 7 else "" for i in range(300)]
