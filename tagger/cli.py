@@ -15,7 +15,7 @@ from typing import Sequence
 
 from . import DEFAULT_MODEL, __version__
 from .atomic import check_writable, write_json, write_text_atomic
-from .errors import TaggerError
+from .errors import EmptyDevError, TaggerError
 
 AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
 
@@ -229,7 +229,7 @@ def _set_threads(threads: int | None, engine: str = "torch") -> None:
 
 def cmd_train(args) -> int:
     check_writable(args.output)  # before torch is imported and the corpus read
-    from .corpora import is_name, read_part, test_part, training_parts, training_words, whole
+    from .corpora import DEV_EVERY, is_name, read_part, test_part, training_parts, training_words, whole
     from .modelio import round_to_half, save_model
     from .readers import BadLines
     from .train import Trainer
@@ -254,8 +254,14 @@ def cmd_train(args) -> int:
                                     if dev_part.slice != "dev" else [])
         segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
     else:
-        segmenter = trainer.fit(read_part(train_part, bad, task), read_part(dev_part, bad, task), metadata,
-                                checkpoint=checkpoint, resume=args.resume)
+        try:
+            segmenter = trainer.fit(read_part(train_part, bad, task), read_part(dev_part, bad, task), metadata,
+                                    checkpoint=checkpoint, resume=args.resume)
+        except EmptyDevError:
+            if dev_part.slice != "dev":
+                raise
+            raise TaggerError(f"{args.corpus}: too few sentences to carve a dev split from (every "
+                              f"{DEV_EVERY}th sentence goes to dev); give one with --dev FILE") from None
     if bad:
         print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
         segmenter.metadata["skipped_lines"] = len(bad)

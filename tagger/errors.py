@@ -22,5 +22,9 @@ class CorpusError(TaggerError):
         super().__init__(f"{where}: {message}")
 
 
+class EmptyDevError(TaggerError):
+    """No dev sentences to select on (the CLI adds how a carved dev split is made)."""
+
+
 class ModelFileError(TaggerError):
     """A model file that is missing, corrupt, or from an incompatible version."""

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from . import distributed, embeddings
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
-from .errors import TaggerError
+from .errors import EmptyDevError, TaggerError
 from .model import BiLSTMTagger, ModelConfig
 from .segmenter import Segmenter
 from .tasks import Sample, Task
@@ -170,7 +170,7 @@ class Trainer:
         if not train_sents:
             raise TaggerError("the training corpus has no sentences")
         if not final and not dev_sents:
-            raise TaggerError("the dev corpus has no sentences")
+            raise EmptyDevError("the dev corpus has no sentences")
 
         words = [s.words for s in train_sents] if task.segments else []
         model_cfg = dataclasses.replace(self.model_config, units=cfg.units)

@@ -231,6 +231,14 @@ def test_empty_corpus_is_an_error(tmp_path, capsys):
     assert "no sentences" in capsys.readouterr().err
 
 
+def test_corpus_too_small_for_a_carved_dev_split_says_give_dev(tmp_path, capsys):
+    small = tmp_path / "small.seg"
+    small.write_text("我们 在 北京\n他 去 上海\n", encoding="utf-8")
+    assert main(["train", str(small), "--format", "segmented", "-o", str(tmp_path / "m.model")]) == 1
+    err = capsys.readouterr().err
+    assert "small.seg: too few sentences to carve a dev split" in err and "--dev FILE" in err
+
+
 def test_output_in_missing_directory(model_path, tmp_path, capsys):
     source = tmp_path / "in.txt"
     source.write_text("我们\n", encoding="utf-8")
