@@ -50,8 +50,5 @@ def segment_bag(lines, model: str | None = None):
 
 def segment_series(series, model: str | None = None):
     """A dask DataFrame column of texts -> a column of word lists (same index and partitions)."""
-    import pandas as pd
-
-    def one(part: pd.Series) -> pd.Series:
-        return pd.Series(segment_partition([str(t) for t in part], model), index=part.index, name=part.name)
-    return series.map_partitions(one, meta=(series.name, "object"))
+    return series.map_partitions(lambda part: worker_model(model).segment_series(part),
+                                 meta=(series.name, "object"))

@@ -45,6 +45,15 @@ def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
     return pieces
 
 
+def _check_text(value, number: int) -> None:
+    """Only text is segmented: str() of a number, of bytes or of pandas' NaN would be segmented
+    as if it were the input (NaN as the word "nan"), so the caller hears of it instead."""
+    if not isinstance(value, str):
+        hint = " (a missing value? cut_series keeps missing values missing)" if isinstance(value, float) else \
+            " (decode bytes first)" if isinstance(value, bytes) else ""
+        raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
+
+
 class Segmenter:
     """A trained tagger with its vocabularies: segments text (task seg), segments and POS-tags
     it (pos), or finds entities (ner). `segment*` gives words, `tag`/`label_lines` labeled spans."""
@@ -146,7 +155,8 @@ class Segmenter:
         the tags of each chunk (all lines' chunks tagged together in length-grouped batches)."""
         layout: list[list[tuple[bool, int | str]]] = []
         chunks: list[str] = []
-        for line in lines:
+        for number, line in enumerate(lines):
+            _check_text(line, number)
             parts: list[tuple[bool, int | str]] = []
             for piece in _SPACES.split(line):
                 if not piece:
@@ -244,7 +254,7 @@ class Segmenter:
 
     def segment(self, text: str) -> list[str]:
         """Words of one text (newlines are kept as whitespace tokens)."""
-        return self.segment_lines([text])[0] if text else []
+        return [] if text is None or text == "" else self.segment_lines([text])[0]
 
     def iter_segment(self, lines: Iterable[str], batch_lines: int = 512,
                      batch_chars: int = BATCH_CHARS) -> Iterator[list[str]]:
@@ -290,6 +300,12 @@ class Segmenter:
         return list(self.cut_for_search(text))
 
     def segment_series(self, series):
-        """A pandas Series of texts -> a Series of word lists with the same index."""
+        """A pandas Series of texts -> a Series of word lists with the same index.
+
+        Missing values (None, NaN) stay missing, as with pandas' own `.str` methods; before, they
+        became the word "nan". Any other value that is not text is a TypeError."""
         import pandas as pd
-        return pd.Series(self.segment_lines([str(t) for t in series]), index=series.index, name=series.name)
+        missing = series.isna().tolist()
+        words = iter(self.segment_lines([text for text, gap in zip(series, missing) if not gap]))
+        return pd.Series([text if gap else next(words) for text, gap in zip(series, missing)],
+                         index=series.index, name=series.name, dtype=object)

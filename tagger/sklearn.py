@@ -52,7 +52,7 @@ class BiLSTMSegmenter(BaseEstimator):
 
     def predict(self, X: Sequence[str]) -> list[list[str]]:
         self._check_fitted()
-        return self.segmenter_.segment_lines([str(x) for x in X])
+        return self.segmenter_.segment_lines(list(X))  # texts only: str(NaN) would segment "nan"
 
     def score(self, X: Sequence[str], y: Sequence[Sequence[str]]) -> float:
         """Word F1 (SIGHAN), the score `cross_val_score` and `GridSearchCV` maximize."""

@@ -92,6 +92,21 @@ def test_pandas_series(tiny_model):
     assert "".join(out[20]) == "他是学生"
 
 
+def test_pandas_series_keeps_missing_values_missing(tiny_model):
+    series = pd.Series(["我们喜欢苹果", None, float("nan"), "他是学生"], name="text")
+    out = tiny_model.segment_series(series)
+    assert pd.isna(out[1]) and pd.isna(out[2])  # not the word "nan"
+    assert "".join(out[0]) == "我们喜欢苹果" and "".join(out[3]) == "他是学生"
+
+
+@pytest.mark.parametrize("value, hint", [(123, "got int"), (b"abc", "decode bytes"), (float("nan"), "missing value")])
+def test_only_text_is_segmented(tiny_model, value, hint):
+    with pytest.raises(TypeError, match=hint):
+        tiny_model.segment_lines(["我们", value])
+    with pytest.raises(TypeError, match=hint):
+        tiny_model.lcut(value)
+
+
 def test_threads_give_serial_results(tiny_model, tiny_corpus):
     _, _, dev = tiny_corpus
     lines = ["".join(s) for s in dev]

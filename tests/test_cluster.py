@@ -44,3 +44,27 @@ def test_text_files_round_trip(tiny_model, tmp_path):
     assert len(written) == 2
     first = written[0].read_text(encoding="utf-8").splitlines()
     assert [line.replace(" ", "") for line in first] == texts["a.txt"]
+
+
+class _OnePartition:
+    """What `segment_series` uses of a dask column (map_partitions), over one pandas partition:
+    dask.dataframe needs pyarrow, which the test extra does not install."""
+
+    def __init__(self, series):
+        self.series, self.name = series, series.name
+
+    def map_partitions(self, function, meta):
+        return function(self.series)
+
+
+def test_dask_column_is_segmented_like_a_pandas_series(tiny_model, tmp_path):
+    import pandas as pd
+    from tagger.cluster import segment_series
+
+    model_path = str(tmp_path / "m.model")
+    save_model(tiny_model, model_path)
+    column = pd.Series(["我们喜欢苹果。", None, "他是学生"], index=[5, 6, 7], name="text")
+    got = segment_series(_OnePartition(column), model_path)
+    expected = tiny_model.segment_series(column)
+    assert list(got.index) == [5, 6, 7] and got.name == "text"
+    assert got[5] == expected[5] and pd.isna(got[6]) and got[7] == expected[7]
