@@ -229,6 +229,8 @@ class Segmenter:
         return out
 
     def _label_word_lines(self, lines: Sequence[str], batch_chars: int) -> list[list[tuple[int, int, str]]]:
+        for number, line in enumerate(lines):
+            _check_text(line, number)
         offsets = [[m.span() for m in _WORD.finditer(line)] for line in lines]
         word_spans = self.label_units([[line[s:e] for s, e in offs] for line, offs in zip(lines, offsets)],
                                       batch_chars)
