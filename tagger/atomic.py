@@ -19,7 +19,7 @@ def check_writable(path: str | os.PathLike) -> None:
     """Fail now, in one line, if `path` could not be written later: a training or cross-validation
     writes its results only after minutes or hours of work, so a mistyped output folder should not
     surface only then."""
-    directory = Path(path).parent if str(Path(path).parent) else Path(".")
+    directory = Path(path).parent  # Path("x").parent is Path("."): never empty
     if not directory.is_dir():
         raise TaggerError(f"{path}: cannot write here (no such directory: {directory})")
     if not os.access(directory, os.W_OK | os.X_OK):
@@ -29,9 +29,8 @@ def check_writable(path: str | os.PathLike) -> None:
 def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
     """Call write(file_object) on a temp file in the target directory, then rename it in place."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise TaggerError(f"{path}: cannot write here ({err.strerror})") from None
     try:

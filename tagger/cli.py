@@ -368,11 +368,11 @@ def _plot_quietly(histories, path: str, quiet: bool) -> None:
 
 
 def cmd_cv(args) -> int:
+    check_writable(args.output)  # before torch is imported and the corpus read, as in cmd_train
     from .corpora import is_name, read_part, training_parts, whole
     from .cv import cross_validate, summarize, to_markdown
     from .readers import BadLines
 
-    check_writable(args.output)
     model_config, train_config = _configs(args)
     if (args.task or "seg") != "seg":
         raise TaggerError("cv runs segmentation only for now; train NER and POS models with `tagger train`")

@@ -45,13 +45,14 @@ def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
     return pieces
 
 
-def _check_text(value, number: int) -> None:
+def _check_texts(lines: Sequence) -> None:
     """Only text is segmented: str() of a number, of bytes or of pandas' NaN would be segmented
     as if it were the input (NaN as the word "nan"), so the caller hears of it instead."""
-    if not isinstance(value, str):
-        hint = " (a missing value? cut_series keeps missing values missing)" if isinstance(value, float) else \
-            " (decode bytes first)" if isinstance(value, bytes) else ""
-        raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
+    for number, value in enumerate(lines):
+        if not isinstance(value, str):
+            hint = " (a missing value? cut_series keeps missing values missing)" if isinstance(value, float) else \
+                " (decode bytes first)" if isinstance(value, bytes) else ""
+            raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
 
 
 class Segmenter:
@@ -155,8 +156,8 @@ class Segmenter:
         the tags of each chunk (all lines' chunks tagged together in length-grouped batches)."""
         layout: list[list[tuple[bool, int | str]]] = []
         chunks: list[str] = []
-        for number, line in enumerate(lines):
-            _check_text(line, number)
+        _check_texts(lines)
+        for line in lines:
             parts: list[tuple[bool, int | str]] = []
             for piece in _SPACES.split(line):
                 if not piece:
@@ -229,8 +230,7 @@ class Segmenter:
         return out
 
     def _label_word_lines(self, lines: Sequence[str], batch_chars: int) -> list[list[tuple[int, int, str]]]:
-        for number, line in enumerate(lines):
-            _check_text(line, number)
+        _check_texts(lines)
         offsets = [[m.span() for m in _WORD.finditer(line)] for line in lines]
         word_spans = self.label_units([[line[s:e] for s, e in offs] for line, offs in zip(lines, offsets)],
                                       batch_chars)
