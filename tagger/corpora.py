@@ -12,7 +12,8 @@ same way: i % 20 == 9.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
@@ -31,6 +32,7 @@ class Part:
     fmt: str
     slice: str = "all"  # all | train (carved dev removed) | dev | test | rest (dev and test removed)
                         # | no_test (test removed)
+    align: Optional[str] = None  # a training word list whose word boundaries the text is brought to
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class Corpus:
     units: str = "chars"         # "words" for English (word-level models)
 
 
-def _carved(path: str, fmt: str) -> tuple[Part, Part]:
-    return Part(path, fmt, "train"), Part(path, fmt, "dev")
+def _carved(path: str, fmt: str, align: Optional[str] = None) -> tuple[Part, Part]:
+    return Part(path, fmt, "train", align), Part(path, fmt, "dev", align)
 
 
 def _carved_with_test(path: str, fmt: str) -> tuple[tuple[Part, Part], Part]:
@@ -57,6 +59,10 @@ def _registry() -> dict[str, dict]:
         "pku": dict(train=_carved("pd1998/199801.txt", "pd1998"),
                     test=Part("sighan2005/pku_test_gold.utf8", "segmented"),
                     words="sighan2005/pku_training_words.utf8"),
+        # PD 1998-01 with its word boundaries brought to the bakeoff's training word list (tagger/align.py)
+        "pku-aligned": dict(train=_carved("pd1998/199801.txt", "pd1998", "sighan2005/pku_training_words.utf8"),
+                            test=Part("sighan2005/pku_test_gold.utf8", "segmented"),
+                            words="sighan2005/pku_training_words.utf8"),
         "msr": dict(train=_carved("msra_ner/train.txt", "msra"),
                     test=Part("sighan2005/msr_test_gold.utf8", "segmented"),
                     words="sighan2005/msr_training_words.utf8"),
@@ -102,7 +108,7 @@ def get_corpus(name: str) -> Corpus:
         full = root / part.path
         if not full.is_file():
             raise TaggerError(f"{full}: corpus file not found (is {ENV_VAR} right?)")
-        return Part(str(full), part.fmt, part.slice)
+        return replace(part, path=str(full), align=str(root / part.align) if part.align else None)
 
     train, dev = spec["train"]
     words = str(root / spec["words"]) if spec.get("words") else None
@@ -143,9 +149,17 @@ def read_part(part: Part, bad: BadLines | None = None, task: str = "seg") -> Ite
     With `bad`, malformed lines are recorded there and skipped instead of raising.
     """
     keep = _SLICES[part.slice]
+    align = _aligner(part.path, part.fmt, part.align) if part.align and task == "seg" else None
     for index, item in enumerate(read_items(part.path, part.fmt, task, bad)):
         if keep(index):
-            yield item
+            yield align(item) if align else item
+
+
+@lru_cache(maxsize=2)
+def _aligner(path: str, fmt: str, word_list: str):
+    """The aligner of a whole corpus file (built once: it counts words over every slice)."""
+    from .align import WordListAligner
+    return WordListAligner(read_word_list(word_list), read_items(path, fmt, "seg"))
 
 
 def is_name(spec: str) -> bool:
@@ -191,7 +205,7 @@ def training_words(spec: str) -> Optional[set[str]]:
 def whole(part: Part) -> Part:
     """A carved training part with its dev slice given back (for --dev and --final)."""
     given_back = {"train": "all", "rest": "no_test"}
-    return Part(part.path, part.fmt, given_back[part.slice]) if part.slice in given_back else part
+    return replace(part, slice=given_back[part.slice]) if part.slice in given_back else part
 
 
 def test_part(spec: str, fmt: str = "auto") -> tuple[Part, Optional[str]]:
