@@ -2,7 +2,8 @@
 # The CPU ablation tables of docs/benchmarks.md, one per benchmark, from the JSON files that
 # scripts/ablation_cpu.sh wrote under docs/ablation/ (rows not run yet are left out), and the rows
 # that ran on a lent GPU (scripts/gpu_session.sh SET=3 and SET=4, docs/gpu/BENCH-ROW.json; their
-# minutes are GPU wall time with 3-15 trainings sharing the GPU, not CPU time).
+# minutes are GPU wall time with 3-15 trainings sharing the GPU, not CPU time). A benchmark's
+# table also takes the rows run on its aligned training text (pku-aligned, corpora/README.md).
 # Writes docs/ablation_BENCH_cpu.json (rows with their runs) and prints the Markdown tables.
 #
 #   scripts/ablation_tables.sh [BENCH...]        (default: pku ctb6 weibo msr)
@@ -42,6 +43,12 @@ for BENCH in ${*:-pku ctb6 weibo msr}; do
       ROWS+=(--row "${LABEL[$ROW]} (\`scripts/ablation_cpu.sh $BENCH $ROW\`)=$FILE")
     elif [ -n "${GPUSET[$BENCH-$ROW]:-}" ] && [ -f "$GPU" ]; then
       ROWS+=(--row "${LABEL[$ROW]}, **GPU** (\`SET=${GPUSET[$BENCH-$ROW]} scripts/gpu_session.sh\`)=$GPU")
+    fi
+  done
+  for ROW in $ORDER; do  # the same rows on the benchmark's aligned training text (pku-aligned)
+    FILE="docs/ablation/$BENCH-aligned-$ROW.json"
+    if [ -f "$FILE" ]; then
+      ROWS+=(--row "${LABEL[$ROW]}, text aligned to the bakeoff word list (\`scripts/ablation_cpu.sh $BENCH-aligned $ROW\`)=$FILE")
     fi
   done
   [ ${#ROWS[@]} -eq 0 ] && continue

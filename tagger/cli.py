@@ -93,7 +93,8 @@ def _configs(args):
 
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus")
-    p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA (pku, msr, ctb6, weibo, ud)")
+    p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA "
+                                  "(pku, pku-aligned, msr, ctb6, weibo, ud, ...)")
     p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")
     p.add_argument("-o", "--output", required=True, help="model file to write")
     _add_learning_options(p)
