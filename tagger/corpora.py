@@ -149,17 +149,18 @@ def read_part(part: Part, bad: BadLines | None = None, task: str = "seg") -> Ite
     With `bad`, malformed lines are recorded there and skipped instead of raising.
     """
     keep = _SLICES[part.slice]
-    align = _aligner(part.path, part.fmt, part.align) if part.align and task == "seg" else None
+    align = _aligner(part.path, part.fmt, part.align, bad is not None) if part.align and task == "seg" else None
     for index, item in enumerate(read_items(part.path, part.fmt, task, bad)):
         if keep(index):
             yield align(item) if align else item
 
 
 @lru_cache(maxsize=2)
-def _aligner(path: str, fmt: str, word_list: str):
-    """The aligner of a whole corpus file (built once: it counts words over every slice)."""
+def _aligner(path: str, fmt: str, word_list: str, skip_bad: bool):
+    """The aligner of a whole corpus file (built once: it counts words over every slice). With
+    `skip_bad`, malformed lines are skipped here too; the caller's BadLines reports them."""
     from .align import WordListAligner
-    return WordListAligner(read_word_list(word_list), read_items(path, fmt, "seg"))
+    return WordListAligner(read_word_list(word_list), read_items(path, fmt, "seg", BadLines() if skip_bad else None))
 
 
 def is_name(spec: str) -> bool:

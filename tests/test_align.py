@@ -1,10 +1,13 @@
 """Aligning a corpus to a training word list (tagger/align.py, the `pku-aligned` benchmark)."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, strategies as st
 
 from tagger.align import WordListAligner
 from tagger.corpora import Part, get_corpus, read_part
+from tagger.errors import TaggerError
+from tagger.readers import BadLines
 
 LIST = ["我们", "放", "在", "桌", "上", "狰狞面目", "狰狞", "面目", "露出", "1998年", "书"]
 
@@ -70,3 +73,17 @@ def test_pku_aligned_is_pku_with_its_word_list(tmp_path, monkeypatch):
     assert aligned.train.path == pku.train.path and aligned.test == pku.test
     assert aligned.train.align == aligned.dev.align == aligned.words
     assert pku.train.align is None
+
+
+def test_skip_bad_lines_skips_them_in_the_aligner_too(tmp_path):
+    corpus = tmp_path / "pd.txt"
+    corpus.write_text("19980101-01-001-001/m  我们/r  放在/v\n19980101-01-001-002/m  坏词\n"
+                      "19980101-01-001-003/m  狰狞/a  面目/n\n", encoding="utf-8")
+    word_list = tmp_path / "words.txt"
+    word_list.write_text("\n".join(LIST) + "\n", encoding="utf-8")
+    part = Part(str(corpus), "pd1998", align=str(word_list))
+    bad = BadLines()
+    assert list(read_part(part, bad)) == [["我们", "放", "在"], ["狰狞面目"]]
+    assert len(bad) == 1
+    with pytest.raises(TaggerError, match="pd.txt"):
+        list(read_part(part))
