@@ -104,18 +104,16 @@ class WordListAligner:
 
     def __call__(self, words: Words) -> Words:
         keys = [_key(w) for w in words]
+        joins = {start: end for start, end, joined in self._runs(keys) if joined in self.merges}
         out: Words = []
         i = 0
-        for start, end, joined in list(self._runs(keys)) + [(len(words), len(words), None)]:
-            for word, key in zip(words[i:start], keys[i:start]):
-                out.extend(_pieces(word, self.splits.get(key)))
-            if joined is not None:
-                if joined in self.merges:
-                    out.append("".join(words[start:end]))
-                else:
-                    for word, key in zip(words[start:end], keys[start:end]):
-                        out.extend(_pieces(word, self.splits.get(key)))
-            i = end
+        while i < len(words):
+            if i in joins:
+                out.append("".join(words[i:joins[i]]))
+                i = joins[i]
+            else:
+                out.extend(_pieces(words[i], self.splits.get(keys[i])))
+                i += 1
         return out
 
 
