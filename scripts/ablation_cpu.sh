@@ -28,6 +28,7 @@
 #          emb200ema closed: emb200 + the moving average
 #          emb200d35 closed: emb200 with dropout 0.35
 #          embl2d35  closed: emb with 2 BiLSTM layers and dropout 0.35 (the two dev gains of the study)
+#          embl2d35unk closed: embl2d35 with 10% of the bigram ids replaced by <unk> while training
 #          emb200l2d35 closed: emb200 with 2 BiLSTM layers and dropout 0.35 (Weibo's and MSR's best dev)
 #          openembl2d35 open: openemb with 2 BiLSTM layers and dropout 0.35 (the candidate default model)
 # JSON=FILE writes the summary elsewhere (seeds of one row run as separate jobs; merge the files
@@ -72,6 +73,7 @@ case "$ROW" in
   ema)     EXTRA="--dictionary train --ema 0.999" ;;
   emb200d35) EXTRA="$(emb200) --dropout 0.35" ;;
   embl2d35)  EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35" ;;
+  embl2d35unk) EXTRA="--dictionary train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35 --unk-dropout 0.1" ;;
   emb200l2d35) EXTRA="$(emb200) --layers 2 --dropout 0.35" ;;
   openembl2d35) EXTRA="--dictionary jieba,train $(vectors "$WORK/$BENCH.skipgram" 64 32) --layers 2 --dropout 0.35" ;;
   emb200ema) EXTRA="$(emb200) --ema 0.999" ;;

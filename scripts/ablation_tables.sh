@@ -25,13 +25,14 @@ declare -A LABEL=(
   [ema]="closed: dict, moving average of the weights (decay 0.999)"
   [emb200d35]="closed: emb200 with dropout 0.35"
   [embl2d35]="closed: emb with 2 BiLSTM layers and dropout 0.35"
+  [embl2d35unk]="closed: embl2d35 with 10% of the bigrams replaced by <unk> while training"
   [emb200l2d35]="closed: emb200 with 2 BiLSTM layers and dropout 0.35"
   [openembl2d35]="open: openemb with 2 BiLSTM layers and dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
   [open]="open: dict + jieba's dictionary (the recipe shipped in sessions 3-6)"
   [openemb]="open: open + the emb row's vectors (**shipped** since session 7)"
 )
-ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 emb200l2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb openembl2d35"
+ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 embl2d35unk emb200l2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb openembl2d35"
 # GPU rows: BENCH-ROW -> the gpu_session.sh SET that ran it (docs/gpu/ holds other runs too)
 declare -A GPUSET=([pku-embl2d35]=3 [msr-embl2d35]=3 [weibo-emb200l2d35]=3 [msr-emb200l2d35]=4)
 for BENCH in ${*:-pku ctb6 weibo msr}; do
