@@ -37,20 +37,18 @@ ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 embl2d35unk emb200l2d35
 declare -A GPUSET=([pku-embl2d35]=3 [msr-embl2d35]=3 [weibo-emb200l2d35]=3 [msr-emb200l2d35]=4)
 for BENCH in ${*:-pku ctb6 weibo msr}; do
   ROWS=()
-  for ROW in $ORDER; do
-    FILE="docs/ablation/$BENCH-$ROW.json"
-    GPU="docs/gpu/$BENCH-$ROW.json"
-    if [ -f "$FILE" ]; then
-      ROWS+=(--row "${LABEL[$ROW]} (\`scripts/ablation_cpu.sh $BENCH $ROW\`)=$FILE")
-    elif [ -n "${GPUSET[$BENCH-$ROW]:-}" ] && [ -f "$GPU" ]; then
-      ROWS+=(--row "${LABEL[$ROW]}, **GPU** (\`SET=${GPUSET[$BENCH-$ROW]} scripts/gpu_session.sh\`)=$GPU")
-    fi
-  done
-  for ROW in $ORDER; do  # the same rows on the benchmark's aligned training text (pku-aligned)
-    FILE="docs/ablation/$BENCH-aligned-$ROW.json"
-    if [ -f "$FILE" ]; then
-      ROWS+=(--row "${LABEL[$ROW]}, text aligned to the bakeoff word list (\`scripts/ablation_cpu.sh $BENCH-aligned $ROW\`)=$FILE")
-    fi
+  for SOURCE in "$BENCH" "$BENCH-aligned"; do  # the benchmark's rows, then those on its aligned text
+    NOTE=""
+    if [ "$SOURCE" != "$BENCH" ]; then NOTE=", text aligned to the bakeoff word list"; fi
+    for ROW in $ORDER; do
+      FILE="docs/ablation/$SOURCE-$ROW.json"
+      GPU="docs/gpu/$SOURCE-$ROW.json"
+      if [ -f "$FILE" ]; then
+        ROWS+=(--row "${LABEL[$ROW]}$NOTE (\`scripts/ablation_cpu.sh $SOURCE $ROW\`)=$FILE")
+      elif [ -n "${GPUSET[$SOURCE-$ROW]:-}" ] && [ -f "$GPU" ]; then
+        ROWS+=(--row "${LABEL[$ROW]}$NOTE, **GPU** (\`SET=${GPUSET[$SOURCE-$ROW]} scripts/gpu_session.sh\`)=$GPU")
+      fi
+    done
   done
   [ ${#ROWS[@]} -eq 0 ] && continue
   echo "### $BENCH"
