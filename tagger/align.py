@@ -7,14 +7,14 @@ in PD 1998, are one word there. The training text is not public, its word list i
 with the bakeoff, as training material), so PD 1998-01 can be brought to the bakeoff's
 standard wherever the list says for certain what the bakeoff did:
 
-Only words of Chinese characters move (not numbers or Latin codes).
-
 - **split**: a PD word missing from the list was never a word of the bakeoff's training text,
   so every occurrence is cut into list words (the most probable cut under a unigram model of
   the corpus's own word counts, as jieba cuts with its dictionary);
 - **merge**: a list word that PD never has as one word but writes, exactly once in the whole
   corpus, as a run of consecutive words, is that run joined. A run seen twice or more is left
   alone: the list says some occurrence was joined, not which.
+
+Only words of 2+ Chinese characters move (not numbers or Latin codes).
 
 Words are compared as the model sees characters (full width folded to half width,
 `vocab.normalize`); the output keeps the corpus's own characters, only the boundaries move.
@@ -38,11 +38,12 @@ def _key(word: str) -> str:
     return normalize(word, classes=False)
 
 
-def _is_han(word: str) -> bool:
-    """Chinese characters only (category Lo). Numbers and Latin codes are open classes: `１６５９`
-    missing from the list says nothing about how the bakeoff cut numbers, and entries holding
-    punctuation (`，还`) are noise of the list."""
-    return all(unicodedata.category(c) == "Lo" for c in word)
+def _may_move(word: str) -> bool:
+    """A word of 2+ Chinese characters (category Lo), the only kind a split or a merge may give
+    or take. Numbers and Latin codes are open classes: `１６５９` missing from the list says
+    nothing about how the bakeoff cut numbers, and entries holding punctuation (`，还`) are noise
+    of the list."""
+    return len(word) > 1 and all(unicodedata.category(c) == "Lo" for c in word)
 
 
 class WordListAligner:
@@ -58,13 +59,12 @@ class WordListAligner:
         self.counts = Counter(w for words in sentences for w in words)
         total = sum(self.counts.values()) or 1
         self._log_total = math.log(total + len(self.counts))
-        self.joinable = {w for w in self.listed
-                         if len(w) > 1 and w not in self.counts and _is_han(w)}
+        self.joinable = {w for w in self.listed if w not in self.counts and _may_move(w)}
         run_counts = Counter(run for words in sentences for _, _, run in self._runs(words))
         self.merges = {run for run, n in run_counts.items() if n == 1}
         self.splits: dict[str, list[str]] = {}
         for word in self.counts:
-            if len(word) > 1 and word not in self.listed and _is_han(word):
+            if word not in self.listed and _may_move(word):
                 pieces = self._cut(word)
                 if pieces:
                     self.splits[word] = pieces
