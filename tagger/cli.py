@@ -183,12 +183,17 @@ def _add_tag(sub) -> None:
 
 def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="score a model or a segmented output against gold (SIGHAN)")
-    p.add_argument("prediction", help="a model file, or a segmented output file")
+    p.add_argument("prediction", nargs="+",
+                   help="a model file, or a segmented output file; two or more model files (trained alike) "
+                        "are scored as one ensemble, the mean of their tag probabilities")
     p.add_argument("gold", help="gold segmented file, or a corpus name (its test set and word list)")
     p.add_argument("--words", help="training word list, one word a line, for OOV/IV recall")
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
                    help="format of the gold file")
     p.add_argument("--json", help="also write the scores here as JSON")
+    p.add_argument("--errors", type=int, default=0, metavar="N",
+                   help="also list the N most frequent disagreements (gold -> output; * marks "
+                        "gold words the word list lacks), and put them in the JSON")
     p.add_argument("--threads", type=int)
 
 
@@ -544,7 +549,7 @@ def _pos_words(segmenter, lines, args):
 
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
-    from .metrics import format_table, score
+    from .metrics import error_regions, format_errors, format_table, score
     from .modelio import looks_like_model_file
     from .readers import has_reading, read_lines
 
@@ -552,14 +557,15 @@ def cmd_evaluate(args) -> int:
     gold_part, words_path = test_part(args.gold, args.format)
     words_path = args.words or words_path
     segmenter = None
-    if looks_like_model_file(args.prediction) or args.prediction.endswith(".model"):
+    predictions, name = args.prediction, " + ".join(args.prediction)
+    if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
         from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"
-        segmenter = load(args.prediction)
+        segmenter = load(predictions)
         if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
-            print(f"{args.prediction}: POS model on a gold without POS tags; scoring its words", file=sys.stderr)
+            print(f"{name}: POS model on a gold without POS tags; scoring its words", file=sys.stderr)
         elif segmenter.task.name != "seg":
-            return _evaluate_tagging(args, segmenter, gold_part)
+            return _evaluate_tagging(args, name, segmenter, gold_part)
     gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
         [line.split() for _, line in read_lines(gold_part.path)]
     if segmenter is not None:
@@ -567,27 +573,32 @@ def cmd_evaluate(args) -> int:
         predicted = segmenter.segment_lines(["".join(words) for words in gold])
         seconds = time.monotonic() - start
     else:
-        predicted = [line.split() for _, line in read_lines(args.prediction)]
+        predicted = [line.split() for _, line in read_lines(predictions[0])]
         seconds = None
     if len(predicted) != len(gold):
-        raise TaggerError(f"{args.prediction}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold)}")
+        raise TaggerError(f"{name}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold)}")
     words = read_word_list(args.words) if args.words else training_words(args.gold)
     result = score(gold, predicted, words)
-    print(format_table(result, f"{args.prediction} vs {gold_part.path}"))
+    print(format_table(result, f"{name} vs {gold_part.path}"))
+    regions = error_regions(gold, predicted) if args.errors > 0 else None
+    if regions is not None:
+        print(format_errors(regions, args.errors, words))
     if args.json:
         summary = result.summary()
-        summary.update(prediction=args.prediction, gold=gold_part.path,
+        if regions is not None:
+            summary["errors"] = [{"gold": g, "output": p, "count": c} for (g, p), c in regions.most_common(args.errors)]
+        summary.update(prediction=name, gold=gold_part.path,
                        words=words_path or ("the training part's words" if words is not None else None),
                        segment_seconds=seconds)
         write_json(args.json, summary)
     return 0
 
 
-def _evaluate_tagging(args, segmenter, gold_part) -> int:
+def _evaluate_tagging(args, name: str, segmenter, gold_part) -> int:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
     result = score_samples(segmenter, read_part(gold_part, task=segmenter.task.name))
-    print(f"{args.prediction} vs {gold_part.path} ({segmenter.task.name})")
+    print(f"{name} vs {gold_part.path} ({segmenter.task.name})")
     print(f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}")
     if "word_f1" in result:
         print(f"word F1 {result['word_f1']:.4f}  POS accuracy on gold words {result['pos_accuracy']:.4f}")
@@ -595,7 +606,7 @@ def _evaluate_tagging(args, segmenter, gold_part) -> int:
         for label, prf in result["by_label"].items():
             print(f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}")
     if args.json:
-        result.update(prediction=args.prediction, gold=gold_part.path, task=segmenter.task.name)
+        result.update(prediction=name, gold=gold_part.path, task=segmenter.task.name)
         write_json(args.json, result)
     return 0
 

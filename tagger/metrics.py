@@ -12,6 +12,7 @@ longest common subsequence of their words (difflib), never silently by position.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
@@ -104,6 +105,54 @@ def score(gold_lines: Iterable[Sequence[str]], pred_lines: Iterable[Sequence[str
             result.iv_words += len(gold) - oov_gold
             result.iv_correct += len(correct) - oov_hit
     return result
+
+
+def error_regions(gold_lines: Iterable[Sequence[str]], pred_lines: Iterable[Sequence[str]]) -> Counter:
+    """How often each disagreement occurs: {(gold words, output words): count}, words joined by a space.
+
+    A region runs between two neighbouring boundaries that gold and output share, with another
+    boundary of either inside it: `("提 出", "提出")` is a gold split the output joined. Every word
+    that is not correct lies in exactly one region, so the regions account for all the errors; it
+    is the list to read first when a test score stays under its dev score. Lines whose characters
+    differ between gold and output are left out (they have no shared boundaries to align on).
+    """
+    regions: Counter = Counter()
+    for gold, pred in zip(gold_lines, pred_lines):
+        gold = [w for w in gold if w and not w.isspace()]
+        pred = [w for w in pred if w and not w.isspace()]
+        if "".join(gold) != "".join(pred):
+            continue
+        gold_ends, pred_ends = _ends(gold), _ends(pred)
+        gold_at, pred_at = 0, 0  # index of the next word of each side
+        for end in sorted(gold_ends.keys() & pred_ends.keys()):
+            gold_words, pred_words = gold[gold_at:gold_ends[end] + 1], pred[pred_at:pred_ends[end] + 1]
+            if len(gold_words) > 1 or len(pred_words) > 1:
+                regions[(" ".join(gold_words), " ".join(pred_words))] += 1
+            gold_at, pred_at = gold_ends[end] + 1, pred_ends[end] + 1
+    return regions
+
+
+def _ends(words: Sequence[str]) -> dict[int, int]:
+    """{character offset where a word ends: that word's index}."""
+    return {end: index for index, (_, end) in enumerate(spans(words))}
+
+
+def format_errors(regions: Counter, limit: int, train_words: set[str] | None = None) -> str:
+    """The `limit` most frequent regions as `count  gold -> output` lines, with a summary line.
+
+    With the training word list, a gold word the list lacks is marked `*` (OOV): an error on it is
+    about unseen words, an error on listed words is about context or about the standards of the
+    training and test text disagreeing.
+    """
+    mark = (lambda w: w + "*" if w not in train_words else w) if train_words is not None else (lambda w: w)
+    joined = sum(c for (_, pred), c in regions.items() if " " not in pred)  # one output word, 2+ gold
+    split = sum(c for (gold, _), c in regions.items() if " " not in gold)   # one gold word, 2+ output
+    total = sum(regions.values())
+    lines = [f"error regions: {total} (output joins a gold split: {joined}; output splits a gold word: "
+             f"{split}; other: {total - joined - split})"]
+    for (gold, pred), count in regions.most_common(limit):
+        lines.append(f"{count:>6}  {' '.join(mark(w) for w in gold.split())}  ->  {pred}")
+    return "\n".join(lines)
 
 
 def format_table(result: SegScore, title: str = "") -> str:

@@ -1,6 +1,7 @@
 import pytest
+from hypothesis import given, strategies as st
 
-from tagger.metrics import score
+from tagger.metrics import error_regions, format_errors, score
 
 
 def test_hand_computed_scores():
@@ -47,3 +48,40 @@ def test_line_count_mismatch_is_an_error():
 def test_perfect_and_empty():
     assert score([["一", "二"]], [["一", "二"]]).f1 == 1.0
     assert score([[]], [[]]).f1 == 0.0
+
+
+def test_error_regions_by_hand():
+    gold = [["提", "出", "建议"], ["乡", "政府", "罢免", "了"], ["好"]]
+    pred = [["提出", "建议"], ["乡政府", "罢", "免", "了"], ["好"]]
+    regions = error_regions(gold, pred)
+    assert regions == {("提 出", "提出"): 1, ("乡 政府", "乡政府"): 1, ("罢免", "罢 免"): 1}
+    # a crossing disagreement is one region, not two
+    assert error_regions([["研究", "生命"]], [["研究生", "命"]]) == {("研究 生命", "研究生 命"): 1}
+
+
+def test_error_regions_skip_lines_whose_characters_differ():
+    assert error_regions([["好", "的"]], [["好的的"]]) == {}
+
+
+def test_format_errors_counts_kinds_and_marks_oov():
+    regions = error_regions([["提", "出"], ["罢免"], ["研究", "生命"]], [["提出"], ["罢", "免"], ["研究生", "命"]])
+    text = format_errors(regions, 10, train_words={"提", "出", "研究"})
+    assert text.splitlines()[0] == ("error regions: 3 (output joins a gold split: 1; "
+                                    "output splits a gold word: 1; other: 1)")
+    assert "罢免*  ->  罢 免" in text and "研究 生命*  ->  研究生 命" in text
+    assert len(format_errors(regions, 1).splitlines()) == 2
+
+
+def _segmentations(text: str):
+    """Word lists of `text`, cut wherever a drawn boolean says so."""
+    return st.lists(st.booleans(), min_size=len(text) - 1, max_size=len(text) - 1).map(
+        lambda cuts: "".join(c + (" " if cut else "") for c, cut in zip(text, cuts + [False])).split())
+
+
+@given(st.text(alphabet="甲乙丙丁", min_size=1, max_size=12).flatmap(
+    lambda text: st.tuples(_segmentations(text), _segmentations(text))))
+def test_error_regions_account_for_every_wrong_word(pair):
+    gold, pred = pair
+    result, regions = score([gold], [pred]), error_regions([gold], [pred])
+    assert sum(c * len(g.split()) for (g, _), c in regions.items()) == result.gold_words - result.correct
+    assert sum(c * len(p.split()) for (_, p), c in regions.items()) == result.pred_words - result.correct
