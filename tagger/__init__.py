@@ -11,7 +11,9 @@ joint segmentation + POS model.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Sequence
 
 __version__ = "0.1.0"
 
@@ -19,10 +21,16 @@ DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
 POS_MODEL = Path(__file__).parent / "data" / "pos.model"  # joint segmentation + POS (tagger.posseg)
 
 
-def load(path: str | None = None, engine: str = "torch"):
-    """A `Segmenter` from a model file (the shipped default model when path is None).
+def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch"):
+    """A `Segmenter` from a model file (the shipped default model when path is None), or from a
+    list of model files trained alike: an ensemble, the mean of their tag probabilities.
 
     engine="numpy" runs inference without importing torch (faster start, less memory)."""
+    if isinstance(path, (list, tuple)):
+        if len(path) > 1:
+            from .ensemble import load_ensemble
+            return load_ensemble(path, engine)
+        path = path[0] if path else None
     from .modelio import load_model
     return load_model(DEFAULT_MODEL if path is None else path, engine)
 
