@@ -191,7 +191,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
                    help="format of the gold file")
     p.add_argument("--json", help="also write the scores here as JSON")
-    p.add_argument("--errors", type=int, default=0, metavar="N",
+    p.add_argument("--top-errors", type=int, default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
                         "gold words the word list lacks), and put them in the JSON")
     p.add_argument("--threads", type=int)
@@ -580,13 +580,13 @@ def cmd_evaluate(args) -> int:
     words = read_word_list(args.words) if args.words else training_words(args.gold)
     result = score(gold, predicted, words)
     print(format_table(result, f"{name} vs {gold_part.path}"))
-    regions = error_regions(gold, predicted) if args.errors > 0 else None
+    regions = error_regions(gold, predicted) if args.top_errors > 0 else None
     if regions is not None:
-        print(format_errors(regions, args.errors, words))
+        print(format_errors(regions, args.top_errors, words))
     if args.json:
         summary = result.summary()
         if regions is not None:
-            summary["errors"] = [{"gold": g, "output": p, "count": c} for (g, p), c in regions.most_common(args.errors)]
+            summary["errors"] = [{"gold": g, "output": p, "count": c} for (g, p), c in regions.most_common(args.top_errors)]
         summary.update(prediction=name, gold=gold_part.path,
                        words=words_path or ("the training part's words" if words is not None else None),
                        segment_seconds=seconds)

@@ -74,7 +74,7 @@ def test_evaluate_lists_errors_and_writes_them_to_json(tmp_path, capsys):
     gold, pred, report = (tmp_path / n for n in ("gold", "pred", "r.json"))
     gold.write_text("提 出 建议\n提 出\n罢免 了\n", encoding="utf-8")
     pred.write_text("提出 建议\n提出\n罢 免 了\n", encoding="utf-8")
-    assert main(["evaluate", str(pred), str(gold), "--errors", "1", "--json", str(report)]) == 0
+    assert main(["evaluate", str(pred), str(gold), "--top-errors", "1", "--json", str(report)]) == 0
     out = capsys.readouterr().out
     assert "     2  提 出  ->  提出" in out and "罢 免" not in out  # only the most frequent one
     assert json.loads(report.read_text(encoding="utf-8"))["errors"] == [{"gold": "提 出", "output": "提出", "count": 2}]
