@@ -65,9 +65,11 @@ def test_error_regions_skip_lines_whose_characters_differ():
 
 def test_format_errors_counts_kinds_and_marks_oov():
     regions = error_regions([["提", "出"], ["罢免"], ["研究", "生命"]], [["提出"], ["罢", "免"], ["研究生", "命"]])
-    text = format_errors(regions, 10, train_words={"提", "出", "研究"})
-    assert text.splitlines()[0] == ("error regions: 3 (output joins a gold split: 1; "
-                                    "output splits a gold word: 1; other: 1)")
+    text = format_errors(regions, 10, train_words={"提", "出", "研究", "提出"})
+    assert text.splitlines()[0] == ("error regions: 3 (output joins a gold split: 1, 1 of them into a word "
+                                    "the list has; output splits a gold word: 1; other: 1)")
+    assert format_errors(regions, 10).startswith("error regions: 3 (output joins a gold split: 1; ")
+    assert "0 of them" in format_errors(regions, 10, train_words={"提", "出"})
     assert "罢免*  ->  罢 免" in text and "研究 生命*  ->  研究生 命" in text
     assert len(format_errors(regions, 1).splitlines()) == 2
 
