@@ -146,7 +146,9 @@ def _add_summary(sub) -> None:
 def _add_segment(sub) -> None:
     p = sub.add_parser("segment", help="segment text into words (one output line per input line)")
     p.add_argument("file", nargs="?", default="-", help="input text, UTF-8; '-' or nothing for stdin")
-    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--model", action="append",
+                   help="model file (default: the shipped model); give it 2+ times for an ensemble of "
+                        "models trained alike (the mean of their tag probabilities)")
     p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
     p.add_argument("--batch-lines", type=int, default=512, help="lines read and tagged together")
@@ -514,7 +516,7 @@ def cmd_segment(args) -> int:
         from .posseg import require_pos_model
         path = args.model or POS_MODEL
         segmenter = load(path, engine).to(_device(args.device))
-        require_pos_model(segmenter, path)
+        require_pos_model(segmenter, " + ".join(map(str, args.model)) if args.model else POS_MODEL)
         words_per_line = _pos_words(segmenter, lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel

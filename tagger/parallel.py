@@ -17,7 +17,7 @@ from .encode import blocks
 _worker_segmenter = None
 
 
-def _init_worker(model_path: str | None, user_dict: str | None) -> None:
+def _init_worker(model_path: str | list[str] | None, user_dict: str | None) -> None:
     global _worker_segmenter
     import torch
     torch.set_num_threads(1)
@@ -31,9 +31,10 @@ def _segment_block(lines: list[str]) -> list[list[str]]:
     return _worker_segmenter.segment_lines(lines)
 
 
-def segment_parallel(lines: Iterable[str], model_path: str | None, jobs: int, batch_lines: int = 512,
+def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, jobs: int, batch_lines: int = 512,
                      user_dict: str | None = None) -> Iterator[list[str]]:
-    """Words for each line, in input order, computed by `jobs` worker processes."""
+    """Words for each line, in input order, computed by `jobs` worker processes (`model_path`:
+    a model file, a list of them for an ensemble, or None for the shipped model)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                              initargs=(model_path, user_dict)) as pool:

@@ -67,3 +67,13 @@ def test_cli_evaluates_an_ensemble(member_paths, tiny_corpus, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"{member_paths[0]} + {member_paths[1]} vs ")
     assert float(next(l for l in out.splitlines() if l.startswith("F1")).split()[1]) > 0.8
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_segments_with_an_ensemble(member_paths, tmp_path, jobs):
+    source, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    args = ["segment", str(source), "-o", str(out), "--jobs", jobs]
+    assert main(args + [f"--model={p}" for p in member_paths]) == 0
+    expected = [" ".join(words) for words in tagger.load(member_paths).segment_lines(TEXTS)]
+    assert out.read_text(encoding="utf-8").splitlines() == expected
