@@ -31,8 +31,7 @@ class MeanOfModels:
 
     def eval(self) -> "MeanOfModels":
         for model in self.models:
-            if hasattr(model, "eval"):
-                model.eval()
+            model.eval()
         return self
 
     def to(self, device) -> "MeanOfModels":

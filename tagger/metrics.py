@@ -145,7 +145,8 @@ def format_errors(regions: Counter, limit: int, train_words: set[str] | None = N
     the training standard and the test gold splits the word, so many of them measure how far the
     standards of the training and the test text disagree rather than a fault of the model.
     """
-    mark = (lambda w: w + "*" if w not in train_words else w) if train_words is not None else (lambda w: w)
+    def shown(word: str) -> str:
+        return word + "*" if train_words is not None and word not in train_words else word
     joined = sum(c for (_, pred), c in regions.items() if " " not in pred)  # one output word, 2+ gold
     split = sum(c for (gold, _), c in regions.items() if " " not in gold)   # one gold word, 2+ output
     total = sum(regions.values())
@@ -156,7 +157,7 @@ def format_errors(regions: Counter, limit: int, train_words: set[str] | None = N
     lines = [f"error regions: {total} (output joins a gold split: {joined}{listed}; output splits a gold "
              f"word: {split}; other: {total - joined - split})"]
     for (gold, pred), count in regions.most_common(limit):
-        lines.append(f"{count:>6}  {' '.join(mark(w) for w in gold.split())}  ->  {pred}")
+        lines.append(f"{count:>6}  {' '.join(map(shown, gold.split()))}  ->  {pred}")
     return "\n".join(lines)
 
 
