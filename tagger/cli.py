@@ -188,7 +188,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("prediction", nargs="+",
                    help="a model file, or a segmented output file; two or more model files (trained alike) "
                         "are scored as one ensemble, the mean of their tag probabilities")
-    p.add_argument("gold", help="gold segmented file, or a corpus name (its test set and word list)")
+    p.add_argument("gold", help="gold segmented file, a corpus name (its test set and word list), or "
+                                "NAME:dev (its dev split, OOV against its training words)")
     p.add_argument("--words", help="training word list, one word a line, for OOV/IV recall")
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
                    help="format of the gold file")

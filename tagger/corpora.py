@@ -192,11 +192,14 @@ def read_word_list(path: str) -> set[str]:
 def training_words(spec: str) -> Optional[set[str]]:
     """The words OOV recall is measured against for a named benchmark: its bakeoff word list
     where it has one (PKU, MSR), else the words of its training part (CTB6, Weibo, UD), as the
-    bakeoff lists were made. None for a path or a task without words."""
-    if not is_name(spec):
+    bakeoff lists were made. `NAME:dev` always takes the training part's words: PD 1998-01's dev
+    paragraphs are in the bakeoff's training text, so its list would call no dev word OOV. None
+    for a path or a task without words."""
+    name, split = _name_and_split(spec)
+    if name is None:
         return None
-    corpus = get_corpus(spec)
-    if corpus.words:
+    corpus = get_corpus(name)
+    if corpus.words and split == "test":
         return read_word_list(corpus.words)
     if corpus.task != "seg":
         return None
@@ -210,8 +213,21 @@ def whole(part: Part) -> Part:
 
 
 def test_part(spec: str, fmt: str = "auto") -> tuple[Part, Optional[str]]:
-    """(gold part, training word list or None) for `tagger evaluate ... GOLD`."""
+    """(gold part, training word list or None) for `tagger evaluate ... GOLD`: a file, a corpus
+    name (its test set), or `NAME:dev` (its dev split: the place to read errors and tune, as a
+    test set is read once, at the end)."""
+    name, split = _name_and_split(spec)
+    if name is None:
+        return Part(spec, fmt, "all"), None
+    corpus = get_corpus(name)
+    return (corpus.test, corpus.words) if split == "test" else (corpus.dev, None)
+
+
+def _name_and_split(spec: str) -> tuple[Optional[str], str]:
+    """("pku", "dev") for "pku:dev", ("pku", "test") for "pku", (None, "test") for a file path."""
     if is_name(spec):
-        corpus = get_corpus(spec)
-        return corpus.test, corpus.words
-    return Part(spec, fmt, "all"), None
+        return spec, "test"
+    name, colon, split = spec.rpartition(":")
+    if colon and split == "dev" and is_name(name):
+        return name, "dev"
+    return None, "test"

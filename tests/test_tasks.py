@@ -258,3 +258,28 @@ def test_oov_words_of_a_benchmark_without_word_list_are_its_training_words(tmp_p
     words = training_words("weibo")
     assert {"句子0", "在", "这里"} <= words and "开发" not in words  # the carved dev slice is not training text
     assert training_words(str(root / "nlpcc2016_weibo" / "nlpcc2016-word-seg-train.dat")) is None
+    assert training_words("weibo:dev") == words
+
+
+def test_name_colon_dev_evaluates_the_carved_dev_split(tmp_path, monkeypatch, capsys):
+    from tagger.cli import main
+    from tagger.corpora import test_part, training_words
+    root = tmp_path / "corpora"
+    (root / "pd1998").mkdir(parents=True)
+    (root / "sighan2005").mkdir()
+    lines = [f"1998010{i % 9}-01-001-{i:03d}/m  我们/r  喜欢/v  苹果/n  。/w" if i % 20 != 19 else
+             f"1998010{i % 9}-01-001-{i:03d}/m  开发/v  集/n  。/w" for i in range(40)]
+    (root / "pd1998" / "199801.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "sighan2005" / "pku_test_gold.utf8").write_text("测试  句子\n", encoding="utf-8")
+    (root / "sighan2005" / "pku_training_words.utf8").write_text("开发\n集\n我们\n", encoding="utf-8")
+    monkeypatch.setenv("TAGGER_CORPORA", str(root))
+    part, words = test_part("pku:dev")
+    assert part.slice == "dev" and words is None
+    assert test_part("pku")[0].path.endswith("pku_test_gold.utf8")
+    assert training_words("pku") == {"开发", "集", "我们"}  # the test is scored against the bakeoff list
+    assert training_words("pku:dev") == {"我们", "喜欢", "苹果", "。"}  # dev against what training saw
+    prediction = tmp_path / "dev.out"
+    prediction.write_text("开发集 。\n开发 集 。\n", encoding="utf-8")
+    assert main(["evaluate", str(prediction), "pku:dev", "--top-errors", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "gold words    6" in out and "开发* 集*  ->  开发集" in out
