@@ -517,7 +517,7 @@ def cmd_segment(args) -> int:
         from .posseg import require_pos_model
         path = args.model or POS_MODEL
         segmenter = load(path, engine).to(_device(args.device))
-        require_pos_model(segmenter, " + ".join(map(str, args.model)) if args.model else POS_MODEL)
+        require_pos_model(segmenter, _joined_names(args.model) if args.model else POS_MODEL)
         words_per_line = _pos_words(segmenter, lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel
@@ -550,6 +550,11 @@ def _pos_words(segmenter, lines, args):
         yield [piece if label is None else f"{piece}/{label}" for piece, label in pieces(line, spans)]
 
 
+def _joined_names(paths: Sequence[str]) -> str:
+    """How messages name one model file or an ensemble of them: `a.model + b.model`."""
+    return " + ".join(map(str, paths))
+
+
 def cmd_evaluate(args) -> int:
     from .corpora import read_part, read_word_list, test_part, training_words
     from .metrics import error_regions, format_errors, format_table, score
@@ -560,7 +565,7 @@ def cmd_evaluate(args) -> int:
     gold_part, words_path = test_part(args.gold, args.format)
     words_path = args.words or words_path
     segmenter = None
-    predictions, name = args.prediction, " + ".join(args.prediction)
+    predictions, name = args.prediction, _joined_names(args.prediction)
     if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
         from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"
         segmenter = load(predictions)

@@ -17,8 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ModelFileError, TaggerError
-from .segmenter import Segmenter
+from .errors import ModelFileError
+from .segmenter import Segmenter, require_cpu
 
 TINY = np.float32(1e-30)  # floor before the log: a tag every member rules out stays finite
 
@@ -35,8 +35,8 @@ class MeanOfModels:
         return self
 
     def to(self, device) -> "MeanOfModels":
-        if not all(hasattr(model, "to") for model in self.models) and str(device) != "cpu":
-            raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+        if not all(hasattr(model, "to") for model in self.models):
+            require_cpu(device)
         for model in self.models:
             if hasattr(model, "to"):
                 model.to(device)

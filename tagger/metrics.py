@@ -62,6 +62,11 @@ class SegScore:
         return data
 
 
+def _words(line: Sequence[str]) -> list[str]:
+    """A line's words without empty or whitespace tokens (segment keeps whitespace as tokens)."""
+    return [w for w in line if w and not w.isspace()]
+
+
 def spans(words: Sequence[str]) -> list[tuple[int, int]]:
     out, start = [], 0
     for word in words:
@@ -87,8 +92,7 @@ def score(gold_lines: Iterable[Sequence[str]], pred_lines: Iterable[Sequence[str
     if len(gold_list) != len(pred_list):
         raise ValueError(f"gold has {len(gold_list)} lines but the output has {len(pred_list)}")
     for number, (gold, pred) in enumerate(zip(gold_list, pred_list), start=1):
-        gold = [w for w in gold if w and not w.isspace()]
-        pred = [w for w in pred if w and not w.isspace()]
+        gold, pred = _words(gold), _words(pred)
         result.lines += 1
         same = "".join(gold) == "".join(pred)
         if not same:
@@ -118,8 +122,7 @@ def error_regions(gold_lines: Iterable[Sequence[str]], pred_lines: Iterable[Sequ
     """
     regions: Counter = Counter()
     for gold, pred in zip(gold_lines, pred_lines):
-        gold = [w for w in gold if w and not w.isspace()]
-        pred = [w for w in pred if w and not w.isspace()]
+        gold, pred = _words(gold), _words(pred)
         if "".join(gold) != "".join(pred):
             continue
         gold_ends, pred_ends = _ends(gold), _ends(pred)

@@ -55,6 +55,12 @@ def _check_texts(lines: Sequence) -> None:
             raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
 
 
+def require_cpu(device) -> None:
+    """A one-line error unless `device` is the CPU: the numpy engine's models have no other."""
+    if str(device) != "cpu":
+        raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+
+
 class Segmenter:
     """A trained tagger with its vocabularies: segments text (task seg), segments and POS-tags
     it (pos), or finds entities (ner). `segment*` gives words, `tag`/`label_lines` labeled spans."""
@@ -77,8 +83,7 @@ class Segmenter:
     def to(self, device) -> "Segmenter":
         """Run the network on `device` ("cpu", "cuda", "cuda:1"); decoding stays on the CPU."""
         if not hasattr(self.model, "to"):
-            if str(device) != "cpu":
-                raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+            require_cpu(device)
             return self
         import torch
         self.device = torch.device(device)
