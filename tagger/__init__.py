@@ -7,7 +7,8 @@
 
 The module-level functions follow jieba's (cut, lcut, cut_for_search, tokenize, add_word,
 load_userdict, ...); see tagger/api.py. `tagger.posseg` follows jieba.posseg with the shipped
-joint segmentation + POS model.
+joint segmentation + POS model, `tagger.analyse` jieba.analyse's keyword extraction. For code
+written against jieba, `tagger.install_as_jieba()` makes `import jieba` give tagger.
 """
 from __future__ import annotations
 
@@ -21,11 +22,16 @@ DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
 POS_MODEL = Path(__file__).parent / "data" / "pos.model"  # joint segmentation + POS (tagger.posseg)
 
 
-def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch"):
+def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch",
+         threads: "int | None" = None):
     """A `Segmenter` from a model file (the shipped default model when path is None), or from a
     list of model files trained alike: an ensemble, the mean of their tag probabilities.
 
-    engine="numpy" runs inference without importing torch (faster start, less memory)."""
+    engine="numpy" runs inference without importing torch (faster start, less memory).
+    threads caps the engine's thread pools; None takes the cores free now (TAGGER_THREADS
+    overrides), so a busy machine does not slow segmentation down many times (tagger/threads.py)."""
+    from .threads import set_threads
+    set_threads(threads, engine)
     if isinstance(path, (list, tuple)):
         if len(path) > 1:
             from .ensemble import load_ensemble
@@ -43,8 +49,14 @@ def __getattr__(name: str):
     if name == "cross_validate":
         from .cv import cross_validate
         return cross_validate
+    if name == "install_as_jieba":
+        from .jieba_compat import install_as_jieba
+        return install_as_jieba
+    if name == "analyse":
+        import importlib
+        return importlib.import_module(".analyse", __name__)  # `from . import` would recurse here
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")
 
 
-__all__ = ["cross_validate", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
+__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

@@ -19,6 +19,8 @@ def check_writable(path: str | os.PathLike) -> None:
     """Fail now, in one line, if `path` could not be written later: a training or cross-validation
     writes its results only after minutes or hours of work, so a mistyped output folder should not
     surface only then."""
+    if Path(path).is_dir():
+        raise TaggerError(f"{path}: is a directory; give a file name to write")
     directory = Path(path).parent  # Path("x").parent is Path("."): never empty
     if not directory.is_dir():
         raise TaggerError(f"{path}: cannot write here (no such directory: {directory})")
@@ -29,6 +31,7 @@ def check_writable(path: str | os.PathLike) -> None:
 def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
     """Call write(file_object) on a temp file in the target directory, then rename it in place."""
     path = Path(path)
+    check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:

@@ -18,37 +18,41 @@ from .atomic import check_writable, write_json, write_text_atomic
 from .errors import EmptyDevError, TaggerError
 
 AUTO_NUMPY_BYTES = 256_000  # `segment --engine auto`: smaller inputs skip the torch import
+CHOSEN = "default: chosen from the corpus size and task (docs/training.md)"
 
 
 
 def _add_learning_options(p) -> None:
     """Model and training options shared by `train` and `cv`."""
-    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll", "columns"])
+    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll", "columns"],
+                   help="corpus format; auto: sniffed from the file")
     p.add_argument("--task", choices=["seg", "pos", "ner"],
                    help="seg (words), pos (joint words + POS), ner (entities); default: the corpus's, "
                         "else inferred from the format (tag columns -> ner, otherwise seg)")
     p.add_argument("--units", choices=["chars", "words"],
                    help="chars (Chinese) or words (whitespace tokens, English; a char CNN reads each word); "
                         "default: the corpus's, else words when a column file's units are multi-letter words")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-chars", type=int, default=3000, help="characters per mini-batch")
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--patience", type=int, default=4, help="epochs without a dev F1 gain before stopping")
+    p.add_argument("--epochs", type=int, help=f"most epochs; {CHOSEN} (with --final: 20)")
+    p.add_argument("--batch-chars", type=int, help=f"characters per mini-batch; {CHOSEN}")
+    p.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    p.add_argument("--patience", type=int,
+                   help=f"epochs without a dev F1 gain before stopping (counted once dev F1 is above 0); {CHOSEN}")
     p.add_argument("--lr-decay", type=float, default=0.5, help="multiply the learning rate by this when dev F1 stalls")
-    p.add_argument("--lr-patience", type=int, default=0, help="... for more than this many epochs")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--char-dim", type=int, default=100)
+    p.add_argument("--lr-patience", type=int, help=f"... for more than this many epochs; {CHOSEN}")
+    p.add_argument("--seed", type=int, default=1, help="random seed (initial weights, batch order, dropout)")
+    p.add_argument("--char-dim", type=int, default=100, help="character embedding size")
     p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
     p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--dropout", type=float, default=0.2, help="embedding and LSTM dropout")
+    p.add_argument("--layers", type=int, default=1, help="stacked BiLSTM layers")
+    p.add_argument("--dropout", type=float, help=f"embedding and LSTM dropout; {CHOSEN}")
     p.add_argument("--embed-dropout", type=float, metavar="P",
                    help="dropout on the concatenated embeddings only (default: --dropout)")
     p.add_argument("--lstm-dropout", type=float, metavar="P",
                    help="dropout between LSTM layers and on the LSTM output only (default: --dropout)")
-    p.add_argument("--crf", action="store_true",
-                   help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone")
-    p.add_argument("--bigram-min-count", type=int, default=3)
+    p.add_argument("--crf", action=argparse.BooleanOptionalAction,
+                   help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone; "
+                        f"{CHOSEN}")
+    p.add_argument("--bigram-min-count", type=int, default=3, help="rarer bigrams share the <unk> embedding")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="score and keep a moving average of the weights, e.g. 0.999 (0: off)")
     p.add_argument("--unk-dropout", type=float, default=0.0,
@@ -61,12 +65,13 @@ def _add_learning_options(p) -> None:
                    help="start the character embeddings from these pretrained vectors (word2vec text format; "
                         "scripts/pretrain_embeddings.py writes them)")
     p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
-    p.add_argument("--max-minutes", type=float, help="training time budget (per run)")
+    p.add_argument("--max-minutes", type=float,
+                   help=f"training time budget per run, 0 for none; {CHOSEN}")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress messages (no epoch log, no recipe line)")
 
 
 def _or(value, default):
@@ -75,24 +80,48 @@ def _or(value, default):
 
 
 def _configs(args):
+    """(ModelConfig, TrainConfig) of the options; those left out that the recipe chooses
+    (tagger/recipe.py) are listed in TrainConfig.auto and filled in from the corpus."""
     from .model import ModelConfig
+    from .recipe import MODEL_SETTINGS, SETTINGS
     from .train import TrainConfig
+    given = {"epochs": args.epochs, "batch_chars": args.batch_chars, "patience": args.patience,
+             "lr_patience": args.lr_patience, "max_minutes": args.max_minutes, "crf": args.crf,
+             "embed_dropout": _or(args.embed_dropout, args.dropout),
+             "lstm_dropout": _or(args.lstm_dropout, args.dropout)}
+    if getattr(args, "final", False):  # a final model's epochs are a count to run, not a cap
+        given["epochs"] = _or(args.epochs, TrainConfig.epochs)
+    auto = tuple(name for name in SETTINGS if given.get(name) is None)
+    model_given = {k: v for k, v in given.items() if v is not None and k in MODEL_SETTINGS}
+    train_given = {k: v for k, v in given.items() if v is not None and k not in MODEL_SETTINGS}
     model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
-                               layers=args.layers, embed_dropout=_or(args.embed_dropout, args.dropout),
-                               lstm_dropout=_or(args.lstm_dropout, args.dropout),
-                               crf=args.crf)
-    train_config = TrainConfig(epochs=args.epochs, batch_chars=args.batch_chars, lr=args.lr,
-                               patience=args.patience, lr_decay=args.lr_decay, lr_patience=args.lr_patience,
+                               layers=args.layers, **model_given)
+    train_config = TrainConfig(lr=args.lr, lr_decay=args.lr_decay,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
-                               classes=not args.no_classes, max_minutes=args.max_minutes, threads=args.threads,
+                               classes=not args.no_classes, threads=args.threads,
                                unk_dropout=args.unk_dropout, ema=args.ema, dictionary=args.dictionary,
                                device=_device(args.device), char_vectors=args.char_vectors or "",
-                               bigram_vectors=args.bigram_vectors or "")
+                               bigram_vectors=args.bigram_vectors or "", auto=auto, **train_given)
     return model_config, train_config
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """--help that names every option's default: "(default: X)", "(default: off)" for a flag,
+    "(default: none)" for an unset one, or the option's own text where it says "default"."""
+
+    def _get_help_string(self, action) -> str:
+        text = action.help or ""
+        if "default" in text or not action.option_strings or action.required or action.default is argparse.SUPPRESS:
+            return text
+        if action.nargs == 0:
+            return f"{text} (default: off)".strip()
+        if action.default in (None, ""):
+            return f"{text} (default: none)".strip()
+        return f"{text} (default: %(default)s)".strip()
+
+
 def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus")
+    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus", formatter_class=_DefaultsHelp)
     p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA "
                                   "(pku, pku-aligned, msr, ctb6, weibo, ud, ...)")
     p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")
@@ -109,10 +138,11 @@ def _add_train(sub) -> None:
 
 
 def _add_cv(sub) -> None:
-    p = sub.add_parser("cv", help="k-fold cross-validation (with repeats): mean, std and 95%% interval")
+    p = sub.add_parser("cv", help="k-fold cross-validation (with repeats): mean, std and 95%% interval",
+                       formatter_class=_DefaultsHelp)
     p.add_argument("corpus", help="corpus file or name (its training text, dev included; never its test set)")
-    p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--folds", type=int, default=5, help="parts the corpus is cut into; each is held out once")
+    p.add_argument("--repeats", type=int, default=1, help="times the k folds are drawn anew (other seeds)")
     p.add_argument("-o", "--output", default="cv", help="output prefix: PREFIX.csv, PREFIX.md, PREFIX.png")
     _add_learning_options(p)
 
@@ -129,6 +159,7 @@ def _add_explain(sub) -> None:
     p.add_argument("--model", help="model file (default: the shipped model)")
     p.add_argument("-o", "--output", default="explain.html", help="an .html page or a .png image")
     p.add_argument("--units", type=int, default=8, help="units shown per layer, direction and state")
+    _add_standard_option(p)
 
 
 def _add_export(sub) -> None:
@@ -166,6 +197,13 @@ def _add_segment(sub) -> None:
     p.add_argument("--engine", default="auto", choices=["auto", "torch", "numpy"],
                    help="numpy: no torch import, starts in under a second; torch: faster on long inputs, "
                         f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1000} KB, else torch")
+    _add_standard_option(p)
+
+
+def _add_standard_option(p) -> None:
+    p.add_argument("--standard", metavar="NAME",
+                   help="segmentation standard of a multi-criteria model (`tagger info` lists them; "
+                        "default: the model's own default standard)")
 
 
 def _add_tag(sub) -> None:
@@ -181,6 +219,7 @@ def _add_tag(sub) -> None:
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--errors", default="strict", choices=["strict", "replace"])
     p.add_argument("--device", default="cpu")
+    _add_standard_option(p)
 
 
 def _add_evaluate(sub) -> None:
@@ -194,6 +233,9 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
                    help="format of the gold file")
     p.add_argument("--json", help="also write the scores here as JSON")
+    p.add_argument("--standard", metavar="NAME",
+                   help="standard a multi-criteria model follows (default: the gold corpus's own when the "
+                        "model has it, else the model's default)")
     p.add_argument("--top-errors", type=int, default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
                         "gold words the word list lacks), and put them in the JSON")
@@ -224,29 +266,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- commands ------------------------------------------------------------------------------
 def _set_threads(threads: int | None, engine: str = "torch") -> None:
-    """Limit torch's threads, or numpy's BLAS threads for the numpy engine (via threadpoolctl,
-    a scikit-learn dependency), so the engine does not import torch just to set this."""
-    if not threads:
-        return
-    if engine == "numpy":
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(threads)  # process-wide from here on
-        return
-    import torch
-    torch.set_num_threads(threads)
+    """Cap every thread pool of the engine at --threads, or at the cores free now (tagger/threads.py)."""
+    from .threads import set_threads
+    set_threads(threads, engine)
 
 
 def cmd_train(args) -> int:
     check_writable(args.output)  # before torch is imported and the corpus read
-    from .corpora import DEV_EVERY, is_name, read_part, test_part, training_parts, training_words, whole
-    from .modelio import round_to_half, save_model
-    from .readers import BadLines
+    from .corpora import corpus_list, standard_name, training_parts
     from .train import Trainer
 
     model_config, train_config = _configs(args)
-    train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
-    train_config.task = task = _task_of(args, train_part)
-    train_config.units = _units_of(args, train_part, task)
+    _set_threads(args.threads)
+    specs = corpus_list(args.corpus)
+    if specs and args.dev:
+        raise TaggerError("--dev takes one corpus; trained on several, each corpus's own dev split is used")
+    if specs:
+        names = [standard_name(spec) for spec in specs]
+        if len(set(names)) < len(names):
+            raise TaggerError(f"{args.corpus}: two corpora would have the same standard name ({', '.join(names)})")
+        sources = {name: (spec, *training_parts(spec, None, args.format)) for name, spec in zip(names, specs)}
+        train_config.task = task = args.task or "seg"
+        train_config.units = "chars"
+    else:
+        sources = {None: (args.corpus, *training_parts(args.corpus, args.dev, args.format))}
+        train_part = sources[None][1]
+        train_config.task = task = _task_of(args, train_part)
+        train_config.units = _units_of(args, train_part, task)
     metadata = {"corpus": args.corpus, "task": task, "dev": args.dev or "carved from corpus (every 20th sentence)",
                 "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if args.final:
@@ -256,45 +302,80 @@ def cmd_train(args) -> int:
                             f"the mean best epoch of {args.cv_table}" if args.cv_table else "given by --epochs"))
     log = (lambda message: None) if args.quiet else None
     trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
-    bad = BadLines() if args.skip_bad_lines else None
-    checkpoint = args.output + ".ckpt"
-    if args.final:
-        sentences = itertools.chain(read_part(whole(train_part), bad, task), read_part(dev_part, bad, task)
-                                    if dev_part.slice != "dev" else [])
-        segmenter = trainer.fit(sentences, None, metadata, checkpoint=checkpoint, resume=args.resume)
-    else:
-        try:
-            segmenter = trainer.fit(read_part(train_part, bad, task), read_part(dev_part, bad, task), metadata,
-                                    checkpoint=checkpoint, resume=args.resume)
-        except EmptyDevError:
-            if dev_part.slice != "dev":
-                raise
-            raise TaggerError(f"{args.corpus}: too few sentences to carve a dev split from (every "
-                              f"{DEV_EVERY}th sentence goes to dev); give one with --dev FILE") from None
+    segmenter, bad = _fit(args, trainer, sources, task, metadata)
     if bad:
         print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
         segmenter.metadata["skipped_lines"] = len(bad)
     if args.half:
+        from .modelio import round_to_half
         round_to_half(segmenter)
     from . import distributed
     if not distributed.is_main():
         return 0  # under torchrun, rank 0 scores and writes
-    if is_name(args.corpus) and not args.no_test:
-        gold_part, _ = test_part(args.corpus)
-        result = score_samples(segmenter, read_part(gold_part, task=task), training_words(args.corpus))
-        segmenter.metadata["test"] = {k: v for k, v in result.items() if k != "mismatched_lines"}
-        if not args.quiet:
-            print(f"test F1 {result['f1']:.4f}", file=sys.stderr)
+    if not args.no_test:
+        _score_tests(segmenter, sources, task, args.quiet)
+    _write_trained(args, segmenter, trainer)
+    return 0
+
+
+def _fit(args, trainer, sources: dict, task: str, metadata: dict):
+    """(the trained segmenter, the skipped malformed lines or None): one corpus, or several as
+    {standard: sentences} (a multi-criteria model)."""
+    from .corpora import DEV_EVERY, read_part, whole
+    from .readers import BadLines
+    bad = BadLines() if args.skip_bad_lines else None
+    if args.final:
+        train = {name: itertools.chain(read_part(whole(train_part), bad, task),
+                                       read_part(dev_part, bad, task) if dev_part.slice != "dev" else [])
+                 for name, (_, train_part, dev_part) in sources.items()}
+        dev = None
+    else:
+        train = {name: read_part(train_part, bad, task) for name, (_, train_part, _) in sources.items()}
+        dev = {name: read_part(dev_part, bad, task) for name, (_, _, dev_part) in sources.items()}
+    if None in sources:  # one corpus
+        train, dev = train[None], dev[None] if dev is not None else None
+    try:
+        segmenter = trainer.fit(train, dev, metadata, checkpoint=args.output + ".ckpt", resume=args.resume)
+    except EmptyDevError:
+        if any(dev_part.slice != "dev" for _, _, dev_part in sources.values()):
+            raise
+        raise TaggerError(f"{args.corpus}: too few sentences to carve a dev split from (every "
+                          f"{DEV_EVERY}th sentence goes to dev); give one with --dev FILE") from None
+    return segmenter, bad
+
+
+def _score_tests(segmenter, sources: dict, task: str, quiet: bool) -> None:
+    """Score each named corpus's test set once, at the end, into the metadata (never used to
+    select anything), with the corpus's own standard in a multi-criteria model."""
+    from .corpora import is_name, read_part, test_part, training_words
+    tests = {}
+    for name, (spec, _, _) in sources.items():
+        if not is_name(spec):
+            continue
+        gold_part, _ = test_part(spec)
+        result = score_samples(segmenter, read_part(gold_part, task=task), training_words(spec), standard=name)
+        tests[spec] = {k: v for k, v in result.items() if k != "mismatched_lines"}
+        if not quiet:
+            print(f"{spec} test F1 {result['f1']:.4f}" if name else f"test F1 {result['f1']:.4f}", file=sys.stderr)
+    if None in sources and tests:
+        segmenter.metadata["test"] = next(iter(tests.values()))
+    elif tests:
+        segmenter.metadata["tests"] = tests
+
+
+def _write_trained(args, segmenter, trainer) -> None:
+    """The model file, its history CSV and learning curves; the checkpoint is then removed."""
+    from .modelio import save_model
     save_model(segmenter, args.output, half=args.half)
     stem = os.path.splitext(args.output)[0]
     write_text_atomic(stem + ".history.csv", [trainer.history_csv()])
     if not args.no_plot:
         _plot_quietly({os.path.basename(stem): trainer.history}, stem + ".curves.png", args.quiet)
+    checkpoint = args.output + ".ckpt"
     if os.path.exists(checkpoint):
         os.unlink(checkpoint)  # the finished model replaces it
     if not args.quiet:
         print(f"wrote {args.output} and {stem}.history.csv", file=sys.stderr)
-    return 0
 
 
 def _task_of(args, train_part) -> str:
@@ -322,13 +403,14 @@ def _units_of(args, train_part, task: str) -> str:
     return "words" if units and wordy > len(units) / 4 else "chars"
 
 
-def score_samples(segmenter, items, words: set[str] | None = None) -> dict:
+def score_samples(segmenter, items, words: set[str] | None = None, standard: str | None = None) -> dict:
     """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
-    entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them)."""
+    entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them).
+    `standard`: the segmentation standard a multi-criteria model follows (default: its own)."""
     from .tasks import token_accuracy, word_f1
     task = segmenter.task
     gold = [s for s in (task.sample(item) for item in items) if s.text]
-    predicted = segmenter.label_texts([s.text for s in gold])
+    predicted = segmenter.label_texts([s.text for s in gold], standard=standard)
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
@@ -355,29 +437,32 @@ def _final_epochs(args) -> int:
     return final_epochs(table)
 
 
-def _plot_quietly(histories, path: str, quiet: bool) -> None:
-    """Draw learning curves and print the diagnosis; a missing matplotlib only warns."""
+def _plot_quietly(histories, path: str, quiet: bool) -> bool:
+    """Print the fit diagnosis of each history (it needs only pandas), then draw the learning
+    curves; True when the PNG was written. A missing matplotlib only warns."""
     import pandas as pd
     from .curves import diagnose, plot_histories
     frames = {name: pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows
               for name, rows in histories.items()}
     frames = {name: f for name, f in frames.items() if len(f)}
     if not frames:
-        return
+        return False
+    if not quiet:
+        for name, frame in frames.items():
+            print(f"{name}: {diagnose(frame)}", file=sys.stderr)
     try:
         plot_histories(frames, path)
     except ImportError:
         print("tagger: warning: matplotlib is not installed; no learning-curve plot "
               "(pip install matplotlib)", file=sys.stderr)
-        return
+        return False
     if not quiet:
-        for name, frame in frames.items():
-            print(f"{name}: {diagnose(frame)}", file=sys.stderr)
         print(f"wrote {path}", file=sys.stderr)
+    return True
 
 
 def cmd_cv(args) -> int:
-    check_writable(args.output)  # before torch is imported and the corpus read, as in cmd_train
+    check_writable(args.output + ".csv")  # before torch is imported and the corpus read, as in cmd_train
     from .corpora import is_name, read_part, training_parts, whole
     from .cv import cross_validate, summarize, to_markdown
     from .readers import BadLines
@@ -404,10 +489,11 @@ def cmd_cv(args) -> int:
     write_text_atomic(args.output + ".md", [to_markdown(table, summary)])
     for name, frame in histories.items():
         write_text_atomic(f"{args.output}.{name}.history.csv", [frame.to_csv(index=False)])
-    _plot_quietly(histories, args.output + ".png", args.quiet)
+    plotted = _plot_quietly(histories, args.output + ".png", args.quiet)
     f1 = summary.loc["f1"]
+    written = [f"{args.output}.csv", f"{args.output}.md"] + ([f"{args.output}.png"] if plotted else [])
     print(f"F1 {f1['mean']:.4f} ± {f1['std']:.4f} (95% CI ± {f1['ci95']:.4f}) over {len(table)} runs; "
-          f"wrote {args.output}.csv, {args.output}.md, {args.output}.png")
+          f"wrote {', '.join(written)}")
     return 0
 
 
@@ -429,7 +515,7 @@ def cmd_explain(args) -> int:
     from .explain import explain, to_html, to_png
     if not args.text.strip():
         raise TaggerError("nothing to explain: the text is empty")
-    result = explain(load(args.model), args.text)
+    result = explain(load(args.model), args.text, args.standard)
     if args.output.lower().endswith(".png"):
         try:
             to_png(result, args.output, args.units)
@@ -518,20 +604,24 @@ def cmd_segment(args) -> int:
         path = args.model or POS_MODEL
         segmenter = load(path, engine).to(_device(args.device))
         require_pos_model(segmenter, _joined_names(args.model) if args.model else POS_MODEL)
+        segmenter.encoder.standard_of(args.standard)
         words_per_line = _pos_words(segmenter, lines, args)
     elif args.jobs > 1:
         from .parallel import segment_parallel
-        load(args.model)  # fail here, with a clear message, rather than inside a worker
+        load(args.model).encoder.standard_of(args.standard)  # fail here, clearly, not inside a worker
         if args.user_dict:
             from .userdict import UserDict
             UserDict().load(args.user_dict)
-        words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict)
+        words_per_line = segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict,
+                                          args.standard)
     else:
         _set_threads(args.threads, engine)
         segmenter = load(args.model, engine).to(_device(args.device))
+        segmenter.encoder.standard_of(args.standard)
         if args.user_dict:
             segmenter.load_userdict(args.user_dict)
-        words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars)
+        words_per_line = segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
+                                                standard=args.standard)
     lines = (args.delimiter.join(words) + "\n" for words in words_per_line)
     if args.output:
         write_text_atomic(args.output, lines)
@@ -546,7 +636,7 @@ def cmd_segment(args) -> int:
 def _pos_words(segmenter, lines, args):
     """word/POS tokens per line (whitespace runs kept as they are), for `segment --pos`."""
     from .posseg import pieces
-    for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars):
+    for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars, args.standard):
         yield [piece if label is None else f"{piece}/{label}" for piece, label in pieces(line, spans)]
 
 
@@ -574,11 +664,13 @@ def cmd_evaluate(args) -> int:
             print(f"{name}: POS model on a gold without POS tags; scoring its words", file=sys.stderr)
         elif segmenter.task.name != "seg":
             return _evaluate_tagging(args, name, segmenter, gold_part)
-    gold = list(read_part(gold_part)) if gold_part.fmt != "segmented" else \
+    gold = list(read_part(gold_part)) if _format_of(gold_part) != "segmented" else \
         [line.split() for _, line in read_lines(gold_part.path)]
+    standard = None
     if segmenter is not None:
+        standard = _evaluation_standard(segmenter, args)
         start = time.monotonic()
-        predicted = segmenter.segment_lines(["".join(words) for words in gold])
+        predicted = segmenter.segment_lines(["".join(words) for words in gold], standard=standard)
         seconds = time.monotonic() - start
     else:
         predicted = [line.split() for _, line in read_lines(predictions[0])]
@@ -595,11 +687,20 @@ def cmd_evaluate(args) -> int:
         summary = result.summary()
         if regions is not None:
             summary["errors"] = [{"gold": g, "output": p, "count": c} for (g, p), c in regions.most_common(args.top_errors)]
-        summary.update(prediction=name, gold=gold_part.path,
+        summary.update(prediction=name, gold=gold_part.path, standard=standard,
                        words=words_path or ("the training part's words" if words is not None else None),
                        segment_seconds=seconds)
         write_json(args.json, summary)
     return 0
+
+
+def _evaluation_standard(segmenter, args) -> str | None:
+    """--standard, else the gold corpus's own standard when the model has one of that name
+    (`evaluate MULTI.model pku` follows pku's), else None: the model's default."""
+    if args.standard:
+        return segmenter.encoder.standard_of(args.standard)
+    name = args.gold.rpartition(":")[0] if args.gold.endswith(":dev") else args.gold
+    return name if name in segmenter.standards else None
 
 
 def _evaluate_tagging(args, name: str, segmenter, gold_part) -> int:
@@ -627,10 +728,11 @@ def cmd_tag(args) -> int:
     _lean_memory()
     _set_threads(args.threads)
     segmenter = load(args.model).to(_device(args.device))
+    segmenter.encoder.standard_of(args.standard)
     lines = read_raw(args.file, args.encoding, args.errors)
 
     def rendered():
-        for line, spans in segmenter.iter_label(lines, args.batch_lines):
+        for line, spans in segmenter.iter_label(lines, args.batch_lines, standard=args.standard):
             yield _render_spans(line, spans, args.format, segmenter)
     if args.output:
         write_text_atomic(args.output, rendered())
@@ -667,9 +769,20 @@ COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluat
             "info": cmd_info}
 
 
+def _outputs(args) -> list[str]:
+    """The files a command will write, checked before any work starts (a directory, a missing
+    parent or an unwritable place is a one-line error now, not a traceback after training)."""
+    if args.command == "cv":  # a prefix: PREFIX.csv, ...; a folder ("out/") is a mistake
+        return [args.output if args.output.endswith(("/", os.sep)) else args.output + ".csv"]
+    paths = [getattr(args, "output", None), getattr(args, "json", None)]
+    return [p for p in paths if p]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        for path in _outputs(args):
+            check_writable(path)
         return COMMANDS[args.command](args)
     except TaggerError as err:
         print(f"tagger: error: {err}", file=sys.stderr)

@@ -38,17 +38,19 @@ def worker_model(model: str | None) -> Segmenter:
     return _MODELS[key]
 
 
-def segment_partition(lines: Sequence[str], model: str | None = None) -> list[list[str]]:
-    """Words of each line of one partition (what every task of `segment_bag` runs)."""
-    return worker_model(model).segment_lines([line.rstrip("\r\n") for line in lines])
+def segment_partition(lines: Sequence[str], model: str | None = None,
+                      standard: str | None = None) -> list[list[str]]:
+    """Words of each line of one partition (what every task of `segment_bag` runs); `standard`:
+    a multi-criteria model's segmentation standard (default: its own)."""
+    return worker_model(model).segment_lines([line.rstrip("\r\n") for line in lines], standard=standard)
 
 
-def segment_bag(lines, model: str | None = None):
+def segment_bag(lines, model: str | None = None, standard: str | None = None):
     """A dask Bag of lines -> a Bag of word lists, partition by partition, order kept."""
-    return lines.map_partitions(segment_partition, model)
+    return lines.map_partitions(segment_partition, model, standard)
 
 
-def segment_series(series, model: str | None = None):
+def segment_series(series, model: str | None = None, standard: str | None = None):
     """A dask DataFrame column of texts -> a column of word lists (same index and partitions)."""
-    return series.map_partitions(lambda part: worker_model(model).segment_series(part),
+    return series.map_partitions(lambda part: worker_model(model).segment_series(part, standard),
                                  meta=(series.name, "object"))

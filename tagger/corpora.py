@@ -183,6 +183,25 @@ def training_parts(spec: str, dev: Optional[str] = None, fmt: str = "auto") -> t
     return train, dev_part
 
 
+def corpus_list(spec: str) -> list[str] | None:
+    """The corpora of `tagger train A,B,C` (names or paths), or None for one corpus. A path
+    holding a comma is one corpus when it exists."""
+    if "," not in spec or os.path.exists(spec):
+        return None
+    specs = [s.strip() for s in spec.split(",") if s.strip()]
+    if len(specs) < 2:
+        return None
+    if len(set(specs)) < len(specs):
+        raise TaggerError(f"{spec}: a corpus is listed twice")
+    return specs
+
+
+def standard_name(spec: str) -> str:
+    """The segmentation standard a corpus stands for in a multi-criteria model: its name, or
+    its file name without the extension."""
+    return spec if is_name(spec) else Path(spec).stem
+
+
 def read_word_list(path: str) -> set[str]:
     """A word list, one word a line (a bakeoff's training words, `evaluate --words`)."""
     from .readers import read_lines

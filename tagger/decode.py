@@ -20,19 +20,40 @@ from .tags import BMES, prefix, transition_rules
 
 NEG_INF = -1e9
 
-# Runs never split inside: URLs and e-mail addresses, then runs of Latin letters and digits
-# (ASCII or full width) with inner decimal points, commas, colons, hyphens or underscores.
+_ALNUM = r"A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # ASCII and full-width letters and digits
+
+# Runs never split inside: URLs and e-mail addresses; command-line options (`--epochs`, `-v`,
+# `--lr=0.1`) at the start of a whitespace-separated piece; then runs of Latin letters and
+# digits (ASCII or full width) joined by inner separators, which keeps numbers (`3.14`,
+# `1,000`), versions (`v2.1.0`), file names and paths (`src/train.py`) and code identifiers
+# (`snake_case`, `obj.method`, `std::vector`, `C++`) whole.
 _ATOMIC = re.compile(
     r"(?:https?://|ftp://|www\.)[^\s\u3000-\u303f\uff01-\uff0c\uff1a-\uff20\u4e00-\u9fff]+"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-    r"|[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+"
-    r"(?:[.,:_\-\uff0e\uff0c\uff1a][A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)*"
+    rf"|(?<!\S)--?[A-Za-z][A-Za-z0-9_\-]*(?:=[{_ALNUM}._/:\-]+)?"
+    rf"|[{_ALNUM}]+(?:[.,:_\-/\\\uff0e\uff0c\uff1a]+[{_ALNUM}]+)*(?:\+\+)?"
+)
+
+# Tokens of their own, whatever the model says: `#` and `@` (the Weibo corpus writes
+# `# 话题 #` and `@ 用户`), and each emoji with its modifiers, zero-width joins and flags.
+_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]"
+_STANDALONE = re.compile(
+    r"[#@\uff03\uff20]"
+    r"|[\U0001F1E6-\U0001F1FF]{2}"
+    rf"|{_EMOJI}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI}\uFE0F?)*"
 )
 
 
 def atomic_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each run of two or more characters that must not be split inside."""
     return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
+
+
+def standalone_spans(text: str, atomic: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """(start, end) of each token that must be a word of its own (`#`, `@`, an emoji), except
+    inside an atomic run (the `@` of an e-mail address)."""
+    return [m.span() for m in _STANDALONE.finditer(text)
+            if not any(a <= m.start() < b for a, b in atomic)]
 
 
 def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequence[str] = BMES,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from .dictionary import Dictionary, code_points, find_sorted
+from .errors import TaggerError
 from .vocab import EOS, Vocab, bigrams, normalize
 
 _END_MARK = 0x110000         # one past the last code point: "the text ends here" in a pair key
@@ -29,19 +30,63 @@ class Encoded(NamedTuple):
     casing: list[int] | None = None
 
 
+STANDARD_BASE = 0xF0000  # standard k's marker is code point STANDARD_BASE + k (Plane 15, private use)
+
+
 @dataclass
 class Encoder:
-    """Turns raw text into character and bigram ids (and dictionary features), as in training."""
+    """Turns raw text into character and bigram ids (and dictionary features), as in training.
+
+    A multi-criteria model (trained on several corpora, each a segmentation standard) reads
+    every text between two markers of the standard it should follow, one before the first
+    character and one after the last (He et al. 2019): the markers are vocabulary characters, so
+    bigrams, dictionary features, both engines, ensembles and export need nothing else.
+    `standards` names them; the model's outputs at the two marker steps are dropped (`unwrap`).
+    """
 
     chars: Vocab
     bigrams: Vocab | None
     classes: bool = True  # digits -> 0, Latin letters -> a (see vocab.normalize_char)
     dictionary: Dictionary | None = None
+    standards: tuple[str, ...] = ()   # segmentation standards of a multi-criteria model
+    default_standard: str | None = None  # the one used when none is asked for
     _tables: dict | None = field(default=None, init=False, repr=False, compare=False)  # encode_batch's
 
-    def encode(self, text: str, dictionary: Dictionary | None = None) -> Encoded:
+    @property
+    def margin(self) -> int:
+        """Marker steps before (and after) each text: 1 for a multi-criteria model, else 0."""
+        return 1 if self.standards else 0
+
+    def standard_of(self, standard: str | None) -> str | None:
+        """The standard a text is read with: the one asked for, else the default (None for a
+        single-criterion model). An unknown name is a one-line error listing the known ones."""
+        if standard is None:
+            return self.default_standard
+        if standard not in self.standards:
+            known = ", ".join(self.standards) if self.standards else "none: it was trained on one corpus"
+            raise TaggerError(f"unknown standard {standard!r}; this model's standards: {known}")
+        return standard
+
+    def marker(self, standard: str) -> str:
+        return chr(STANDARD_BASE + self.standards.index(standard))
+
+    def wrap(self, seen: str, standard: str | None = None) -> str:
+        """The normalized text between its standard's markers (unchanged without standards)."""
+        if not self.standards:
+            return seen
+        mark = self.marker(self.standard_of(standard))
+        return mark + seen + mark
+
+    def unwrap(self, scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, lengths) of the texts themselves: the marker steps at both ends removed."""
+        m = self.margin
+        if not m:
+            return scores, lengths
+        return scores[:, m:scores.shape[1] - m], lengths - 2 * m
+
+    def encode(self, text: str, dictionary: Dictionary | None = None, standard: str | None = None) -> Encoded:
         """`dictionary` overrides the encoder's own (the trainer's jackknifed dictionaries)."""
-        seen = normalize(text, self.classes)
+        seen = self.wrap(normalize(text, self.classes), standard)
         char_ids = self.chars.ids(seen)
         bigram_ids = self.bigrams.ids(bigrams(seen)) if self.bigrams is not None else None
         if dictionary is None:  # not `or`: an empty fold dictionary is falsy but still meant
@@ -49,7 +94,7 @@ class Encoder:
         masks = dictionary.features(seen) if dictionary is not None else None
         return Encoded(char_ids, bigram_ids, masks)
 
-    def encode_batch(self, texts: Sequence[str]) -> tuple:
+    def encode_batch(self, texts: Sequence[str], standard: str | None = None) -> tuple:
         """pad_arrays([self.encode(t) for t in texts]), with the id lookups vectorized in numpy
         (the per-character Python work was a third of inference time). Texts are non-empty.
 
@@ -57,7 +102,7 @@ class Encoder:
         pairs are found by binary search among the bigram vocabulary's pairs; dictionary
         features likewise (Dictionary.batch_features).
         """
-        seens = [normalize(t, self.classes) for t in texts]
+        seens = [self.wrap(normalize(t, self.classes), standard) for t in texts]
         lengths = np.fromiter(map(len, seens), dtype=np.int64, count=len(seens))
         joined = "".join(seens)
         codes = code_points(joined)
@@ -106,13 +151,17 @@ class Encoder:
                 "classes": self.classes}
         if self.dictionary is not None:
             data["dictionary"] = self.dictionary.to_dict()
+        if self.standards:  # text k of standard s is read as marker(s) + text + marker(s)
+            data.update(standards=list(self.standards), default_standard=self.default_standard,
+                        standard_base=STANDARD_BASE)
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Encoder":
         bigram_vocab = Vocab(data["bigrams"][2:]) if data["bigrams"] else None
         dictionary = Dictionary.from_dict(data["dictionary"]) if data.get("dictionary") else None
-        return cls(Vocab(data["chars"][2:]), bigram_vocab, bool(data["classes"]), dictionary)
+        return cls(Vocab(data["chars"][2:]), bigram_vocab, bool(data["classes"]), dictionary,
+                   tuple(data.get("standards", ())), data.get("default_standard"))
 
 
 CASINGS = ("lower", "upper", "title", "digits", "other")
@@ -149,14 +198,22 @@ class WordEncoder:
     max_word_chars: int = 20  # longer words are cut for the char CNN
     dictionary: Dictionary | None = None  # unused for words; here so both encoders look alike
     bigrams: Vocab | None = None
+    standards: tuple[str, ...] = ()       # word-level models follow one standard
+    default_standard: str | None = None
 
-    def encode(self, tokens: Sequence[str], dictionary: Dictionary | None = None) -> Encoded:
+    margin = Encoder.margin
+    standard_of = Encoder.standard_of
+    unwrap = Encoder.unwrap
+
+    def encode(self, tokens: Sequence[str], dictionary: Dictionary | None = None,
+               standard: str | None = None) -> Encoded:
         return Encoded(self.words.ids(word_key(w) for w in tokens), None, None,
                        [self.chars.ids(w[:self.max_word_chars]) for w in tokens],
                        [casing(w) for w in tokens])
 
-    def encode_batch(self, texts: Sequence[Sequence[str]]) -> tuple:
+    def encode_batch(self, texts: Sequence[Sequence[str]], standard: str | None = None) -> tuple:
         """Padded network inputs for several token sequences (as Encoder.encode_batch)."""
+        self.standard_of(standard)  # a standard asked of a word-level model is an error
         return pad_arrays([self.encode(t) for t in texts])
 
     @classmethod

@@ -34,16 +34,18 @@ def lstm_states(lstm: torch.nn.LSTM, inputs: torch.Tensor) -> tuple[torch.Tensor
 
 
 @torch.no_grad()
-def explain(segmenter: Segmenter, text: str) -> dict:
-    """Per-character tag probabilities, decoded tags and words, and every layer's states."""
+def explain(segmenter: Segmenter, text: str, standard: str | None = None) -> dict:
+    """Per-character tag probabilities, decoded tags and words, and every layer's states (a
+    multi-criteria model reads the text between its standard's markers; those steps are cut off)."""
     if not text:
         raise ValueError("nothing to explain: empty text")
     model = segmenter.model.eval()
-    batch = collate([segmenter.encoder.encode(text)])
-    chars_t, bigrams_t, lengths = batch.chars, batch.bigrams, batch.lengths
-    probs = torch.softmax(model(*batch.inputs()), -1)[0]
+    batch = collate([segmenter.encoder.encode(text, standard=segmenter.encoder.standard_of(standard))])
+    chars_t, bigrams_t = batch.chars, batch.bigrams
+    own = slice(segmenter.encoder.margin, segmenter.encoder.margin + len(text))  # the text's own steps
+    probs = torch.softmax(model(*batch.inputs()), -1)[0][own]
     mask = segmenter._mask(text)
-    path = segmenter.decoder.viterbi(probs.log().unsqueeze(0), lengths,
+    path = segmenter.decoder.viterbi(probs.log().unsqueeze(0), torch.tensor([len(text)]),
                                      mask[None] if mask is not None else None)[0]
     tags = [segmenter.tags[t] for t in path]
     x = model.embed(chars_t, bigrams_t, batch.dictionary)[0]
@@ -52,8 +54,8 @@ def explain(segmenter: Segmenter, text: str) -> dict:
         h_f, c_f = lstm_states(fwd, x)
         h_b, c_b = lstm_states(bwd, x.flip(0))
         h_b, c_b = h_b.flip(0), c_b.flip(0)
-        layers.append({"layer": number, "forward": {"hidden": h_f, "cell": c_f},
-                       "backward": {"hidden": h_b, "cell": c_b}})
+        layers.append({"layer": number, "forward": {"hidden": h_f[own], "cell": c_f[own]},
+                       "backward": {"hidden": h_b[own], "cell": c_b[own]}})
         x = torch.cat([h_f, h_b], dim=-1)
     return {"text": text, "tags": tags, "words": tags_to_words(text, tags), "probs": probs,
             "tag_names": list(segmenter.tags), "layers": layers}

@@ -73,6 +73,12 @@ def _torch_load(path: str | os.PathLike) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def _first_line(error: BaseException) -> str:
+    """The whole first line of an error's message (never cut mid-word), or its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike], dict] = _torch_load) -> dict:
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such model file")
@@ -82,9 +88,11 @@ def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike],
         raise ModelFileError(f"{path}: not a tagger model file")
     try:
         payload = loader(path)
+    except (ImportError, MemoryError, OSError) as err:  # the environment failed, not the file
+        raise ModelFileError(f"{path}: could not be loaded: {type(err).__name__}: {_first_line(err)}") from None
     except Exception as err:  # torch raises many types for a bad file
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelFileError(f"{path}: not a tagger model file (corrupt or wrong format: {first[:120]})") from None
+        raise ModelFileError(f"{path}: not a tagger model file (corrupt or wrong format: "
+                             f"{type(err).__name__}: {_first_line(err)})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a tagger model file")
     if payload.get("format_version") != FORMAT_VERSION:
@@ -129,5 +137,7 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
 
 def read_metadata(path: str | os.PathLike) -> dict:
     payload = _read_payload(path)
-    return {"task": payload.get("task"), "config": payload["config"], "metadata": payload.get("metadata", {}),
-            "format_version": payload["format_version"]}
+    vocab = payload.get("vocab", {})
+    return {"task": payload.get("task"), "standards": vocab.get("standards", []),
+            "default_standard": vocab.get("default_standard"), "config": payload["config"],
+            "metadata": payload.get("metadata", {}), "format_version": payload["format_version"]}

@@ -6,13 +6,19 @@
 
 Flags are the PKU (People's Daily 1998) tag set the shipped model learned. Every character of
 the input comes back: whitespace runs, which the model never tags, are pairs with flag "x"
-(jieba's flag for non-words).
+(jieba's flag for non-words). A user word with a tag (`add_word(word, tag="nz")`, a dictionary
+line `word 3 nz`) gets that tag, as in jieba; user words without one get the model's.
+
+The default `dt` shares the user dictionary of `tagger.dt`, as jieba.posseg.dt shares jieba.dt's:
+words added with `tagger.add_word` or `tagger.load_userdict` are kept whole here too.
 """
 from __future__ import annotations
 
+import os
 from typing import Iterator, NamedTuple
 
-from .api import LazyModel
+from .api import LazyModel, Tokenizer, as_text
+from .api import dt as default_tokenizer
 from .errors import TaggerError
 
 WHITESPACE_FLAG = "x"
@@ -25,6 +31,9 @@ class pair(NamedTuple):  # noqa: N801 (jieba.posseg's name)
 
     def __str__(self) -> str:
         return f"{self.word}/{self.flag}"
+
+    def __repr__(self) -> str:
+        return f"pair({self.word!r}, {self.flag!r})"
 
 
 def pieces(text: str, spans: list[tuple[int, int, str]]) -> Iterator[tuple[str, str | None]]:
@@ -49,7 +58,17 @@ def require_pos_model(segmenter, source) -> None:
 
 
 class POSTokenizer(LazyModel):
-    """jieba.posseg.POSTokenizer's cut/lcut over a tagger POS model, loaded on first use."""
+    """jieba.posseg.POSTokenizer's cut/lcut over a tagger POS model, loaded on first use.
+
+    model: a joint segmentation + POS model file (None: the shipped one).
+    tokenizer: a `Tokenizer` whose user dictionary this one shares, as jieba's POSTokenizer
+    takes one; as in jieba it may come first (`POSTokenizer(jieba.dt)`)."""
+
+    def __init__(self, model: str | os.PathLike | Tokenizer | None = None, tokenizer: Tokenizer | None = None):
+        if isinstance(model, Tokenizer):
+            model, tokenizer = None, model
+        super().__init__(model, None if tokenizer is None else tokenizer.user_dict)
+        self.tokenizer = tokenizer
 
     def _load(self):
         from . import POS_MODEL, load
@@ -58,30 +77,36 @@ class POSTokenizer(LazyModel):
         require_pos_model(segmenter, path)
         return segmenter
 
-    def cut(self, sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
-        """(word, flag) pairs covering `sentence` in order. HMM is accepted and ignored."""
-        yield from self.lcut_lines([sentence])[0]
+    def cut(self, sentence: str | bytes, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:  # noqa: N803
+        """(word, flag) pairs covering `sentence` in order, as a generator; bytes are decoded as
+        jieba does. HMM and use_paddle are accepted and ignored."""
+        yield from self.lcut_lines([as_text(sentence)])[0]
 
-    def lcut(self, sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
-        return list(self.cut(sentence, HMM))
+    def lcut(self, sentence: str | bytes, HMM: bool = True, use_paddle: bool = False) -> list[pair]:  # noqa: N803
+        return list(self.cut(sentence))
 
     def lcut_lines(self, lines: list[str]) -> list[list[pair]]:
         """One pair list per line, labeled in batches: many lines at once run several times
         faster than `lcut` line by line (the batched path `tagger segment --pos` takes)."""
-        return [[pair(piece, WHITESPACE_FLAG if label is None else label) for piece, label in pieces(line, spans)]
+        return [[pair(piece, self._flag(piece, label)) for piece, label in pieces(line, spans)]
                 for line, spans in zip(lines, self.segmenter.label_lines(lines))]
 
+    def _flag(self, word: str, label: str | None) -> str:
+        if label is None:
+            return WHITESPACE_FLAG
+        return self.user_dict.tag(word) or label
 
-dt = POSTokenizer()
+
+dt = POSTokenizer(tokenizer=default_tokenizer)
 
 
-def cut(sentence: str, HMM: bool = True) -> Iterator[pair]:  # noqa: N803
+def cut(sentence: str | bytes, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:  # noqa: N803
     """(word, flag) pairs of `sentence` with the shipped POS model."""
-    return dt.cut(sentence, HMM)
+    return dt.cut(sentence)
 
 
-def lcut(sentence: str, HMM: bool = True) -> list[pair]:  # noqa: N803
-    return dt.lcut(sentence, HMM)
+def lcut(sentence: str | bytes, HMM: bool = True, use_paddle: bool = False) -> list[pair]:  # noqa: N803
+    return dt.lcut(sentence)
 
 
 def lcut_lines(lines: list[str]) -> list[list[pair]]:

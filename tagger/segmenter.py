@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
+from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask, standalone_spans
 from .encode import Encoder, WordEncoder, blocks, length_grouped_batches
 from .errors import TaggerError
 from .metrics import spans as word_spans
@@ -103,46 +103,58 @@ class Segmenter:
 
     # -- tagging -----------------------------------------------------------------------
     def _mask(self, text: str) -> np.ndarray | None:
-        """Allowed tags per character: atomic runs stay whole, dictionary words are exact words."""
+        """Allowed tags per character: atomic runs stay whole, `#`, `@` and emoji are words of
+        their own, dictionary words are exact words."""
         if not self.task.segments:
             return None  # entity tags say nothing about word boundaries
         atomic = atomic_spans(text) if self.keep_atomic else []
-        mask = keep_whole_mask(len(text), atomic, self.tags)
+        alone = standalone_spans(text, atomic) if self.keep_atomic else []
+        words = alone
         if len(self.user_dict):
             # a dictionary word may cover an atomic run, never cut into one
-            words = [(s, e) for s, e in self.user_dict.find(text)
-                     if not any(a < e and s < b and not (s <= a and b <= e) for a, b in atomic)]
-            mask = keep_whole_mask(len(text), words, self.tags, mask)
-            cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
-            if cuts:
-                mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
+            words = words + [(s, e) for s, e in self.user_dict.find(text)
+                             if not any(a < e and s < b and not (s <= a and b <= e) for a, b in atomic + alone)]
+        mask = keep_whole_mask(len(text), atomic + words, self.tags)
+        cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
+        if cuts:
+            mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
         return mask
 
+    @property
+    def standards(self) -> tuple[str, ...]:
+        """The segmentation standards a multi-criteria model can follow (empty for one corpus)."""
+        return self.encoder.standards
+
     def tag_chunks(self, chunks: Sequence[str], batch_chars: int = BATCH_CHARS,
-                   masks: Sequence[np.ndarray | None] | None = None) -> list[list[str]]:
+                   masks: Sequence[np.ndarray | None] | None = None,
+                   standard: str | None = None) -> list[list[str]]:
         """Tags for each non-empty, whitespace-free chunk, predicted in length-grouped batches.
 
         `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words).
+        `standard` picks the segmentation standard of a multi-criteria model (default: its own).
         (Encoding the next batch in a helper thread while the network runs was measured: no
         faster on 2 cores, as the threads contend for the GIL between torch calls.)
         """
         results: list[list[str] | None] = [None] * len(chunks)
         learned = self.model.crf_scores()
         for batch_ids in length_grouped_batches([len(c) for c in chunks], batch_chars):
-            inputs, mask = self._prepare_batch(chunks, batch_ids, masks)
-            log_probs = self.model.log_probs(*inputs)
-            self._decode_batch(results, batch_ids, log_probs, inputs[2], mask, learned)
+            inputs, mask = self._prepare_batch(chunks, batch_ids, masks, standard)
+            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(*inputs), inputs[2])
+            self._decode_batch(results, batch_ids, log_probs, lengths, mask, learned)
         return results  # type: ignore[return-value]
 
     def _prepare_batch(self, chunks: Sequence[str], batch_ids: Sequence[int],
-                       masks: Sequence[np.ndarray | None] | None) -> tuple[tuple, np.ndarray | None]:
-        """(padded network inputs, allowed-tag mask or None) for the chunks `batch_ids`."""
+                       masks: Sequence[np.ndarray | None] | None,
+                       standard: str | None = None) -> tuple[tuple, np.ndarray | None]:
+        """(padded network inputs, allowed-tag mask or None) for the chunks `batch_ids`; the mask
+        covers the texts themselves (no marker steps)."""
         texts = [chunks[i] for i in batch_ids]
-        inputs = self.encoder.encode_batch(texts)
+        inputs = self.encoder.encode_batch(texts, standard)
         masks_here = [masks[i] for i in batch_ids] if masks is not None else [self._mask(t) for t in texts]
         mask = None
         if any(m is not None for m in masks_here):
-            mask = np.ones((len(texts), inputs[0].shape[1], len(self.tags)), dtype=bool)
+            time = inputs[0].shape[1] - 2 * self.encoder.margin
+            mask = np.ones((len(texts), time, len(self.tags)), dtype=bool)
             for row, m in enumerate(masks_here):
                 if m is not None:
                     mask[row, :m.shape[0]] = m
@@ -156,12 +168,13 @@ class Segmenter:
             results[i] = [self.tags[t] for t in path]
 
     # -- segmentation ------------------------------------------------------------------
-    def _tag_lines(self, lines: Sequence[str], batch_chars: int):
+    def _tag_lines(self, lines: Sequence[str], batch_chars: int, standard: str | None = None):
         """(layout, chunks, tags): each line as whitespace runs and chunk numbers, the chunks, and
         the tags of each chunk (all lines' chunks tagged together in length-grouped batches)."""
         layout: list[list[tuple[bool, int | str]]] = []
         chunks: list[str] = []
         _check_texts(lines)
+        self.encoder.standard_of(standard)  # an unknown standard fails before any work
         for line in lines:
             parts: list[tuple[bool, int | str]] = []
             for piece in _SPACES.split(line):
@@ -174,14 +187,16 @@ class Segmenter:
                         parts.append((True, len(chunks)))
                         chunks.append(chunk)
             layout.append(parts)
-        tags = self.tag_chunks(chunks, batch_chars) if chunks else []
+        tags = self.tag_chunks(chunks, batch_chars, standard=standard) if chunks else []
         return layout, chunks, tags
 
-    def segment_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS) -> list[list[str]]:
-        """Words of each line; whitespace runs are kept as tokens; empty lines give []."""
+    def segment_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS,
+                      standard: str | None = None) -> list[list[str]]:
+        """Words of each line; whitespace runs are kept as tokens; empty lines give [].
+        `standard`: which segmentation standard a multi-criteria model follows (see `standards`)."""
         if not self.task.segments or self.units == "words":
             raise TaggerError("this model finds entities; it does not segment (use `tag`)")
-        layout, chunks, tags = self._tag_lines(lines, batch_chars)
+        layout, chunks, tags = self._tag_lines(lines, batch_chars, standard)
         output = []
         for parts in layout:
             words: list[str] = []
@@ -193,15 +208,17 @@ class Segmenter:
             output.append(words)
         return output
 
-    def label_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
+    def label_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS,
+                    standard: str | None = None) -> list[list[tuple[int, int, str]]]:
         """Labeled spans (start, end, label) of each line, offsets into the line: words with
         their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a span.
 
         A word-level model reads each line as whitespace-separated words; its spans still give
         character offsets into the line."""
         if self.units == "words":
+            self.encoder.standard_of(standard)
             return self._label_word_lines(lines, batch_chars)
-        layout, chunks, tags = self._tag_lines(lines, batch_chars)
+        layout, chunks, tags = self._tag_lines(lines, batch_chars, standard)
         output = []
         for parts in layout:
             spans, offset = [], 0
@@ -214,16 +231,16 @@ class Segmenter:
             output.append(spans)
         return output
 
-    def label_texts(self, texts: Sequence) -> list[list[tuple[int, int, str]]]:
+    def label_texts(self, texts: Sequence, standard: str | None = None) -> list[list[tuple[int, int, str]]]:
         """Spans of sample texts as the model reads them: strings for character models, word
         tuples for word-level ones (what training's dev score and evaluation both need)."""
-        return self.label_units(texts) if self.units == "words" else self.label_lines(texts)
+        return self.label_units(texts) if self.units == "words" else self.label_lines(texts, standard=standard)
 
-    def iter_label(self, lines: Iterable[str], batch_lines: int = 512,
-                   batch_chars: int = BATCH_CHARS) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    def iter_label(self, lines: Iterable[str], batch_lines: int = 512, batch_chars: int = BATCH_CHARS,
+                   standard: str | None = None) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
         """Stream: (line, its labeled spans) for each line, in order, like `iter_segment`."""
         for block in blocks(lines, batch_lines):
-            yield from zip(block, self.label_lines(block, batch_chars))
+            yield from zip(block, self.label_lines(block, batch_chars, standard))
 
     def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
         """Spans over units (characters or words) of pre-split texts; empty texts give []."""
@@ -254,35 +271,35 @@ class Segmenter:
         tags = self.tag_chunks(texts, masks=masks)
         return [self.task.spans(text, t) for text, t in zip(texts, tags)]
 
-    def tag(self, text: str) -> list[dict]:
+    def tag(self, text: str, standard: str | None = None) -> list[dict]:
         """Spans of one text as dicts {"text", "start", "end", "label"} (character offsets)."""
         return [{"text": text[s:e], "start": s, "end": e, "label": lab}
-                for s, e, lab in self.label_lines([text])[0]]
+                for s, e, lab in self.label_lines([text], standard=standard)[0]]
 
-    def segment(self, text: str) -> list[str]:
+    def segment(self, text: str, standard: str | None = None) -> list[str]:
         """Words of one text (newlines are kept as whitespace tokens)."""
-        return [] if text is None or text == "" else self.segment_lines([text])[0]
+        return [] if text is None or text == "" else self.segment_lines([text], standard=standard)[0]
 
-    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512,
-                     batch_chars: int = BATCH_CHARS) -> Iterator[list[str]]:
+    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512, batch_chars: int = BATCH_CHARS,
+                     standard: str | None = None) -> Iterator[list[str]]:
         """Stream: words for each line, in order, reading `batch_lines` lines at a time; the
         network sees at most ~`batch_chars` characters at once (memory grows with it)."""
         for block in blocks(lines, batch_lines):
-            yield from self.segment_lines(block, batch_chars)
+            yield from self.segment_lines(block, batch_chars, standard)
 
     # -- jieba-style API ---------------------------------------------------------------
-    def cut(self, text: str) -> Iterator[str]:
+    def cut(self, text: str, standard: str | None = None) -> Iterator[str]:
         """jieba-style generator of words."""
-        yield from self.segment(text)
+        yield from self.segment(text, standard)
 
-    def lcut(self, text: str) -> list[str]:
+    def lcut(self, text: str, standard: str | None = None) -> list[str]:
         """jieba-style list of words."""
-        return self.segment(text)
+        return self.segment(text, standard)
 
-    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+    def tokenize(self, text: str, standard: str | None = None) -> list[tuple[str, int, int]]:
         """(word, start, end) for each word, offsets into `text`."""
         out, start = [], 0
-        for word in self.segment(text):
+        for word in self.segment(text, standard):
             out.append((word, start, start + len(word)))
             start += len(word)
         return out
@@ -297,22 +314,22 @@ class Segmenter:
                     if part in self.lexicon or part in self.user_dict:
                         yield i, part
 
-    def cut_for_search(self, text: str) -> Iterator[str]:
+    def cut_for_search(self, text: str, standard: str | None = None) -> Iterator[str]:
         """Like jieba: each word, preceded by its known 2- and 3-character parts when it is longer."""
-        for word in self.segment(text):
+        for word in self.segment(text, standard):
             yield from (part for _, part in self.known_parts(word))
             yield word
 
-    def lcut_for_search(self, text: str) -> list[str]:
-        return list(self.cut_for_search(text))
+    def lcut_for_search(self, text: str, standard: str | None = None) -> list[str]:
+        return list(self.cut_for_search(text, standard))
 
-    def segment_series(self, series):
+    def segment_series(self, series, standard: str | None = None):
         """A pandas Series of texts -> a Series of word lists with the same index.
 
         Missing values (None, NaN) stay missing, as with pandas' own `.str` methods; before, they
         became the word "nan". Any other value that is not text is a TypeError."""
         import pandas as pd
         missing = series.isna().tolist()
-        words = iter(self.segment_lines([text for text, gap in zip(series, missing) if not gap]))
+        words = iter(self.segment_lines([text for text, gap in zip(series, missing) if not gap], standard=standard))
         return pd.Series([text if gap else next(words) for text, gap in zip(series, missing)],
                          index=series.index, name=series.name, dtype=object)

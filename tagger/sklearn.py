@@ -23,7 +23,7 @@ from .train import Trainer, TrainConfig
 class BiLSTMSegmenter(BaseEstimator):
     def __init__(self, char_dim: int = 100, bigram_dim: int = 50, hidden: int = 200, layers: int = 1,
                  dropout: float = 0.2, epochs: int = 10, batch_chars: int = 3000, lr: float = 2e-3,
-                 patience: int = 4, seed: int = 1, threads: int | None = None):
+                 patience: int = 4, seed: int = 1, threads: int | None = None, standard: str | None = None):
         self.char_dim = char_dim
         self.bigram_dim = bigram_dim
         self.hidden = hidden
@@ -35,12 +35,25 @@ class BiLSTMSegmenter(BaseEstimator):
         self.patience = patience
         self.seed = seed
         self.threads = threads
+        self.standard = standard  # predict with this standard of a multi-criteria model
 
-    def fit(self, X: Sequence[str], y: Sequence[Sequence[str]]) -> "BiLSTMSegmenter":
-        """Train on texts X segmented as y; every 20th pair is held out as dev for early stopping."""
+    def fit(self, X: Sequence[str], y: Sequence[Sequence[str]],
+            corpus: Sequence[str] | None = None) -> "BiLSTMSegmenter":
+        """Train on texts X segmented as y; every 20th pair is held out as dev for early stopping.
+
+        `corpus` (one name per pair) trains a multi-criteria model: each name is a segmentation
+        standard, and `standard` then chooses the one `predict` follows."""
         sentences = _validated(X, y)
-        train, dev = carve(sentences)
-        dev = dev or train[:1]
+        if corpus is None:
+            train, dev = carve(sentences)
+            dev = dev or train[:1]
+        else:
+            if len(corpus) != len(sentences):
+                raise ValueError(f"corpus has {len(corpus)} names but X has {len(sentences)} texts")
+            groups = {name: [s for s, c in zip(sentences, corpus) if c == name] for name in dict.fromkeys(corpus)}
+            carved = {name: carve(group) for name, group in groups.items()}
+            train = {name: t for name, (t, _) in carved.items()}
+            dev = {name: d or t[:1] for name, (t, d) in carved.items()}
         model_config = ModelConfig(char_dim=self.char_dim, bigram_dim=self.bigram_dim, hidden=self.hidden,
                                    layers=self.layers, embed_dropout=self.dropout, lstm_dropout=self.dropout)
         train_config = TrainConfig(epochs=self.epochs, batch_chars=self.batch_chars, lr=self.lr,
@@ -52,7 +65,8 @@ class BiLSTMSegmenter(BaseEstimator):
 
     def predict(self, X: Sequence[str]) -> list[list[str]]:
         self._check_fitted()
-        return self.segmenter_.segment_lines(list(X))  # texts only: str(NaN) would segment "nan"
+        # texts only: str(NaN) would segment "nan"
+        return self.segmenter_.segment_lines(list(X), standard=self.standard)
 
     def score(self, X: Sequence[str], y: Sequence[Sequence[str]]) -> float:
         """Word F1 (SIGHAN), the score `cross_val_score` and `GridSearchCV` maximize."""

@@ -19,21 +19,33 @@ def dense_params(inputs: int, outputs: int) -> int:
 
 
 def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
-    """(layer, output shape, parameters) from the model's real tensors, in data-flow order."""
+    """(layer, output shape, parameters) from the model's real tensors, in data-flow order: every
+    input's width, so the embeddings' widths add up to the first LSTM's input."""
     cfg = model.config
     count = lambda module: sum(p.numel() for p in module.parameters())  # noqa: E731
-    rows = [("char_embed (Embedding)", f"(batch, time, {cfg.char_dim})", count(model.char_embed))]
+    shape = lambda width: f"(batch, time, {width})"  # noqa: E731
+    rows = [("char_embed (Embedding)", shape(cfg.char_dim), count(model.char_embed))]
     width = cfg.char_dim
+    if cfg.units == "words":
+        rows.append(("char_cnn (Embedding + Conv1d, max over a word)", shape(cfg.char_cnn_filters),
+                     count(model.subchar_embed) + count(model.char_cnn)))
+        rows.append(("casing_embed (Embedding)", shape(cfg.casing_dim), count(model.casing_embed)))
+        width += cfg.char_cnn_filters + cfg.casing_dim
     if cfg.bigram_dim > 0:
-        rows.append(("bigram_embed (Embedding, left+right)", f"(batch, time, {2 * cfg.bigram_dim})",
-                     count(model.bigram_embed)))
+        rows.append(("bigram_embed (Embedding, left+right)", shape(2 * cfg.bigram_dim), count(model.bigram_embed)))
         width += 2 * cfg.bigram_dim
-    rows.append(("embed_dropout (Dropout)", f"(batch, time, {width})", 0))
+    if cfg.dictionary_bits > 0:
+        rows.append(("dictionary bits (0/1 inputs)", shape(cfg.dictionary_bits), 0))
+        width += cfg.dictionary_bits
+    rows.append(("concatenate + embed_dropout (Dropout)", shape(width), 0))
     for i, (fwd, bwd) in enumerate(zip(model.forward_lstms, model.backward_lstms)):
-        rows.append((f"lstm{i + 1}_forward (LSTM)", f"(batch, time, {cfg.hidden})", count(fwd)))
-        rows.append((f"lstm{i + 1}_backward (LSTM)", f"(batch, time, {cfg.hidden})", count(bwd)))
-    rows.append(("out_dropout (Dropout)", f"(batch, time, {2 * cfg.hidden})", 0))
-    rows.append(("output (Linear at every step)", f"(batch, time, {cfg.num_tags})", count(model.output)))
+        rows.append((f"lstm{i + 1}_forward (LSTM)", shape(cfg.hidden), count(fwd)))
+        rows.append((f"lstm{i + 1}_backward (LSTM)", shape(cfg.hidden), count(bwd)))
+    rows.append(("out_dropout (Dropout)", shape(2 * cfg.hidden), 0))
+    rows.append(("output (Linear at every step)", shape(cfg.num_tags), count(model.output)))
+    if cfg.crf:
+        rows.append(("crf (transition, start and end scores)", f"({cfg.num_tags}, {cfg.num_tags})",
+                     model.crf_transitions.numel() + model.crf_start.numel() + model.crf_end.numel()))
     return rows
 
 

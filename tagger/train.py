@@ -18,14 +18,14 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from . import distributed, embeddings
+from . import distributed, embeddings, recipe
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import EmptyDevError, TaggerError
@@ -63,6 +63,8 @@ class TrainConfig:
     char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
     bigram_vectors: str = ""     # pretrained bigram vectors
     ema: float = 0.0             # > 0: evaluate and keep a moving average of the weights (decay per step)
+    mixed_share: float = 0.1     # several corpora: share of each one's sentences that train the "mixed" standard
+    auto: tuple[str, ...] = ()   # settings chosen from the corpus (tagger/recipe.py) instead of the values here
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,12 +96,54 @@ def split_sentences(words: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool) -> Encoder:
+MIXED = "mixed"  # the standard for text whose standard is unknown: learned from a share of every corpus
+
+
+class DevScore(NamedTuple):
+    """Dev precision, recall and F1: one corpus's, or the mean over a multi-criteria model's
+    corpora (each scored with its own standard), with the per-corpus F1s beside it."""
+    precision: float
+    recall: float
+    f1: float
+    per_corpus: dict
+
+
+def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,
+                  standards: Sequence[str | None] | None = None, names: Sequence[str] = ()) -> Encoder:
+    """Vocabularies of the training texts as the model reads them (each text of a multi-criteria
+    corpus between the markers of its standard `standards[i]`; `names` lists the standards)."""
+    encoder = Encoder(Vocab([]), None, config.classes, standards=tuple(names))
     texts = [normalize("".join(words), config.classes) for words in sentences]
-    chars = Vocab.build(texts, min_count=config.char_min_count)
-    bigram_vocab = Vocab.build((bigrams(t) for t in texts), min_count=config.bigram_min_count) \
-        if use_bigrams else None
-    return Encoder(chars, bigram_vocab, config.classes)
+    if names:
+        texts = [encoder.wrap(t, standard) for t, standard in zip(texts, standards)]
+    encoder.chars = Vocab.build(texts, min_count=config.char_min_count)
+    if use_bigrams:
+        encoder.bigrams = Vocab.build((bigrams(t) for t in texts), min_count=config.bigram_min_count)
+    return encoder
+
+
+def mixed_standards(name: str, count: int, share: float) -> list[str]:
+    """The standard each of a corpus's `count` sentences trains: its own, except an evenly spread
+    `share` of them, which train MIXED (so MIXED learns what all the standards do)."""
+    return [MIXED if int((i + 1) * share) > int(i * share) else name for i in range(count)]
+
+
+def balanced_epoch(members: Mapping[str, Sequence[int]], rng: random.Random) -> list[int]:
+    """One epoch's sentence indices over corpora of very different sizes.
+
+    The rule: the epoch holds as many sentences as all corpora together, and corpus c's share is
+    proportional to the square root of its size (temperature sampling with T = 2). A small corpus
+    is repeated (whole passes, then a random part), a big one sampled without replacement, so no
+    corpus drowns the others and none is memorized.
+    """
+    total = sum(len(ids) for ids in members.values())
+    weights = {name: math.sqrt(len(ids)) for name, ids in members.items()}
+    out: list[int] = []
+    for name, ids in members.items():
+        quota = round(total * weights[name] / sum(weights.values()))
+        passes, rest = divmod(quota, len(ids))
+        out.extend(list(ids) * passes + rng.sample(list(ids), rest))
+    return out
 
 
 def build_dictionaries(sentences: Sequence[Sequence[str]], config: TrainConfig
@@ -131,6 +175,7 @@ class Trainer:
         self.progress = progress  # None: a bar only when stderr is a terminal
         self.history: list[dict] = []
         self._average: AveragedModel | None = None  # the weights' moving average (TrainConfig.ema)
+        self.recipe: dict | None = None  # what tagger/recipe.py chose for TrainConfig.auto, and why
 
     def _check_settings(self) -> None:
         """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
@@ -164,13 +209,27 @@ class Trainer:
         rng = random.Random(cfg.seed)
 
         task = Task(cfg.task, cfg.units)
-        train_sents = self._prepare(train_sentences, task)
+        multi = isinstance(train_sentences, Mapping)
         final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
-        dev_sents = [] if final else [s for s in (task.sample(item) for item in dev_sentences) if s.text]
-        if not train_sents:
-            raise TaggerError("the training corpus has no sentences")
-        if not final and not dev_sents:
+        if multi and task.name != "seg":
+            raise TaggerError("training on several corpora (standards) is for segmentation only (--task seg)")
+        train_sets = dict(train_sentences) if multi else {None: train_sentences}
+        dev_sets = {} if final else dict(dev_sentences) if multi else {None: dev_sentences}
+        train_sents, standards, members = [], [], {}
+        for name, items in train_sets.items():
+            samples = self._prepare(items, task)
+            if not samples:
+                raise TaggerError(f"the training corpus {name} has no sentences" if name else
+                                  "the training corpus has no sentences")
+            members[name] = range(len(train_sents), len(train_sents) + len(samples))
+            standards += mixed_standards(name, len(samples), cfg.mixed_share) if multi else [None] * len(samples)
+            train_sents += samples
+        names = (*train_sets, *([MIXED] if cfg.mixed_share > 0 else [])) if multi else ()
+        dev = {name: [s for s in (task.sample(item) for item in items) if s.text] for name, items in dev_sets.items()}
+        if not final and not all(dev.values()):
             raise EmptyDevError("the dev corpus has no sentences")
+        dev_sents = [s for samples in dev.values() for s in samples]
+        cfg = self._choose_recipe(train_sents, task)
 
         words = [s.words for s in train_sents] if task.segments else []
         model_cfg = dataclasses.replace(self.model_config, units=cfg.units)
@@ -181,7 +240,7 @@ class Trainer:
             model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
         else:
             encoder = build_encoder([[s.text] for s in train_sents], cfg,
-                                    use_bigrams=self.model_config.bigram_dim > 0)
+                                    use_bigrams=self.model_config.bigram_dim > 0, standards=standards, names=names)
             encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg)
             model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
             model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
@@ -192,8 +251,9 @@ class Trainer:
         lexicon = {word for sentence in words for word in sentence}
         segmenter = Segmenter(model, encoder, tags, metadata, lexicon=lexicon, task=task.name).to(cfg.device)
 
-        train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries)
-        dev_data = self._encode(dev_sents, encoder, task, tags) if dev_sents else []
+        train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards)
+        dev_data = self._encode(dev_sents, encoder, task, tags, None,
+                                [name for name, samples in dev.items() for _ in samples]) if dev_sents else []
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         self._average = self._moving_average(model)
         net = distributed.wrap(model)  # the model itself, or its DDP wrapper under torchrun
@@ -211,17 +271,18 @@ class Trainer:
         started = time.monotonic() - state["elapsed"]
         for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
             epoch_start = time.monotonic()
-            train_loss, chars_per_s = self._train_epoch(net, train_data, optimizer, loss_fn, rng, epoch)
+            epoch_data = [train_data[i] for i in balanced_epoch(members, rng)] if multi else train_data
+            train_loss, chars_per_s = self._train_epoch(net, epoch_data, optimizer, loss_fn, rng, epoch)
             with self._averaged_weights(model):  # scored and kept: the average, if one is kept
                 if final:
                     dev_loss, dev_score = float("nan"), None
                 else:
                     dev_loss = self._loss(model, dev_data, loss_fn)
-                    dev_score = self._dev_score(segmenter, dev_sents)
+                    dev_score = self._dev_score(segmenter, dev)
                 if final or dev_score.f1 > state["best_f1"]:
                     state.update(best_f1=dev_score.f1 if dev_score else float("nan"), best_epoch=epoch, stale=0,
                                  best_state=copy.deepcopy(model.state_dict()))
-                else:
+                elif state["best_f1"] > 0:  # no stall counts before the first dev F1 above 0
                     state["stale"] += 1
             seconds = time.monotonic() - epoch_start
             row = dict(epoch=epoch, train_loss=train_loss, dev_loss=dev_loss,
@@ -229,13 +290,17 @@ class Trainer:
                        dev_recall=dev_score.recall if dev_score else float("nan"),
                        dev_f1=dev_score.f1 if dev_score else float("nan"), lr=optimizer.param_groups[0]["lr"],
                        seconds=round(seconds, 1), chars_per_s=round(chars_per_s))
+            if multi and dev_score:
+                row.update({f"dev_f1_{name}": f1 for name, f1 in dev_score.per_corpus.items()})
             self.history.append(row)
             dev_text = (f"dev loss {dev_loss:.4f}  dev P {dev_score.precision:.4f} R {dev_score.recall:.4f} "
                         f"F1 {dev_score.f1:.4f}") if dev_score else "(final model: no dev)"
+            if multi and dev_score:
+                dev_text += " (" + ", ".join(f"{n} {f1:.4f}" for n, f1 in dev_score.per_corpus.items()) + ")"
             self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  {dev_text}  "
                      f"lr {row['lr']:.2g}  {seconds:.0f}s  {chars_per_s:.0f} chars/s")
             state["epoch"] = epoch
-            if not final:
+            if not final and state["best_f1"] > 0:  # nor any decay: an all-"O" start is no plateau
                 scheduler.step(dev_score.f1)
             state["elapsed"] = time.monotonic() - started
             if checkpoint and distributed.is_main():
@@ -251,9 +316,51 @@ class Trainer:
         segmenter.metadata.update(best_epoch=state["best_epoch"], dev_f1=state["best_f1"],
                                   train_minutes=round((time.monotonic() - started) / 60, 2),
                                   train_config=cfg.to_dict(), train_sentences=len(train_sents))
+        if self.recipe is not None:
+            segmenter.metadata["recipe"] = self.recipe
         if not final:
             self.log(f"best dev F1 {state['best_f1']:.4f} at epoch {state['best_epoch']}")
+        if multi:
+            self._choose_default_standard(segmenter, dev, {name: len(ids) for name, ids in members.items()})
         return segmenter
+
+    def _choose_default_standard(self, segmenter: Segmenter, dev: Mapping[str, Sequence[Sample]],
+                                 sizes: Mapping[str, int]) -> None:
+        """Set the multi-criteria model's default standard: the one with the best mean dev F1
+        over all the corpora (text whose standard the user does not know), MIXED for a final
+        model (no dev). Each standard's dev F1s go into the metadata."""
+        encoder = segmenter.encoder
+        table = {}
+        if dev:
+            table = {standard: {name: self._dev_score(segmenter, {name: samples}, standard).f1
+                                for name, samples in dev.items()} for standard in encoder.standards}
+            best = max(table, key=lambda standard: sum(table[standard].values()))
+        else:
+            best = MIXED if MIXED in encoder.standards else encoder.standards[0]
+        encoder.default_standard = best
+        segmenter.metadata.update(standards=list(encoder.standards), default_standard=best,
+                                  standard_dev_f1=table, corpus_sentences=dict(sizes),
+                                  sampling="each epoch: as many sentences as all corpora, corpus shares "
+                                           "proportional to the square root of their sizes")
+        for standard, scores in table.items():
+            mean = sum(scores.values()) / len(scores)
+            self.log(f"standard {standard}: mean dev F1 {mean:.4f} ("
+                     + ", ".join(f"{n} {f1:.4f}" for n, f1 in scores.items()) + ")")
+        self.log(f"default standard: {best}")
+
+    def _choose_recipe(self, samples: Sequence[Sample], task: Task) -> TrainConfig:
+        """Fill the settings of TrainConfig.auto from the corpus's size (tagger/recipe.py), log
+        the choice in one line, and return the resulting config."""
+        if not self.config.auto:
+            return self.config
+        units = sum(len(s.text) for s in samples)
+        chosen = recipe.choose(task.name, len(samples), units)
+        self.config, self.model_config = recipe.apply(chosen, self.config, self.model_config, self.config.auto)
+        line = chosen.line(self.config.auto)
+        self.recipe = {"line": line, "size": chosen.size,
+                       "settings": {k: v for k, v in chosen.settings.items() if k in self.config.auto}}
+        self.log(f"recipe: {line}")
+        return self.config
 
     def _moving_average(self, model: BiLSTMTagger) -> AveragedModel | None:
         """An exponential moving average of the weights, updated after every step (torch's
@@ -340,12 +447,16 @@ class Trainer:
 
     @staticmethod
     def _encode(samples: Sequence[Sample], encoder: Encoder, task: Task, tags: Sequence[str],
-                fold_dictionaries: Sequence[Dictionary] | None = None) -> list:
-        """(encoded text, tag ids) per sample; sample i takes fold i's dictionary if given."""
+                fold_dictionaries: Sequence[Dictionary] | None = None,
+                standards: Sequence[str | None] | None = None) -> list:
+        """(encoded text, tag ids) per sample; sample i takes fold i's dictionary if given, and
+        is read with standard i (multi-criteria models), whose marker steps are tagged S."""
         index = {t: i for i, t in enumerate(tags)}
         folds = len(fold_dictionaries) if fold_dictionaries else 0
-        return [(encoder.encode(sample.text, fold_dictionaries[i % folds] if folds else None),
-                 [index[t] for t in task.tags(sample)])
+        marker_tags = [index["S"]] * encoder.margin if encoder.margin else []
+        standards = standards or [None] * len(samples)
+        return [(encoder.encode(sample.text, fold_dictionaries[i % folds] if folds else None, standards[i]),
+                 marker_tags + [index[t] for t in task.tags(sample)] + marker_tags)
                 for i, sample in enumerate(samples)]
 
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
@@ -406,10 +517,18 @@ class Trainer:
         return total / max(chars, 1)
 
     @staticmethod
-    def _dev_score(segmenter: Segmenter, dev_sents: Sequence[Sample]):
+    def _dev_score(segmenter: Segmenter, dev: Mapping[str | None, Sequence[Sample]],
+                   standard: str | None = None) -> DevScore:
+        """Dev P/R/F1: a corpus's own score, or the mean over several corpora, each read with
+        its own standard unless `standard` is given."""
         segmenter.model.eval()
-        predicted = segmenter.label_texts([s.text for s in dev_sents])
-        return segmenter.task.score(dev_sents, predicted)
+        scores = {}
+        for name, samples in dev.items():
+            predicted = segmenter.label_texts([s.text for s in samples], standard=standard or name)
+            scores[name] = segmenter.task.score(samples, predicted)
+        mean = lambda values: sum(values) / len(values)  # noqa: E731
+        return DevScore(mean([x.precision for x in scores.values()]), mean([x.recall for x in scores.values()]),
+                        mean([x.f1 for x in scores.values()]), {name: x.f1 for name, x in scores.items()})
 
     def history_csv(self) -> str:
         buffer = io.StringIO()

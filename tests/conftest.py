@@ -1,11 +1,13 @@
 """Shared fixtures: a tiny synthetic corpus the tests write themselves, and a tiny model."""
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
 import torch
 
+os.environ["TAGGER_THREADS"] = "1"  # what tagger.load and the CLI take: tests share 2 cores
 torch.set_num_threads(1)
 
 WORDS = ["我们", "喜欢", "苹果", "和", "香蕉", "他", "是", "北京", "的", "学生", "中国", "人民",

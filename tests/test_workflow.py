@@ -121,3 +121,42 @@ def test_lazy_cross_validate_export():
     import tagger
     from tagger.cv import cross_validate
     assert tagger.cross_validate is cross_validate
+
+
+def test_cv_without_matplotlib_claims_no_png_and_still_diagnoses(tiny_corpus, tmp_path, capsys, monkeypatch):
+    import tagger.curves
+    def no_matplotlib(*args, **kwargs):
+        raise ImportError("No module named 'matplotlib'")
+    monkeypatch.setattr(tagger.curves, "plot_histories", no_matplotlib)
+    train_path, _, _ = tiny_corpus
+    prefix = str(tmp_path / "cv")
+    args = ["cv", str(train_path), "--folds", "2", "-o", prefix, *[a for a in TINY if a != "--quiet"]]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert not (tmp_path / "cv.png").exists()
+    assert "cv.png" not in captured.out and "cv.csv" in captured.out
+    assert "fit" in captured.err  # the diagnosis: underfit / overfit / good fit
+
+
+@pytest.mark.parametrize("crf, dictionary_bits", [(False, 0), (True, 10)])
+def test_summary_shows_every_input_width_and_adds_up(crf, dictionary_bits):
+    cfg = ModelConfig(char_dim=10, bigram_dim=6, hidden=7, char_vocab=30, bigram_vocab=40, num_tags=4,
+                      dictionary_bits=dictionary_bits, crf=crf)
+    model = BiLSTMTagger(cfg)
+    rows = layer_rows(model)
+    concatenated = next(shape for name, shape, _ in rows if name.startswith("concatenate"))
+    assert concatenated == f"(batch, time, {10 + 12 + dictionary_bits})"
+    assert concatenated == f"(batch, time, {model.forward_lstms[0].input_size})"
+    assert sum(params for _, _, params in rows) == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("command", [["train", "CORPUS", "-o", "DIR"], ["segment", "-o", "DIR"],
+                                     ["explain", "你好", "-o", "DIR"], ["cv", "CORPUS", "-o", "DIR/"]])
+def test_an_output_that_is_a_directory_is_a_one_line_error_before_work(command, tiny_corpus, tmp_path, capsys):
+    train_path, _, _ = tiny_corpus
+    args = [str(train_path) if a == "CORPUS" else str(tmp_path) + ("/" if a.endswith("/") else "")
+            if a.startswith("DIR") else a for a in command]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "tagger: error:" in err
+    assert not list(tmp_path.glob("*.ckpt"))

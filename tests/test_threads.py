@@ -1,0 +1,57 @@
+"""The thread policy: every pool capped by --threads, the free cores otherwise."""
+from __future__ import annotations
+
+import pytest
+import torch
+from threadpoolctl import threadpool_info
+
+from tagger import threads
+from tagger.cli import main
+from tagger.errors import TaggerError
+
+
+@pytest.fixture(autouse=True)
+def restore_threads(monkeypatch):
+    monkeypatch.delenv("TAGGER_THREADS", raising=False)
+    yield
+    threads.set_threads(1)
+
+
+def test_threads_one_leaves_one_thread_in_every_pool(tmp_path, monkeypatch):
+    torch.set_num_threads(2)
+    text = tmp_path / "in.txt"
+    text.write_text("我们在北京大学研究生命的起源。\n", encoding="utf-8")
+    assert main(["segment", str(text), "--threads", "1", "--engine", "torch", "-o", str(tmp_path / "out.txt")]) == 0
+    assert torch.get_num_threads() == 1
+    pools = threadpool_info()
+    assert pools and all(pool["num_threads"] == 1 for pool in pools)
+
+
+def test_free_cores_leaves_out_the_cores_others_keep_busy(monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
+    readings = iter([(0.0, 0.0), (100.0, 200.0)])  # one of two cores busy over the sample
+    monkeypatch.setattr(threads, "_busy_and_total", lambda: next(readings))
+    assert threads.free_cores(0) == 1
+    readings = iter([(0.0, 0.0), (0.0, 200.0)])  # idle
+    monkeypatch.setattr(threads, "_busy_and_total", lambda: next(readings))
+    assert threads.free_cores(0) == 2
+    readings = iter([(0.0, 0.0), (200.0, 200.0)])  # both busy: still one thread
+    monkeypatch.setattr(threads, "_busy_and_total", lambda: next(readings))
+    assert threads.free_cores(0) == 1
+
+
+def test_load_applies_the_policy_and_the_environment_overrides_it(monkeypatch):
+    import tagger
+    monkeypatch.setattr(threads, "free_cores", lambda: 2)
+    tagger.load(engine="numpy")
+    assert all(pool["num_threads"] == 2 for pool in threadpool_info())
+    monkeypatch.setenv("TAGGER_THREADS", "1")
+    tagger.load(engine="torch")
+    assert torch.get_num_threads() == 1
+
+
+def test_a_bad_thread_count_in_the_environment_is_a_one_line_error(monkeypatch):
+    monkeypatch.setenv("TAGGER_THREADS", "many")
+    with pytest.raises(TaggerError, match="TAGGER_THREADS"):
+        threads.set_threads()
