@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Train the default model shipped in tagger/data/default.model.
+# Train the single-corpus PKU model (`pku-single` in results/crossdomain/): the open-setting PKU
+# recipe. The shipped default model is multi-criteria: scripts/train_multi.sh.
 #
 # PKU benchmark, open setting: PD 1998-01 (the PKU training text) plus jieba's dictionary as
 # features (training words enter the dictionary jackknifed); dev = every 20th paragraph (carved,
@@ -14,7 +15,7 @@
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_default.sh [OUTPUT] [THREADS] [DEVICE]
 set -euo pipefail
-OUTPUT=${1:-tagger/data/default.model}
+OUTPUT=${1:-runs/pku-single.model}
 THREADS=${2:-2}
 DEVICE=${3:-cpu}
 VECTORS=${VECTORS:-runs/ablation/pku.skipgram}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train the multi-criteria default model: one network over four corpora, each a segmentation
+# Train the default model shipped in tagger/data/default.model, a multi-criteria model: one network over four corpora, each a segmentation
 # standard (PD 1998-01 = pku, MSRA-NER text = msr, NLPCC 2016 Weibo = weibo, UD Chinese = ud),
 # plus the `mixed` standard learned from a tenth of every corpus (tagger/train.py). CTB6 is an
 # LDC corpus and is never in this recipe. jieba's dictionary and the corpora's own words
@@ -9,7 +9,7 @@
 #
 #   TAGGER_CORPORA=../shared/corpora scripts/train_multi.sh [OUTPUT] [THREADS] [SEED] [MINUTES]
 set -euo pipefail
-OUTPUT=${1:-runs/multi/multi.model}
+OUTPUT=${1:-runs/multi/multi.model}  # then copied to tagger/data/default.model
 THREADS=${2:-1}
 SEED=${3:-1}
 MINUTES=${4:-80}

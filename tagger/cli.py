@@ -58,9 +58,10 @@ def _add_learning_options(p) -> None:
     p.add_argument("--unk-dropout", type=float, default=0.0,
                    help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
-    p.add_argument("--dictionary", default="", metavar="SOURCES",
+    p.add_argument("--dictionary", metavar="SOURCES",
                    help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "
-                        "open setting), 'train' (the corpus's own words, jackknifed), or word-list files")
+                        "open setting), 'train' (the corpus's own words, jackknifed), or word-list files; "
+                        f"'none' for none; {CHOSEN}")
     p.add_argument("--char-vectors", metavar="FILE",
                    help="start the character embeddings from these pretrained vectors (word2vec text format; "
                         "scripts/pretrain_embeddings.py writes them)")
@@ -88,7 +89,8 @@ def _configs(args):
     given = {"epochs": args.epochs, "batch_chars": args.batch_chars, "patience": args.patience,
              "lr_patience": args.lr_patience, "max_minutes": args.max_minutes, "crf": args.crf,
              "embed_dropout": _or(args.embed_dropout, args.dropout),
-             "lstm_dropout": _or(args.lstm_dropout, args.dropout)}
+             "lstm_dropout": _or(args.lstm_dropout, args.dropout),
+             "dictionary": "" if args.dictionary == "none" else args.dictionary}
     if getattr(args, "final", False):  # a final model's epochs are a count to run, not a cap
         given["epochs"] = _or(args.epochs, TrainConfig.epochs)
     auto = tuple(name for name in SETTINGS if given.get(name) is None)
@@ -99,7 +101,7 @@ def _configs(args):
     train_config = TrainConfig(lr=args.lr, lr_decay=args.lr_decay,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, threads=args.threads,
-                               unk_dropout=args.unk_dropout, ema=args.ema, dictionary=args.dictionary,
+                               unk_dropout=args.unk_dropout, ema=args.ema,
                                device=_device(args.device), char_vectors=args.char_vectors or "",
                                bigram_vectors=args.bigram_vectors or "", auto=auto, **train_given)
     return model_config, train_config
@@ -247,6 +249,23 @@ def _add_info(sub) -> None:
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
 
 
+def _add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger[serve]",
+                       formatter_class=_DefaultsHelp)
+    p.add_argument("--model", help="model file served by /segment, /tag and /explain (default: the shipped model)")
+    p.add_argument("--pos-model", help="joint segmentation + POS model for /segment with pos "
+                                       "(default: the shipped POS model; a POS --model serves it itself)")
+    p.add_argument("--no-pos", action="store_true", help="load no POS model")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, help="torch threads (default: the cores free now)")
+    p.add_argument("--max-body-bytes", type=int, default=1_000_000, help="largest request body")
+    p.add_argument("--max-texts", type=int, default=1_000, help="texts per request")
+    p.add_argument("--max-chars", type=int, default=10_000, help="characters per text")
+    p.add_argument("--max-explain-chars", type=int, default=1_000, help="characters of an /explain text")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tagger", description="BiLSTM Chinese word segmentation")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
@@ -261,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(sub)
     _add_export(sub)
     _add_info(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -425,7 +445,8 @@ def _format_of(part) -> str:
 
 def _final_epochs(args) -> int:
     if not args.cv_table:
-        return args.epochs
+        from .train import TrainConfig
+        return _or(args.epochs, TrainConfig.epochs)  # a count to run, not the recipe's cap
     import pandas as pd
     from .cv import final_epochs
     try:
@@ -764,9 +785,29 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    try:
+        import uvicorn  # noqa: F401 (missing: the one-line error below, before the models load)
+
+        from .serve import Limits, serve
+    except ImportError as error:
+        if error.name not in ("fastapi", "uvicorn", "starlette", "pydantic"):
+            raise
+        raise TaggerError(f'tagger serve needs {error.name}: pip install "tagger[serve]"') from None
+    if not 0 <= args.port <= 65535:
+        raise TaggerError(f"--port must be 0-65535, not {args.port}")
+    limits = Limits(body_bytes=args.max_body_bytes, texts=args.max_texts, chars=args.max_chars,
+                    explain_chars=args.max_explain_chars)
+    if min(limits.body_bytes, limits.texts, limits.chars, limits.explain_chars) < 1:
+        raise TaggerError("the --max-* limits must be positive")
+    serve(args.model, False if args.no_pos else args.pos_model, args.host, args.port, limits,
+          args.threads, args.log_level)
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluate": cmd_evaluate, "cv": cmd_cv,
             "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
-            "info": cmd_info}
+            "info": cmd_info, "serve": cmd_serve}
 
 
 def _outputs(args) -> list[str]:

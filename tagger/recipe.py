@@ -3,9 +3,9 @@
 A fixed set of defaults cannot suit 500 sentences and 50,000 alike. On a small corpus an epoch
 of 3,000-character batches is a handful of updates, so the model needs smaller batches, more
 epochs and more patience before early stopping gives up; the few examples also call for more
-dropout, and NER entities (rare, multi-character) gain from a CRF's tag transitions. On a large
-corpus the measured defaults of docs/benchmarks.md hold. docs/training.md gives the figures that
-chose each value.
+dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Segmentation gains
+from dictionary features of its own training words at every size. docs/training.md gives the
+figures that chose each value (a CRF, for one, lost on the small NER corpus, so none is chosen).
 
 `choose` maps (task, training sentences, training characters) to a `Recipe`; `apply` fills in
 only the settings the user left open (`TrainConfig.auto`), so an option set explicitly always wins.
@@ -16,25 +16,24 @@ import dataclasses
 from dataclasses import dataclass, field
 
 SMALL_CHARS = 200_000    # below: a small corpus (Resume NER's 3,821 sentences are 124k characters)
-LARGE_CHARS = 1_000_000  # from here: a large corpus (the shared benchmarks: CTB6, Weibo, PKU, MSR)
 MINUTES_PER_MILLION = 60  # the time budget: 60 minutes per million training characters, at least 60
 
 # Settings the recipe may choose; each is a TrainConfig or ModelConfig field.
 SETTINGS = ("epochs", "patience", "lr_patience", "batch_chars", "max_minutes",
-            "embed_dropout", "lstm_dropout", "crf")
+            "embed_dropout", "lstm_dropout", "crf", "dictionary")
 MODEL_SETTINGS = {"embed_dropout", "lstm_dropout", "crf"}
 
 
 @dataclass
 class Recipe:
     """The settings chosen for a corpus, and why (one human-readable line)."""
-    size: str                      # "small", "medium" or "large"
-    reason: str                    # e.g. "small corpus (500 sentences, 16,491 characters)"
+    size: str                      # "small" or "large"
+    reason: str                    # e.g. "small corpus (500 sentences, 16,491 characters, ner)"
     settings: dict = field(default_factory=dict)
 
     def line(self, chosen: list[str] | tuple[str, ...] = SETTINGS) -> str:
         """One line: the reason, then the chosen settings (those in `chosen`), e.g.
-        'small corpus (500 sentences, 16,491 characters): CRF, dropout 0.5, patience 12, ...'."""
+        'small corpus (500 sentences, 16,491 characters, ner): epochs 80, patience 12, ...'."""
         parts = [_describe(name, self.settings[name]) for name in SETTINGS
                  if name in chosen and name in self.settings]
         return f"{self.reason}: " + ", ".join(p for p in parts if p)
@@ -43,12 +42,11 @@ class Recipe:
 def choose(task: str, sentences: int, chars: int) -> Recipe:
     """The recipe for a training corpus of `sentences` sentences and `chars` characters (tokens
     for word-level models) of `task` (seg, pos or ner)."""
-    size = "small" if chars < SMALL_CHARS else "medium" if chars < LARGE_CHARS else "large"
+    size = "small" if chars < SMALL_CHARS else "large"
     settings = dict(_BY_SIZE[size])
     settings["batch_chars"] = _batch_chars(chars)
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
-    if task == "ner":
-        settings.update(_NER[size])
+    settings["dictionary"] = "train" if task == "seg" else ""
     reason = f"{size} corpus ({sentences:,} sentences, {chars:,} characters, {task})"
     return Recipe(size, reason, settings)
 
@@ -65,8 +63,9 @@ def apply(recipe: Recipe, train_config, model_config, auto: list[str] | tuple[st
 
 
 def _batch_chars(chars: int) -> int:
-    """About 100 updates an epoch, between 500 and 3,000 characters a batch (in hundreds)."""
-    return int(min(3000, max(500, round(chars / 100, -2))))
+    """About 64 updates an epoch, between 500 and 3,000 characters a batch (in hundreds): with
+    3,000-character batches an epoch of 500 sentences is 6 updates."""
+    return int(min(3000, max(500, round(chars / 64, -2))))
 
 
 def _describe(name: str, value) -> str:
@@ -80,18 +79,14 @@ def _describe(name: str, value) -> str:
         return f"at most {value:g} minutes"
     if name == "batch_chars":
         return f"batches of {value:,} characters"
+    if name == "dictionary":
+        return "dictionary features from the training words (jackknifed)" if value == "train" else "no dictionary"
     return f"{name.replace('_', ' ')} {value}"
 
 
 # Patience and LR patience count epochs without a dev F1 gain (tagger/train.py); before the
 # first epoch with dev F1 > 0 neither counts, whatever the corpus.
 _BY_SIZE = {
-    "small": dict(epochs=80, patience=12, lr_patience=3, embed_dropout=0.2, lstm_dropout=0.2, crf=False),
-    "medium": dict(epochs=50, patience=8, lr_patience=2, embed_dropout=0.2, lstm_dropout=0.2, crf=False),
+    "small": dict(epochs=80, patience=12, lr_patience=3, embed_dropout=0.5, lstm_dropout=0.5, crf=False),
     "large": dict(epochs=20, patience=4, lr_patience=0, embed_dropout=0.2, lstm_dropout=0.2, crf=False),
-}
-_NER = {
-    "small": dict(),
-    "medium": dict(),
-    "large": dict(),
 }

@@ -84,7 +84,7 @@ def test_command_line_writes_json_and_table(bench, tmp_path, monkeypatch, capsys
     (["--sets", "pku,nope", "--peers", "none"], "unknown test set nope; known: pku, msr"),
     (["--model", "missing.model", "--peers", "none"], "missing.model: no such model file"),
     (["--peers", "hanlp"], "unknown peer hanlp"),
-    (["--model", f"{DEFAULT_MODEL}:pku", "--peers", "none"], "no standards to choose from"),
+    (["--model", f"{DEFAULT_MODEL}:nope", "--peers", "none"], "unknown standard"),
 ])
 def test_user_mistakes_give_one_line_and_status_1(bench, tmp_path, monkeypatch, capsys, argv, message):
     write_corpora(tmp_path)

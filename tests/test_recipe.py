@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tagger import recipe
-from tagger.cli import _configs, build_parser, main
+from tagger.cli import _configs, _final_epochs, build_parser, main
 from tagger.corpora import read_part, training_parts
 from tagger.model import ModelConfig
 from tagger.train import Trainer, TrainConfig
@@ -64,13 +64,14 @@ def test_options_given_explicitly_win_over_the_recipe(tiny_corpus, tmp_path):
     out = tmp_path / "m.model"
     assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), "--epochs", "1", "--quiet",
                  "--patience", "3", "--lr-patience", "1", "--batch-chars", "800", "--dropout", "0.1",
-                 "--no-crf", "--max-minutes", "0", *TINY_NET]) == 0
+                 "--no-crf", "--max-minutes", "0", "--dictionary", "none", *TINY_NET]) == 0
     payload = torch.load(out, weights_only=True)
     train_config, meta = payload["metadata"]["train_config"], payload["metadata"]
     assert (train_config["patience"], train_config["lr_patience"], train_config["batch_chars"],
             train_config["max_minutes"]) == (3, 1, 800, 0)
     assert (payload["config"]["crf"], payload["config"]["embed_dropout"], payload["config"]["lstm_dropout"]) == \
         (False, 0.1, 0.1)
+    assert train_config["dictionary"] == "" and payload["config"]["dictionary_bits"] == 0
     assert "recipe" not in meta  # nothing was left to choose
 
 
@@ -78,6 +79,7 @@ def test_a_final_model_runs_a_fixed_count_of_epochs_not_the_recipes_cap():
     args = build_parser().parse_args(["train", "corpus.txt", "-o", "m.model", "--final"])
     _, train_config = _configs(args)
     assert train_config.epochs == TrainConfig.epochs and "epochs" not in train_config.auto
+    assert _final_epochs(args) == TrainConfig.epochs
     args = build_parser().parse_args(["train", "corpus.txt", "-o", "m.model"])
     assert "epochs" in _configs(args)[1].auto
 
@@ -96,7 +98,8 @@ def test_help_lists_every_default(command):
             continue
         text = action.help and formatter._get_help_string(action)
         assert text and "default" in text, action.option_strings
-        if action.dest in ("epochs", "batch_chars", "patience", "lr_patience", "dropout", "crf", "max_minutes"):
+        if action.dest in ("epochs", "batch_chars", "patience", "lr_patience", "dropout", "crf", "max_minutes",
+                           "dictionary"):
             assert "chosen from the corpus" in text, action.option_strings
     shown = " ".join(parser.format_help().split())
     assert "Adam's learning rate (default: 0.002)" in shown and "--no-crf" in shown
@@ -110,6 +113,12 @@ def test_small_corpora_get_more_patience_and_smaller_batches_than_large_ones():
     assert small.settings["batch_chars"] < large.settings["batch_chars"] == 3000
     assert large.settings["max_minutes"] == 120 and small.settings["max_minutes"] == 60
     assert "500 sentences, 20,000 characters" in small.line()
+
+
+def test_segmentation_gets_the_training_words_as_dictionary_features_and_ner_does_not():
+    assert recipe.choose("seg", 500, 20_000).settings["dictionary"] == "train"
+    assert recipe.choose("seg", 50_000, 2_000_000).settings["dictionary"] == "train"
+    assert recipe.choose("ner", 500, 20_000).settings["dictionary"] == ""
 
 
 def test_apply_sets_only_the_open_settings():
