@@ -75,9 +75,10 @@ def set_threads(threads: int | None = None, engine: str = "torch") -> int:
     threadpoolctl sees, so numpy's OpenBLAS follows too. The numpy engine never imports torch.
     """
     count = threads or _env_threads() or free_cores()
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(count)  # process-wide from here on
+    import numpy  # noqa: F401  loaded first: threadpoolctl caps only the libraries already loaded
     if engine == "torch":
         import torch
         torch.set_num_threads(count)
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(count)  # process-wide from here on
     return count

@@ -55,3 +55,17 @@ def test_a_bad_thread_count_in_the_environment_is_a_one_line_error(monkeypatch):
     monkeypatch.setenv("TAGGER_THREADS", "many")
     with pytest.raises(TaggerError, match="TAGGER_THREADS"):
         threads.set_threads()
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])
+def test_a_fresh_process_caps_blas_too(engine):
+    """threadpoolctl caps only loaded libraries: checked where numpy is not yet imported."""
+    import json
+    import subprocess
+    import sys
+    code = ("import json, tagger; tagger.load(engine=%r, threads=1); from threadpoolctl import threadpool_info; "
+            "print(json.dumps([p['num_threads'] for p in threadpool_info()]))" % engine)
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS") and k != "TAGGER_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    counts = json.loads(out.strip().splitlines()[-1])
+    assert counts and all(n == 1 for n in counts)
