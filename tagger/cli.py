@@ -257,13 +257,14 @@ def _add_serve(sub) -> None:
                                        "(default: the shipped POS model; a POS --model serves it itself)")
     p.add_argument("--no-pos", action="store_true", help="load no POS model")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="port to listen on")
     p.add_argument("--threads", type=int, help="torch threads (default: the cores free now)")
     p.add_argument("--max-body-bytes", type=int, default=1_000_000, help="largest request body")
     p.add_argument("--max-texts", type=int, default=1_000, help="texts per request")
     p.add_argument("--max-chars", type=int, default=10_000, help="characters per text")
     p.add_argument("--max-explain-chars", type=int, default=1_000, help="characters of an /explain text")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn's log level")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -319,7 +320,8 @@ def cmd_train(args) -> int:
         train_config.epochs = _final_epochs(args)
         metadata.update(final=True, dev="none: final model trained on all the data",
                         epochs_rule=f"{train_config.epochs} epochs, " + (
-                            f"the mean best epoch of {args.cv_table}" if args.cv_table else "given by --epochs"))
+                            f"the mean best epoch of {args.cv_table}" if args.cv_table else
+                            "given by --epochs" if args.epochs is not None else "the default count"))
     log = (lambda message: None) if args.quiet else None
     trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
     segmenter, bad = _fit(args, trainer, sources, task, metadata)

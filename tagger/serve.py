@@ -20,25 +20,25 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import os
 import queue
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import Any, Callable, Sequence
+from typing import Annotated, Any, Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.exceptions import HTTPException
 
 from . import __version__
 from .errors import TaggerError
 
 WHITESPACE_FLAG = "x"  # a whitespace run's tag in POS output, as in tagger.posseg
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail for a body json.loads refused
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,13 @@ class RequestError(Exception):
 
 
 # -- request bodies ---------------------------------------------------------------------
+StandardName = Annotated[StrictStr, Field(max_length=64)]
+
+
 class TextsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     texts: list[StrictStr]
-    standard: StrictStr | None = None
+    standard: StandardName | None = None
 
 
 class SegmentRequest(TextsRequest):
@@ -74,7 +77,8 @@ class SegmentRequest(TextsRequest):
 class ExplainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: StrictStr
-    standard: StrictStr | None = None
+    standard: StandardName | None = None
+    pos: StrictBool = False
 
 
 # -- batching ----------------------------------------------------------------------------
@@ -241,7 +245,7 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         return {"spans": [[{"text": text[s:e], "start": s, "end": e, "label": label} for s, e, label in line]
                           for text, line in zip(body.texts, spans)]}
 
-    @app.post("/explain", summary="Tag probabilities at every character of one text")
+    @app.post("/explain", summary="Tag probabilities at every character of one text (of the POS model with pos)")
     def explain(body: ExplainRequest) -> dict:
         from .explain import explain as explain_text
         if not body.text.strip():
@@ -249,7 +253,9 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         if len(body.text) > limits.explain_chars:
             raise RequestError(413, f"text: {len(body.text)} characters; explain takes at most "
                                     f"{limits.explain_chars}")
-        result = explain_text(models.main, body.text, body.standard)
+        if body.pos and models.pos is None:
+            raise RequestError(400, "this server has no POS model (start it with --pos-model)")
+        result = explain_text(models.pos if body.pos else models.main, body.text, body.standard)
         return {"text": result["text"], "tags": result["tags"], "words": result["words"],
                 "tag_names": result["tag_names"],
                 "probs": [[round(p, 4) for p in row] for row in result["probs"].tolist()]}
@@ -282,7 +288,12 @@ def _pos_output(texts: list[str], spans: list, user_dict) -> dict:
 
 
 # -- errors ------------------------------------------------------------------------------
+MAX_MESSAGE = 300  # characters of an error message: it may quote the client's input
+
+
 def _error(status: int, message: str, **extra) -> JSONResponse:
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 1] + "…"
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
@@ -298,10 +309,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         status, message = validation_message(error.errors())
-        return _error(status, message, detail=json.loads(json.dumps(error.errors(), default=str)))
+        detail = [{"loc": [str(part) for part in item.get("loc", ())], "msg": str(item.get("msg", "")),
+                   "type": str(item.get("type", ""))} for item in error.errors()]  # the input is not echoed
+        return _error(status, message, detail=detail)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == FASTAPI_PARSE_ERROR:  # what it says when json.loads fails
+            return _error(400, "invalid JSON: the body could not be read (not UTF-8, or nested too deeply)")
         return _error(error.status_code, str(error.detail))
 
     @app.exception_handler(Exception)
