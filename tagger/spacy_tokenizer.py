@@ -47,14 +47,14 @@ def create_tokenizer(model: str | None = None, standard: str | None = None, user
 
 def words_and_spaces(tokens: Sequence[str]) -> tuple[list[str], list[bool], list[int]]:
     """spaCy's words and spaces from tokens that join back to the text (tagger's words, with
-    whitespace runs as tokens), and which token each word came from: one space after a word
-    becomes that word's trailing space, and any other whitespace stays a token of its own (what
-    `spacy.util.get_words_and_spaces` gives, without searching the text)."""
+    whitespace runs as tokens, never two in a row), and which token each word came from: one
+    space after a word becomes that word's trailing space, and any other whitespace stays a
+    token of its own (what `spacy.util.get_words_and_spaces` gives, without searching the text)."""
     words: list[str] = []
     spaces: list[bool] = []
     origins: list[int] = []
     for number, token in enumerate(tokens):
-        if token.isspace() and token[0] == " " and words and not spaces[-1] and not words[-1].isspace():
+        if token.isspace() and token[0] == " " and words and not spaces[-1]:
             spaces[-1] = True
             token = token[1:]
             if not token:
