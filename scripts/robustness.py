@@ -133,7 +133,7 @@ def main() -> None:
     print(table)
     if args.write:
         header = ("# Robustness\n\nBad inputs tried against the CLI, with what happened. Regenerate with\n"
-                  f"`python scripts/robustness.py --write docs/robustness.md`. Exit 0 = ok, 1 = user error "
+                  "`python scripts/robustness.py --write docs/robustness.md`. Exit 0 = ok, 1 = user error "
                   "(one line, no traceback), 2 = usage.\n\n"
                   "Random inputs: `python scripts/fuzz.py --n 10000 --json docs/fuzz.json` segments 10,000 "
                   "random lines (emoji and ZWJ sequences, combining marks, CJK extension planes, control and "

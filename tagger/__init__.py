@@ -58,5 +58,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")
 
 
-__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load", "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
+__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load",
+           "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

@@ -23,7 +23,7 @@ PackedSequence zero-fills a full-size gradient at every time step.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch

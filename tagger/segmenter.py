@@ -242,7 +242,8 @@ class Segmenter:
         for block in blocks(lines, batch_lines):
             yield from zip(block, self.label_lines(block, batch_chars, standard))
 
-    def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
+    def label_units(self, unit_lists: Sequence[Sequence[str]],
+                    batch_chars: int = BATCH_CHARS) -> list[list[tuple[int, int, str]]]:
         """Spans over units (characters or words) of pre-split texts; empty texts give []."""
         keep = [i for i, units in enumerate(unit_lists) if len(units)]
         tags = self.tag_chunks([tuple(unit_lists[i]) for i in keep], batch_chars) if keep else []

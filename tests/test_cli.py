@@ -83,7 +83,7 @@ def test_evaluate_lists_errors_and_writes_them_to_json(tmp_path, capsys):
 def test_evaluate_model(model_path, tiny_corpus, capsys):
     _, dev_path, _ = tiny_corpus
     assert main(["evaluate", str(model_path), str(dev_path)]) == 0
-    f1 = float(next(l for l in capsys.readouterr().out.splitlines() if l.startswith("F1")).split()[1])
+    f1 = float(next(row for row in capsys.readouterr().out.splitlines() if row.startswith("F1")).split()[1])
     assert f1 > 0.8
 
 
@@ -284,13 +284,12 @@ def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
     assert main(["segment", str(source), "--model", str(model_path), "-o", str(two), "--jobs", "2",
                  "--batch-lines", "16"]) == 0
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
-    assert [l.replace(" ", "") for l in two.read_text(encoding="utf-8").splitlines()] == lines
+    assert [row.replace(" ", "") for row in two.read_text(encoding="utf-8").splitlines()] == lines
 
 
 def test_ddp_two_processes(tiny_corpus, tmp_path):
     """torchrun with 2 CPU processes (gloo) trains a model as good as one process does."""
     import shutil
-    from tagger.corpora import read_part, training_parts
     from tagger.metrics import score
     from tagger.modelio import load_model
     train_path, dev_path, dev = tiny_corpus

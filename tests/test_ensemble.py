@@ -66,7 +66,7 @@ def test_cli_evaluates_an_ensemble(member_paths, tiny_corpus, capsys):
     assert main(["evaluate", *map(str, member_paths), str(dev_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{member_paths[0]} + {member_paths[1]} vs ")
-    assert float(next(l for l in out.splitlines() if l.startswith("F1")).split()[1]) > 0.8
+    assert float(next(row for row in out.splitlines() if row.startswith("F1")).split()[1]) > 0.8
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

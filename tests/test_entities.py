@@ -1,5 +1,4 @@
 """NER building blocks: scheme round trips, transition rules, entity F1 on hand cases."""
-import itertools
 
 from hypothesis import given, strategies as st
 

@@ -5,7 +5,6 @@ test_pos.py, extract_tags.py), through `import jieba`, on the shipped models."""
 from __future__ import annotations
 
 import importlib
-import io
 import subprocess
 import sys
 import threading
@@ -289,7 +288,8 @@ def test_jieba_user_dict_script_runs_on_tagger(as_jieba, tmp_path):
     jieba.add_word("石墨烯")
     jieba.add_word("凱特琳")
     jieba.del_word("自定义词")
-    text = "李小福是创新办主任也是云计算方面的专家; 什么是八一双鹿\n「台中」正確應該不會被切開。mac上可分出「石墨烯」；此時又可以分出來凱特琳了。"
+    text = ("李小福是创新办主任也是云计算方面的专家; 什么是八一双鹿\n"
+            "「台中」正確應該不會被切開。mac上可分出「石墨烯」；此時又可以分出來凱特琳了。")
     words = jieba.lcut(text)
     assert {"李小福", "创新办", "云计算", "台中", "石墨烯", "凱特琳"} <= set(words)
     pairs = pseg.lcut(text)
@@ -307,7 +307,8 @@ def test_jieba_keyword_extraction_runs_on_tagger(as_jieba, tmp_path):
     """What test/extract_tags.py does (bytes in, as it reads the file in binary), and TextRank,
     stop words and IDF tables."""
     import jieba.analyse
-    text = "西三旗硅谷先锋小区半地下室出租，便宜可合租硅谷\n工信处女干事每月经过下属科室都要亲口交代24口交换机等技术性器件的安装工作"
+    text = ("西三旗硅谷先锋小区半地下室出租，便宜可合租硅谷\n"
+            "工信处女干事每月经过下属科室都要亲口交代24口交换机等技术性器件的安装工作")
     tags = jieba.analyse.extract_tags(text.encode(), topK=5)
     assert tags[0] == "硅谷" and len(tags) == 5 and all(tag in text for tag in tags)
     assert jieba.analyse.extract_tags(text, topK=5) == tags
