@@ -152,12 +152,12 @@ def _add_cv(sub) -> None:
 def _add_plot(sub) -> None:
     p = sub.add_parser("plot", help="learning curves of saved histories on one chart, with a diagnosis")
     p.add_argument("histories", nargs="+", help="history CSV files written by train or cv")
-    p.add_argument("-o", "--output", default="curves.png")
+    p.add_argument("-o", "--output", default="curves.png", help="the PNG to draw")
 
 
 def _add_explain(sub) -> None:
     p = sub.add_parser("explain", help="tag probabilities and LSTM activations per character, as a heatmap")
-    p.add_argument("text")
+    p.add_argument("text", help="the text to explain (one line)")
     p.add_argument("--model", help="model file (default: the shipped model)")
     p.add_argument("-o", "--output", default="explain.html", help="an .html page or a .png image")
     p.add_argument("--units", type=int, default=8, help="units shown per layer, direction and state")
@@ -167,8 +167,9 @@ def _add_explain(sub) -> None:
 def _add_export(sub) -> None:
     p = sub.add_parser("export", help="export a model as TorchScript or ONNX (plus a JSON vocabulary file)")
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
-    p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"])
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"],
+                   help="TorchScript (torch.jit.trace) or ONNX (needs tagger[export])")
+    p.add_argument("-o", "--output", required=True, help="the exported file (OUT.json beside it holds the vocabularies and tags)")
 
 
 def _add_summary(sub) -> None:
@@ -187,7 +188,7 @@ def _add_segment(sub) -> None:
     p.add_argument("--batch-lines", type=int, default=512, help="lines read and tagged together")
     p.add_argument("--batch-chars", type=int, default=5000,
                    help="characters per network batch (peak memory grows with it)")
-    p.add_argument("--threads", type=int, help="torch threads")
+    p.add_argument("--threads", type=int, help="threads for every pool the engine uses (default: the cores free now)")
     p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
     p.add_argument("--errors", default="strict", choices=["strict", "replace"],
                    help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
@@ -216,11 +217,12 @@ def _add_tag(sub) -> None:
     p.add_argument("--format", default="jsonl", choices=["jsonl", "conll"],
                    help="jsonl: one JSON object per input line with spans {text, start, end, label} "
                         "(character offsets into the line); conll: one row per character (ner) or word")
-    p.add_argument("--batch-lines", type=int, default=512)
-    p.add_argument("--threads", type=int)
-    p.add_argument("--encoding", default="utf-8")
-    p.add_argument("--errors", default="strict", choices=["strict", "replace"])
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--batch-lines", type=int, default=512, help="lines read and tagged together")
+    p.add_argument("--threads", type=int, help="threads for every pool the engine uses (default: the cores free now)")
+    p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
+    p.add_argument("--errors", default="strict", choices=["strict", "replace"],
+                   help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     _add_standard_option(p)
 
 
@@ -241,7 +243,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--top-errors", type=int, default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
                         "gold words the word list lacks), and put them in the JSON")
-    p.add_argument("--threads", type=int)
+    p.add_argument("--threads", type=int, help="threads for every pool the engine uses (default: the cores free now)")
 
 
 def _add_info(sub) -> None:
@@ -282,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_info(sub)
     _add_serve(sub)
+    for command in sub.choices.values():  # every command's --help names each default
+        command.formatter_class = _DefaultsHelp
     return parser
 
 

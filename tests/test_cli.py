@@ -1,4 +1,5 @@
 """The command line, end to end, on tiny data."""
+import argparse
 import json
 import subprocess
 import sys
@@ -318,3 +319,16 @@ def test_device_option(model_path, tmp_path, capsys):
         assert main(["segment", str(source), "--model", str(model_path), "--device", "cuda"]) == 1
         assert "no CUDA GPU" in capsys.readouterr().err
     assert main(["segment", str(source), "--model", str(model_path), "--device", "tpu9"]) == 1
+
+
+def test_every_option_of_every_command_shows_its_default(capsys):
+    from tagger.cli import build_parser
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, command in commands.items():
+        text = command.format_help()
+        for action in command._actions:
+            if action.option_strings and action.dest != "help" and not action.required:
+                help_text = command._get_formatter()._expand_help(action) if action.help else ""
+                assert "default" in help_text, f"{name} {action.option_strings[0]}: {help_text!r}"
+        assert text
