@@ -19,6 +19,7 @@ import os
 import time
 
 SAMPLE_SECONDS = 0.05  # long enough to see a busy core, short beside a model's load time
+_chosen = 0  # the last thread count given explicitly in this process (0: none)
 
 
 def _busy_and_total() -> tuple[float, float] | None:
@@ -69,12 +70,16 @@ def _env_threads() -> int:
 
 
 def set_threads(threads: int | None = None, engine: str = "torch") -> int:
-    """Cap the engine's thread pools at `threads` (None: the free cores now); returns the count.
+    """Cap the engine's thread pools at `threads` (None: the free cores now, unless a count was
+    given explicitly earlier in this process: that one stands); returns the count.
 
     The torch engine sets torch's intra-op threads; both engines cap the BLAS and OpenMP pools
     threadpoolctl sees, so numpy's OpenBLAS follows too. The numpy engine never imports torch.
     """
-    count = threads or _env_threads() or free_cores()
+    global _chosen
+    if threads:
+        _chosen = threads
+    count = threads or _chosen or _env_threads() or free_cores()  # an explicit count set before stands
     import numpy  # noqa: F401  loaded first: threadpoolctl caps only the libraries already loaded
     if engine == "torch":
         import torch

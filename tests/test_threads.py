@@ -13,11 +13,13 @@ from tagger.errors import TaggerError
 @pytest.fixture(autouse=True)
 def restore_threads(monkeypatch):
     monkeypatch.delenv("TAGGER_THREADS", raising=False)
+    monkeypatch.setattr(threads, "_chosen", 0)
     yield
     threads.set_threads(1)
 
 
 def test_threads_one_leaves_one_thread_in_every_pool(tmp_path, monkeypatch):
+    monkeypatch.setattr(threads, "free_cores", lambda: 2)  # an idle machine: the policy would take 2
     torch.set_num_threads(2)
     text = tmp_path / "in.txt"
     text.write_text("我们在北京大学研究生命的起源。\n", encoding="utf-8")
