@@ -20,12 +20,15 @@ __version__ = "0.1.0"
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
 POS_MODEL = Path(__file__).parent / "data" / "pos.model"  # joint segmentation + POS (tagger.posseg)
+FAST_MODEL = Path(__file__).parent / "data" / "fast.model"  # distilled from the default: `load("fast")`
 
 
 def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch",
          threads: "int | None" = None):
-    """A `Segmenter` from a model file (the shipped default model when path is None), or from a
+    """A `Tagger` (tagger/pipeline.py) from a model file (the shipped default model when path is None), or from a
     list of model files trained alike: an ensemble, the mean of their tag probabilities.
+    "default" and "fast" name the shipped models (fast: a small student distilled from the
+    default, docs/speed.md).
 
     engine="numpy" runs inference without importing torch (faster start, less memory).
     threads caps the engine's thread pools; None takes the cores free now (TAGGER_THREADS
@@ -58,6 +61,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")
 
 
-__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "load",
+__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "FAST_MODEL", "load",
            "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

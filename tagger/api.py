@@ -23,6 +23,7 @@ import threading
 from typing import Iterable, Iterator
 
 from .errors import TaggerError
+from .metrics import spans
 from .userdict import Lexicon, UserDict, dictionary_file_words, words_dictionary
 from .vocab import normalize
 
@@ -34,11 +35,19 @@ class LazyModel:
     Why: `import tagger` and jieba-style module functions must not pay for loading a model that
     a program may never use (jieba loads its dictionary lazily too)."""
 
-    def __init__(self, model: str | os.PathLike | None = None, user_dict: UserDict | None = None):
-        self.model_path = model
+    def __init__(self, model=None, user_dict: UserDict | None = None):
+        """model: a model file (None: the shipped model), or a loaded `tagger.pipeline.Tagger`,
+        which then shares this object's user dictionary."""
+        loaded = not isinstance(model, (str, os.PathLike, type(None)))
+        self.model_path = None if loaded else model
         self.user_dict = UserDict() if user_dict is None else user_dict
         self._segmenter = None
         self._lock = threading.Lock()
+        if loaded:
+            if user_dict is None:
+                self.user_dict = model.user_dict
+            model.user_dict = self.user_dict
+            self._segmenter = model
 
     @property
     def segmenter(self):
@@ -83,8 +92,9 @@ class Tokenizer(LazyModel):
     dictionary (`load_userdict`). Its frequencies and tags are not used.
     """
 
-    def __init__(self, model: str | os.PathLike | None = None, dictionary: str | os.PathLike | None = None):
+    def __init__(self, model=None, dictionary: str | os.PathLike | None = None, standard: str | None = None):
         super().__init__(model)
+        self.standard = standard  # the standard of a multi-criteria model that calls without one follow
         self.dictionary: str | None = None
         self._lexicon: Lexicon | None = None
         self._lexicon_lock = threading.Lock()
@@ -136,15 +146,20 @@ class Tokenizer(LazyModel):
         return self.lexicon.dag(require_text(sentence))
 
     def cut(self, sentence: str | bytes, cut_all: bool = False, HMM: bool = True,  # noqa: N803
-            use_paddle: bool = False) -> Iterator[str]:
+            use_paddle: bool = False, standard: str | None = None) -> Iterator[str]:
         """Words of `sentence`, as a generator: the model's, or with cut_all=True jieba's full
         mode, every lexicon word found in the text (overlapping), with runs of letters and digits
         kept whole. Bytes are decoded as jieba does. HMM and use_paddle are accepted and ignored:
-        the model finds new words, which is what jieba's HMM is for."""
+        the model finds new words, which is what jieba's HMM is for. `standard`: the
+        segmentation standard a multi-criteria model follows (default: the Tokenizer's, else
+        the model's own default)."""
         sentence = as_text(sentence)
         if cut_all:
             return self._full_mode_tokenizer().cut(require_text(sentence), cut_all=True)
-        return self.segmenter.cut(sentence)
+        return (word for word in self._words(sentence, standard))
+
+    def _words(self, text: str, standard: str | None) -> list[str]:
+        return self.segmenter.segment(text, standard if standard is not None else self.standard)
 
     def _full_mode_tokenizer(self):
         if self._full_mode is None:
@@ -152,27 +167,30 @@ class Tokenizer(LazyModel):
         return self._full_mode
 
     def lcut(self, sentence: str | bytes, cut_all: bool = False, HMM: bool = True,  # noqa: N803
-             use_paddle: bool = False) -> list[str]:
-        return list(self.cut(sentence, cut_all))
+             use_paddle: bool = False, standard: str | None = None) -> list[str]:
+        return list(self.cut(sentence, cut_all, standard=standard))
 
-    def cut_for_search(self, sentence: str | bytes, HMM: bool = True) -> Iterator[str]:  # noqa: N803
+    def cut_for_search(self, sentence: str | bytes, HMM: bool = True,  # noqa: N803
+                       standard: str | None = None) -> Iterator[str]:
         """Like jieba's: each word, preceded, when longer, by its 2- and then 3-character parts
         that are lexicon words."""
-        return (word for word, _, _ in self._tokens(require_text(as_text(sentence)), search=True))
+        return (word for word, _, _ in self._tokens(require_text(as_text(sentence)), True, standard))
 
-    def lcut_for_search(self, sentence: str | bytes, HMM: bool = True) -> list[str]:  # noqa: N803
-        return list(self.cut_for_search(sentence))
+    def lcut_for_search(self, sentence: str | bytes, HMM: bool = True,  # noqa: N803
+                        standard: str | None = None) -> list[str]:
+        return list(self.cut_for_search(sentence, standard=standard))
 
-    def tokenize(self, unicode_sentence: str, mode: str = "default",
-                 HMM: bool = True) -> Iterator[tuple[str, int, int]]:  # noqa: N803
+    def tokenize(self, unicode_sentence: str, mode: str = "default", HMM: bool = True,  # noqa: N803
+                 standard: str | None = None) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) tuples, as a generator; mode="search" also gives the lexicon's
         2- and 3-character parts of long words, before the word, as jieba's does."""
         if mode not in ("default", "search"):
             raise TaggerError(f"tokenize mode must be 'default' or 'search', not {mode!r}")
-        return self._tokens(require_text(unicode_sentence), search=mode == "search")
+        return self._tokens(require_text(unicode_sentence), mode == "search", standard)
 
-    def _tokens(self, text: str, search: bool) -> Iterator[tuple[str, int, int]]:
-        tokens = self.segmenter.tokenize(text)
+    def _tokens(self, text: str, search: bool, standard: str | None) -> Iterator[tuple[str, int, int]]:
+        words = self._words(text, standard)
+        tokens = [(word, start, end) for word, (start, end) in zip(words, spans(words))]
         dag = self.lexicon.dag(text) if search and any(end - start > 2 for _, start, end in tokens) else None
         for word, start, end in tokens:
             if dag is not None:
@@ -198,9 +216,22 @@ class Tokenizer(LazyModel):
         freq = self.user_dict.frequency(word)
         return default if freq is None else freq
 
-    def cut_series(self, series):
+    def cut_series(self, series, standard: str | None = None):
         """pandas: a Series of texts -> a Series of word lists (same index)."""
-        return self.segmenter.segment_series(series)
+        return segment_series(self.segmenter, series, standard if standard is not None else self.standard)
+
+
+def segment_series(tagger, series, standard: str | None = None):
+    """A pandas Series of texts -> a Series of word lists with the same index, segmented by a
+    loaded `Tagger` in one batch.
+
+    Missing values (None, NaN) stay missing, as with pandas' own `.str` methods, rather than
+    becoming the word "nan". Any other value that is not text is a TypeError."""
+    import pandas as pd
+    missing = series.isna().tolist()
+    words = iter(tagger.segment_lines([text for text, gap in zip(series, missing) if not gap], standard=standard))
+    return pd.Series([text if gap else next(words) for text, gap in zip(series, missing)],
+                     index=series.index, name=series.name, dtype=object)
 
 
 def known_parts(text: str, dag: dict[int, list[int]], start: int, end: int) -> Iterator[tuple[str, int, int]]:

@@ -1,7 +1,7 @@
-"""Segment corpora too big for one machine on Dask (distributed), through the same Segmenter.
+"""Segment corpora too big for one machine on Dask (distributed), through the same Tagger.
 
 Each worker process loads the model once, on its first partition, and keeps it: a partition is
-then just `Segmenter.segment_lines` on its lines. Partitions keep their order, so writing the
+then just `Tagger.segment_lines` on its lines. Partitions keep their order, so writing the
 result with `to_textfiles` gives one output file per input partition, line-aligned with it.
 
     import dask.bag as db
@@ -20,13 +20,14 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from .segmenter import Segmenter
+from .api import segment_series as segment_series_here
+from .pipeline import Tagger
 
-_MODELS: dict[str, Segmenter] = {}
+_MODELS: dict[str, Tagger] = {}
 LOADS = {"count": 0}  # how many times this process loaded a model (tests check "once per worker")
 
 
-def worker_model(model: str | None) -> Segmenter:
+def worker_model(model: str | None) -> Tagger:
     """The model for this process, loaded on first use and kept (one load per worker)."""
     key = os.path.abspath(model) if model else ""
     if key not in _MODELS:
@@ -52,5 +53,5 @@ def segment_bag(lines, model: str | None = None, standard: str | None = None):
 
 def segment_series(series, model: str | None = None, standard: str | None = None):
     """A dask DataFrame column of texts -> a column of word lists (same index and partitions)."""
-    return series.map_partitions(lambda part: worker_model(model).segment_series(part, standard),
+    return series.map_partitions(lambda part: segment_series_here(worker_model(model), part, standard),
                                  meta=(series.name, "object"))

@@ -196,13 +196,8 @@ class Decoder:
             active = (t < lengths)[:, None]
             best = np.where(active, step + scores[:, t], best)
         final = best + self.end
-        current = final.argmax(axis=1)
-        path = np.zeros((batch, time), dtype=np.int64)
+        path = backtrace(backpointers, final.argmax(axis=1), lengths)
         rows = np.arange(batch)
-        for t in range(time - 1, -1, -1):
-            if t < time - 1:
-                current = np.where(t < lengths - 1, backpointers[rows, t + 1, current], current)
-            path[:, t] = current
         paths = [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
         stuck = np.flatnonzero(final[rows, path[rows, np.maximum(lengths - 1, 0)]] <= NEG_INF / 2)
         if len(stuck):  # no valid path under the mask: let the full search choose, as before
@@ -236,12 +231,18 @@ class Decoder:
             candidates = best[:, :, None] + transitions     # (batch, prev, next)
             backpointers[:, t] = candidates.argmax(axis=1)
             best = np.where(active[:, t], candidates.max(axis=1) + scores[:, t], best)
-        current = (best + end).argmax(axis=1)               # tag at position length-1
-        path = np.zeros((batch, time), dtype=np.int64)
-        rows = np.arange(batch)
-        for t in range(time - 1, -1, -1):
-            if t < time - 1:
-                previous = backpointers[rows, t + 1, current]
-                current = np.where(t < lengths - 1, previous, current)
-            path[:, t] = current
+        path = backtrace(backpointers, (best + end).argmax(axis=1), lengths)
         return [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
+
+
+def backtrace(backpointers: np.ndarray, last: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(batch, time) best paths from (batch, time, tags) backpointers and each row's best tag
+    at its last step, `last`; a row's steps past its length repeat its last tag."""
+    batch, time, _ = backpointers.shape
+    path = np.zeros((batch, time), dtype=np.int64)
+    rows, current = np.arange(batch), last
+    for t in range(time - 1, -1, -1):
+        if t < time - 1:
+            current = np.where(t < lengths - 1, backpointers[rows, t + 1, current], current)
+        path[:, t] = current
+    return path

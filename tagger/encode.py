@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -30,6 +30,30 @@ class Encoded(NamedTuple):
     casing: list[int] | None = None
 
 
+class Inputs(NamedTuple):
+    """A padded batch as the network reads it, by name: numpy arrays at inference, torch tensors
+    in training. Why named: the optional inputs differ by model (dictionary features for some
+    character models, a character CNN and casing for word-level ones), and positions whose
+    meaning shifts with the model were easy to misread. A field the model does not take is None.
+
+    chars: (batch, time) unit ids (characters, or words for word-level models); lengths: (batch,)
+    real steps per row; bigrams: (batch, time) ids of c[i]c[i+1]; dictionary: (batch, time) bit
+    masks of dictionary words starting and ending at i; subchars: (batch, time, word chars) the
+    characters of each word; casing: (batch, time) each word's casing class."""
+    chars: Any
+    lengths: Any
+    bigrams: Any = None
+    dictionary: Any = None
+    subchars: Any = None
+    casing: Any = None
+
+    def map(self, convert: Callable[[Any], Any], lengths: bool = True) -> "Inputs":
+        """The same inputs with `convert` applied to every array present (to `lengths` too unless
+        lengths=False: lengths stay on the CPU, where decoding and padding read them)."""
+        return Inputs(*(None if value is None else value if (name == "lengths" and not lengths) else convert(value)
+                        for name, value in zip(self._fields, self)))
+
+
 STANDARD_BASE = 0xF0000  # standard k's marker is code point STANDARD_BASE + k (Plane 15, private use)
 
 
@@ -50,6 +74,7 @@ class Encoder:
     dictionary: Dictionary | None = None
     standards: tuple[str, ...] = ()   # segmentation standards of a multi-criteria model
     default_standard: str | None = None  # the one used when none is asked for
+    units = "chars"                   # what one network step reads (a class constant, not a field)
     _tables: dict | None = field(default=None, init=False, repr=False, compare=False)  # encode_batch's
 
     @property
@@ -94,7 +119,7 @@ class Encoder:
         masks = dictionary.features(seen) if dictionary is not None else None
         return Encoded(char_ids, bigram_ids, masks)
 
-    def encode_batch(self, texts: Sequence[str], standard: str | None = None) -> tuple:
+    def encode_batch(self, texts: Sequence[str], standard: str | None = None) -> Inputs:
         """pad_arrays([self.encode(t) for t in texts]), with the id lookups vectorized in numpy
         (the per-character Python work was a third of inference time). Texts are non-empty.
 
@@ -116,16 +141,16 @@ class Encoder:
             return out
 
         tables = self._lookup_tables()
-        arrays = [padded(tables["chars"][codes]), None, lengths]
+        inputs = Inputs(padded(tables["chars"][codes]), lengths)
         if self.bigrams is not None:
             following = np.append(codes[1:], _END_MARK)
             following[np.cumsum(lengths) - 1] = _END_MARK  # each text's last character meets </s>
             where, found = find_sorted(tables["pair_keys"], codes * _PAIR_BASE + following)
             ids = tables["pair_ids"]
-            arrays[1] = padded(np.where(found, ids[where], 1) if len(ids) else np.ones_like(codes))
+            inputs = inputs._replace(bigrams=padded(np.where(found, ids[where], 1) if len(ids) else np.ones_like(codes)))
         if self.dictionary is not None:
-            arrays.append(padded(self.dictionary.batch_features(joined, lengths, codes)))
-        return tuple(arrays)
+            inputs = inputs._replace(dictionary=padded(self.dictionary.batch_features(joined, lengths, codes)))
+        return inputs
 
     def _lookup_tables(self) -> dict:
         """Numpy forms of the vocabularies for encode_batch, built on first use."""
@@ -200,6 +225,7 @@ class WordEncoder:
     bigrams: Vocab | None = None
     standards: tuple[str, ...] = ()       # word-level models follow one standard
     default_standard: str | None = None
+    units = "words"
 
     margin = Encoder.margin
     standard_of = Encoder.standard_of
@@ -211,7 +237,7 @@ class WordEncoder:
                        [self.chars.ids(w[:self.max_word_chars]) for w in tokens],
                        [casing(w) for w in tokens])
 
-    def encode_batch(self, texts: Sequence[Sequence[str]], standard: str | None = None) -> tuple:
+    def encode_batch(self, texts: Sequence[Sequence[str]], standard: str | None = None) -> Inputs:
         """Padded network inputs for several token sequences (as Encoder.encode_batch)."""
         self.standard_of(standard)  # a standard asked of a word-level model is an error
         return pad_arrays([self.encode(t) for t in texts])
@@ -238,30 +264,18 @@ def encoder_from_dict(data: dict) -> "Encoder | WordEncoder":
 
 @dataclass
 class Batch:
-    chars: torch.Tensor            # (batch, time) long
-    bigrams: torch.Tensor | None   # (batch, time) long
-    lengths: torch.Tensor          # (batch,) long
+    """A training batch: the network's inputs as torch tensors and the gold tag ids."""
+    inputs: Inputs
     tags: torch.Tensor | None      # (batch, time) long, -100 on padding
-    dictionary: torch.Tensor | None = None  # (batch, time) long bit masks
-    subchars: torch.Tensor | None = None    # (batch, time, word chars) long, word-level models
-    casing: torch.Tensor | None = None      # (batch, time) long, word-level models
 
     @property
     def num_chars(self) -> int:
-        return int(self.lengths.sum())
+        return int(self.inputs.lengths.sum())
 
     def to(self, device: torch.device | str) -> "Batch":
         """The same batch on another device (lengths stay on the CPU, where they are read)."""
-        move = lambda t: t.to(device) if t is not None else None  # noqa: E731
-        return Batch(move(self.chars), move(self.bigrams), self.lengths, move(self.tags), move(self.dictionary),
-                     move(self.subchars), move(self.casing))
-
-    def inputs(self) -> tuple:
-        """The model's positional inputs: (chars, bigrams, lengths[, dictionary[, subchars, casing]])."""
-        base = (self.chars, self.bigrams, self.lengths)
-        if self.subchars is not None:
-            return (*base, self.dictionary, self.subchars, self.casing)
-        return base if self.dictionary is None else (*base, self.dictionary)
+        return Batch(self.inputs.map(lambda t: t.to(device), lengths=False),
+                     self.tags.to(device) if self.tags is not None else None)
 
 
 def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> np.ndarray:
@@ -280,31 +294,30 @@ def _padded_words(rows: Sequence[Sequence[Sequence[int]]], time: int) -> np.ndar
     return out
 
 
-def pad_arrays(encoded: Sequence[Encoded]) -> tuple:
-    """(chars, bigrams, lengths[, dictionary[, subchars, casing]]) int64 arrays padded with 0:
-    the model's positional inputs (the optional ones only when the model takes them)."""
+def pad_arrays(encoded: Sequence[Encoded]) -> Inputs:
+    """The network's inputs for several encoded texts: int64 arrays padded with 0 (the optional
+    ones only when the encoded texts have them)."""
     encoded = [Encoded(*e) for e in encoded]
     lengths = np.array([len(e.chars) for e in encoded], dtype=np.int64)
     time = int(lengths.max()) if len(encoded) else 0
-    chars = _padded([e.chars for e in encoded], time)
     first = encoded[0] if encoded else Encoded([], None)
-    big = _padded([e.bigrams for e in encoded], time) if first.bigrams is not None else None
-    masks = _padded([e.dictionary for e in encoded], time) if first.dictionary is not None else None
+    inputs = Inputs(_padded([e.chars for e in encoded], time), lengths)
+    if first.bigrams is not None:
+        inputs = inputs._replace(bigrams=_padded([e.bigrams for e in encoded], time))
+    if first.dictionary is not None:
+        inputs = inputs._replace(dictionary=_padded([e.dictionary for e in encoded], time))
     if first.subchars is not None:
-        return (chars, big, lengths, masks, _padded_words([e.subchars for e in encoded], time),
-                _padded([e.casing for e in encoded], time))
-    return (chars, big, lengths) if masks is None else (chars, big, lengths, masks)
+        inputs = inputs._replace(subchars=_padded_words([e.subchars for e in encoded], time),
+                                 casing=_padded([e.casing for e in encoded], time))
+    return inputs
 
 
 def collate(encoded: Sequence[Encoded], tags: Sequence[list[int]] | None = None) -> Batch:
     """Pad id sequences into one torch batch (padding id 0, tag padding -100 ignored by the loss)."""
     import torch
-    arrays = list(pad_arrays(encoded)) + [None] * 3
-    chars, big, lengths, masks, subchars, casings = arrays[:6]
-    tensor = lambda a: torch.from_numpy(a) if a is not None else None  # noqa: E731
-    tag_array = _padded(tags, chars.shape[1], -100) if tags is not None else None
-    return Batch(tensor(chars), tensor(big), tensor(lengths), tensor(tag_array), tensor(masks),
-                 tensor(subchars), tensor(casings))
+    inputs = pad_arrays(encoded).map(torch.from_numpy)
+    tag_array = _padded(tags, inputs.chars.shape[1], -100) if tags is not None else None
+    return Batch(inputs, torch.from_numpy(tag_array) if tag_array is not None else None)
 
 
 def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.Random | None = None,

@@ -18,13 +18,14 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ModelFileError
-from .segmenter import Segmenter, require_cpu
+from .encode import Inputs
+from .pipeline import Tagger
 
 TINY = np.float32(1e-30)  # floor before the log: a tag every member rules out stays finite
 
 
 class MeanOfModels:
-    """The model interface `Segmenter` uses (log_probs, crf_scores, eval, to) over N members."""
+    """The model interface `Tagger` uses (log_probs, crf_scores, eval, to) over N members."""
 
     def __init__(self, models: Sequence) -> None:
         self.models = list(models)
@@ -35,24 +36,21 @@ class MeanOfModels:
         return self
 
     def to(self, device) -> "MeanOfModels":
-        if not all(hasattr(model, "to") for model in self.models):
-            require_cpu(device)
         for model in self.models:
-            if hasattr(model, "to"):
-                model.to(device)
+            model.to(device)
         return self
 
     def crf_scores(self) -> None:
         return None
 
-    def log_probs(self, *inputs) -> np.ndarray:
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
         """log of the members' mean probability, (batch, time, tags)."""
-        mean = np.mean([np.exp(model.log_probs(*inputs)) for model in self.models], axis=0)
+        mean = np.mean([np.exp(model.log_probs(inputs)) for model in self.models], axis=0)
         return np.log(np.maximum(mean, TINY)).astype(np.float32)
 
 
-def load_ensemble(paths: Sequence[str | os.PathLike], engine: str = "torch") -> Segmenter:
-    """One `Segmenter` over the model files `paths` (at least two), checked to be compatible."""
+def load_ensemble(paths: Sequence[str | os.PathLike], engine: str = "torch") -> Tagger:
+    """One `Tagger` over the model files `paths` (at least two), checked to be compatible."""
     from .modelio import load_model
     if len(paths) < 2:
         raise ValueError("an ensemble needs two or more model files")
@@ -67,5 +65,5 @@ def load_ensemble(paths: Sequence[str | os.PathLike], engine: str = "torch") -> 
             raise ModelFileError(f"{path}: vocabularies differ from {paths[0]}'s; ensemble models trained "
                                  "on one corpus with one recipe")
     metadata = {"ensemble": [str(path) for path in paths]}
-    return Segmenter(MeanOfModels([m.model for m in members]), first.encoder, first.tags, metadata,
-                     lexicon=first.lexicon, task=first.task.name)
+    return Tagger(MeanOfModels([m.model for m in members]), first.encoder, first.tags, metadata,
+                  lexicon=first.lexicon, task=first.task)

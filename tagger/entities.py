@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from .metrics import prf
+
 Span = tuple[int, int, str]
 
 
@@ -63,13 +65,8 @@ class EntityScore:
     predicted: Counter = field(default_factory=Counter)
     correct: Counter = field(default_factory=Counter)
 
-    @staticmethod
-    def _prf(c: int, p: int, g: int) -> tuple[float, float, float]:
-        precision, recall = (c / p if p else 0.0), (c / g if g else 0.0)
-        return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-
     def overall(self) -> tuple[float, float, float]:
-        return self._prf(sum(self.correct.values()), sum(self.predicted.values()), sum(self.gold.values()))
+        return prf(sum(self.correct.values()), sum(self.predicted.values()), sum(self.gold.values()))
 
     @property
     def precision(self) -> float:
@@ -99,7 +96,7 @@ class EntityScore:
 
     def by_type(self) -> dict[str, tuple[float, float, float]]:
         kinds = sorted(set(self.gold) | set(self.predicted))
-        return {k: self._prf(self.correct[k], self.predicted[k], self.gold[k]) for k in kinds}
+        return {k: prf(self.correct[k], self.predicted[k], self.gold[k]) for k in kinds}
 
 
 def entity_score(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]]) -> EntityScore:

@@ -13,7 +13,7 @@ import html
 import torch
 
 from .encode import collate
-from .segmenter import Segmenter
+from .pipeline import Tagger
 from .tags import tags_to_words
 
 
@@ -34,21 +34,17 @@ def lstm_states(lstm: torch.nn.LSTM, inputs: torch.Tensor) -> tuple[torch.Tensor
 
 
 @torch.no_grad()
-def explain(segmenter: Segmenter, text: str, standard: str | None = None) -> dict:
+def explain(segmenter: Tagger, text: str, standard: str | None = None) -> dict:
     """Per-character tag probabilities, decoded tags and words, and every layer's states (a
     multi-criteria model reads the text between its standard's markers; those steps are cut off)."""
     if not text:
         raise ValueError("nothing to explain: empty text")
     model = segmenter.model.eval()
     batch = collate([segmenter.encoder.encode(text, standard=segmenter.encoder.standard_of(standard))])
-    chars_t, bigrams_t = batch.chars, batch.bigrams
     own = slice(segmenter.encoder.margin, segmenter.encoder.margin + len(text))  # the text's own steps
-    probs = torch.softmax(model(*batch.inputs()), -1)[0][own]
-    mask = segmenter._mask(text)
-    path = segmenter.decoder.viterbi(probs.log().unsqueeze(0), torch.tensor([len(text)]),
-                                     mask[None] if mask is not None else None)[0]
-    tags = [segmenter.tags[t] for t in path]
-    x = model.embed(chars_t, bigrams_t, batch.dictionary)[0]
+    probs = torch.softmax(model(batch.inputs), -1)[0][own]
+    tags = segmenter.tag_chunks([text], standard=standard)[0]  # decoded as `segment` decodes
+    x = model.embed(batch.inputs)[0]
     layers = []
     for number, (fwd, bwd) in enumerate(zip(model.forward_lstms, model.backward_lstms), start=1):
         h_f, c_f = lstm_states(fwd, x)

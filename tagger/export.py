@@ -13,9 +13,10 @@ import warnings
 
 import torch
 
+from .encode import Inputs
 from .errors import TaggerError
 from .atomic import atomic_write_bytes, write_text_atomic
-from .segmenter import Segmenter
+from .pipeline import Tagger
 
 FORMATS = ("torchscript", "onnx")
 
@@ -27,15 +28,21 @@ class _LogProbs(torch.nn.Module):
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
                 dictionary: torch.Tensor | None = None) -> torch.Tensor:
-        return torch.log_softmax(self.model(chars, bigrams, lengths, dictionary), -1)
+        return torch.log_softmax(self.model(Inputs(chars, lengths, bigrams, dictionary)), -1)
 
 
-def _input_names(segmenter: Segmenter) -> list[str]:
+def _input_names(segmenter: Tagger) -> list[str]:
     names = ["chars", "bigrams", "lengths"]
     return names + ["dictionary"] if segmenter.encoder.dictionary is not None else names
 
 
-def sidecar(segmenter: Segmenter) -> dict:
+def exported_order(inputs: Inputs) -> tuple:
+    """The exported graph's positional inputs: (chars, bigrams, lengths[, dictionary])."""
+    base = (inputs.chars, inputs.bigrams, inputs.lengths)
+    return base if inputs.dictionary is None else (*base, inputs.dictionary)
+
+
+def sidecar(segmenter: Tagger) -> dict:
     """What a deployment needs to encode text and read the output."""
     return {"tags": list(segmenter.tags), "vocab": segmenter.encoder.to_dict(),
             "normalization": "NFKC per character (kept when it gives one character); with classes, "
@@ -49,13 +56,13 @@ def sidecar(segmenter: Segmenter) -> dict:
             "metadata": {k: v for k, v in segmenter.metadata.items() if isinstance(v, (str, int, float))}}
 
 
-def _example(segmenter: Segmenter) -> tuple[torch.Tensor, ...]:
+def _example(segmenter: Tagger) -> tuple[torch.Tensor, ...]:
     # distinct tensors: a tracer given one tensor twice would wire both inputs to it
     example = (torch.tensor([[2, 3, 4, 5]]), torch.tensor([[6, 7, 8, 9]]), torch.tensor([4]))
     return example + (torch.tensor([[1, 10, 0, 3]]),) if segmenter.encoder.dictionary is not None else example
 
 
-def export(segmenter: Segmenter, path: str, fmt: str = "torchscript") -> str:
+def export(segmenter: Tagger, path: str, fmt: str = "torchscript") -> str:
     """Write the exported model to `path` and its JSON sidecar to `path + '.json'`."""
     if fmt not in FORMATS:
         raise TaggerError(f"unknown export format {fmt!r}; choose {', '.join(FORMATS)}")

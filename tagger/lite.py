@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .encode import Inputs
+from .errors import TaggerError
+
 _DTYPES = {"HalfStorage": np.float16, "FloatStorage": np.float32, "DoubleStorage": np.float64,
            "LongStorage": np.int64, "IntStorage": np.int32, "BoolStorage": np.bool_,
            "ByteStorage": np.uint8, "BFloat16Storage": None}
@@ -90,6 +93,11 @@ class NumpyBiLSTM:
         """Always in inference mode (no dropout); here so callers can treat both engines alike."""
         return self
 
+    def to(self, device) -> "NumpyBiLSTM":
+        """Stays on the CPU, the only device numpy has; any other is a one-line error."""
+        require_cpu(device)
+        return self
+
     def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(transitions, start, end) of a CRF model, as model.BiLSTMTagger.crf_scores."""
         if not self.config.get("crf"):
@@ -149,12 +157,90 @@ class NumpyBiLSTM:
             self.w[key] = tuple(np.ascontiguousarray(np.stack(p)) for p in zip(*parts))
         return self.w[key]
 
-    def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
-                  dictionary: np.ndarray | None = None) -> np.ndarray:
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
         """Tag log-probabilities (batch, time, tags) for padded id arrays."""
-        x = self._embed(chars, bigrams, dictionary)
+        x = self._embed(inputs.chars, inputs.bigrams, inputs.dictionary)
         for layer in range(self.config["layers"]):
-            x = self._bilstm_layer(x, lengths, layer)
+            x = self._bilstm_layer(x, inputs.lengths, layer)
+        logits = x @ self.w["output.weight"].T + self.w["output.bias"]
+        logits -= logits.max(axis=-1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
+def require_cpu(device) -> None:
+    """A one-line error unless `device` is the CPU: the numpy engine's models have no other."""
+    if str(device) != "cpu":
+        raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+
+
+class NumpyIDCNN:
+    """idcnn.IDCNNTagger's forward pass in numpy (inference only, float32).
+
+    Each convolution (kernel 3, dilation d) is one matrix product of the (batch * time, in)
+    steps with the three kernel taps side by side, (in, 3 * out), then the taps' thirds are summed
+    at offsets -d, 0, +d: the same sums as torch's Conv1d with zero padding."""
+
+    def __init__(self, config: dict, state: dict[str, np.ndarray]):
+        if config.get("units", "chars") != "chars":
+            raise ValueError("the numpy engine runs character-level models only")
+        self.config = config
+        self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
+        self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
+        taps = lambda w: np.ascontiguousarray(np.transpose(w, (1, 2, 0)).reshape(w.shape[1], -1))  # noqa: E731
+        self.first = (taps(self.w["first.weight"]), self.w["first.bias"], 1)
+        self.block = [(taps(self.w[f"block.{i}.weight"]), self.w[f"block.{i}.bias"], d)
+                      for i, d in enumerate(config["dilations"])]
+        self.marker_index = None  # char id -> 1 + the standard it marks, 0 for other characters
+        if config.get("marker_ids"):
+            self.marker_index = np.zeros(config["char_vocab"], dtype=np.int64)
+            for k, char_id in enumerate(config["marker_ids"]):
+                if char_id >= 0:
+                    self.marker_index[char_id] = k + 1
+
+    def eval(self) -> "NumpyIDCNN":
+        return self
+
+    def to(self, device) -> "NumpyIDCNN":
+        if str(device) != "cpu":
+            from .errors import TaggerError
+            raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
+        return self
+
+    def crf_scores(self) -> None:
+        return None
+
+    @staticmethod
+    def _conv(x: np.ndarray, layer) -> np.ndarray:
+        weights, bias, d = layer
+        out = weights.shape[1] // 3
+        h = x @ weights                                   # (batch, time, 3 * out)
+        y = h[..., out:2 * out] + bias
+        if d < x.shape[1]:
+            y[:, d:] += h[:, :-d, :out]                   # tap 0 reads x[t - d]
+            y[:, :-d] += h[:, d:, 2 * out:]               # tap 2 reads x[t + d]
+        return y
+
+    def log_probs(self, *args) -> np.ndarray:
+        """Tag log-probabilities (batch, time, tags) for padded id arrays (named inputs, or the
+        older positional chars, bigrams, lengths[, dictionary])."""
+        if len(args) == 1 and hasattr(args[0], "lengths"):
+            chars, bigrams, lengths, dictionary = args[0].chars, args[0].bigrams, args[0].lengths, args[0].dictionary
+        else:
+            chars, bigrams, lengths, dictionary = (list(args) + [None])[:4]
+        parts = [self.w["char_embed.weight"][chars]]
+        if self.config["bigram_dim"] > 0:
+            parts.append(self.w["bigram_embed.weight"][bigrams])
+        if self.config.get("dictionary_bits", 0) > 0:
+            parts.append(((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32))
+        x = np.concatenate(parts, axis=-1)
+        keep = (np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]).astype(np.float32)[:, :, None]
+        x = self._conv(x, self.first)
+        if self.marker_index is not None:  # the standard's vector at every step
+            x += self.w["standard_embed.weight"][self.marker_index[chars[:, 0]]][:, None, :]
+        x = np.maximum(x, 0) * keep
+        for _ in range(self.config.get("iterations", 1)):
+            for layer in self.block:
+                x += np.maximum(self._conv(x, layer), 0) * keep
         logits = x @ self.w["output.weight"].T + self.w["output.bias"]
         logits -= logits.max(axis=-1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))

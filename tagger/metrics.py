@@ -32,16 +32,15 @@ class SegScore:
 
     @property
     def precision(self) -> float:
-        return self.correct / self.pred_words if self.pred_words else 0.0
+        return prf(self.correct, self.pred_words, self.gold_words)[0]
 
     @property
     def recall(self) -> float:
-        return self.correct / self.gold_words if self.gold_words else 0.0
+        return prf(self.correct, self.pred_words, self.gold_words)[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return prf(self.correct, self.pred_words, self.gold_words)[2]
 
     @property
     def oov_rate(self) -> float | None:
@@ -62,12 +61,22 @@ class SegScore:
         return data
 
 
+def prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    """(precision, recall, F1) from counts of correct, predicted and gold items (0 where a
+    count is 0): the one formula behind the word score and the entity score."""
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / gold if gold else 0.0
+    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+
+
 def _words(line: Sequence[str]) -> list[str]:
     """A line's words without empty or whitespace tokens (segment keeps whitespace as tokens)."""
     return [w for w in line if w and not w.isspace()]
 
 
 def spans(words: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) offsets of consecutive words in their joined text: the one running-offset
+    walk, which scoring, tokenize, user words and task spans all use."""
     out, start = [], 0
     for word in words:
         out.append((start, start + len(word)))

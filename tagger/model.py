@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .encode import Inputs
+
 
 @dataclass
 class ModelConfig:
@@ -89,18 +91,17 @@ class BiLSTMTagger(nn.Module):
             self.crf_start = nn.Parameter(torch.zeros(config.num_tags))
             self.crf_end = nn.Parameter(torch.zeros(config.num_tags))
 
-    def embed(self, chars: torch.Tensor, bigrams: torch.Tensor | None,
-              dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
-              casing: torch.Tensor | None = None) -> torch.Tensor:
-        parts = [self.char_embed(chars)]
+    def embed(self, inputs: Inputs) -> torch.Tensor:
+        """(batch, time, input width): the embeddings and features of every step, concatenated."""
+        parts = [self.char_embed(inputs.chars)]
         if self.config.units == "words":
-            parts += [self.word_chars(subchars), self.casing_embed(casing)]
+            parts += [self.word_chars(inputs.subchars), self.casing_embed(inputs.casing)]
         if self.config.bigram_dim > 0:
-            right = self.bigram_embed(bigrams)                      # c[i] c[i+1]
+            right = self.bigram_embed(inputs.bigrams)               # c[i] c[i+1]
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
         if self.config.dictionary_bits > 0:
-            bits = (dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
+            bits = (inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
             parts.append(bits.to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
@@ -110,36 +111,29 @@ class BiLSTMTagger(nn.Module):
         x = self.subchar_embed(subchars.reshape(batch * time, width)).transpose(1, 2)
         return self.char_cnn(x).max(dim=2).values.reshape(batch, time, -1)
 
-    def encode(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
-               dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
-               casing: torch.Tensor | None = None) -> torch.Tensor:
+    def encode(self, inputs: Inputs) -> torch.Tensor:
         """BiLSTM outputs at every step, (batch, time, 2*hidden); padding does not reach real steps."""
-        x = self.embed(chars, bigrams, dictionary, subchars, casing)
+        x = self.embed(inputs)
         for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
             if layer > 0:
                 x = self.between_dropout(x)
             ahead, _ = fwd(x)
-            behind, _ = bwd(reverse_padded(x, lengths))
-            x = torch.cat([ahead, reverse_padded(behind, lengths)], dim=-1)
+            behind, _ = bwd(reverse_padded(x, inputs.lengths))
+            x = torch.cat([ahead, reverse_padded(behind, inputs.lengths)], dim=-1)
         return x
 
-    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor | None, lengths: torch.Tensor,
-                dictionary: torch.Tensor | None = None, subchars: torch.Tensor | None = None,
-                casing: torch.Tensor | None = None) -> torch.Tensor:
-        """Tag logits (batch, time, num_tags)."""
-        return self.output(self.out_dropout(self.encode(chars, bigrams, lengths, dictionary, subchars, casing)))
+    def forward(self, inputs: Inputs) -> torch.Tensor:
+        """Tag logits (batch, time, num_tags) for a batch of torch tensors."""
+        return self.output(self.out_dropout(self.encode(inputs)))
 
-    def log_probs(self, chars: np.ndarray, bigrams: np.ndarray | None, lengths: np.ndarray,
-                  dictionary: np.ndarray | None = None, subchars: np.ndarray | None = None,
-                  casing: np.ndarray | None = None) -> np.ndarray:
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
         """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy,
-        the interface tagger/lite.py's torch-free model shares."""
+        the interface every network shares (tagger/pipeline.py's `Network`)."""
         device = self.char_embed.weight.device
-        tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
         self.eval()
         with torch.inference_mode():
-            logits = self(tensor(chars), tensor(bigrams), torch.from_numpy(lengths), tensor(dictionary),
-                          tensor(subchars), tensor(casing))
+            logits = self(inputs.map(lambda a: torch.from_numpy(a).to(device), lengths=False)
+                          ._replace(lengths=torch.from_numpy(inputs.lengths)))
             return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
     def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

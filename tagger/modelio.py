@@ -16,7 +16,7 @@ from . import __version__
 from .atomic import atomic_write_bytes
 from .encode import encoder_from_dict
 from .errors import ModelFileError, TaggerError
-from .segmenter import Segmenter
+from .pipeline import Tagger
 from .tasks import TASKS
 
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
@@ -33,9 +33,23 @@ def looks_like_model_file(path: str | os.PathLike) -> bool:
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
+NETWORKS = ("bilstm", "idcnn")  # config["network"]; files without the key hold a BiLSTM
+SHIPPED = {"default": "default.model", "fast": "fast.model"}  # names for the models in tagger/data
 
 
-def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
+def resolve(path: str | os.PathLike) -> str | os.PathLike:
+    """A model file's path: "default" and "fast" name the shipped models (tagger/data) unless a
+    file of that name exists here; a missing shipped model is a one-line error."""
+    if isinstance(path, str) and path in SHIPPED and not os.path.exists(path):
+        shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", SHIPPED[path])
+        if not os.path.exists(shipped):
+            raise ModelFileError(f"the shipped {path} model ({shipped}) is missing from this installation; "
+                                 "reinstall tagger or give a model file")
+        return shipped
+    return path
+
+
+def to_payload(segmenter: Tagger, half: bool = False) -> dict:
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
              for k, v in segmenter.model.state_dict().items()}
     return {
@@ -51,7 +65,7 @@ def to_payload(segmenter: Segmenter, half: bool = False) -> dict:
     }
 
 
-def round_to_half(segmenter: Segmenter) -> None:
+def round_to_half(segmenter: Tagger) -> None:
     """Round the weights to float16 precision in place, so scores measured before saving with
     half=True are exactly what the saved file gives."""
     import torch
@@ -61,7 +75,7 @@ def round_to_half(segmenter: Segmenter) -> None:
                 tensor.copy_(tensor.half().float())
 
 
-def save_model(segmenter: Segmenter, path: str | os.PathLike, half: bool = False) -> None:
+def save_model(segmenter: Tagger, path: str | os.PathLike, half: bool = False) -> None:
     """Write the model atomically; half=True stores float weights as float16 (half the size)."""
     import torch
     payload = to_payload(segmenter, half)
@@ -80,6 +94,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike], dict] = _torch_load) -> dict:
+    path = resolve(path)
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such model file")
     if os.path.isdir(path):
@@ -101,7 +116,7 @@ def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike],
     return payload
 
 
-def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
+def load_model(path: str | os.PathLike, engine: str = "torch") -> Tagger:
     """Load a model file written by `save_model`, with clear errors for bad files.
 
     engine: "torch" (train, export, GPU) or "numpy" (inference only, no torch import: starts in
@@ -118,10 +133,17 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
         raise ModelFileError(f"{path}: a word-level model; the numpy engine runs character models only "
                              "(use --engine torch)")
     try:
+        network = payload["config"].get("network", "bilstm")  # "idcnn": a distilled student (tagger/idcnn.py)
+        if network not in NETWORKS:
+            raise ModelFileError(f"{path}: unknown network {network!r} (from a newer tagger?)")
         if engine == "numpy":
-            model = lite.NumpyBiLSTM(payload["config"], payload["state_dict"])
+            model = (lite.NumpyIDCNN if network == "idcnn" else lite.NumpyBiLSTM)(payload["config"], payload["state_dict"])
         else:
-            from .model import BiLSTMTagger, ModelConfig
+            if network == "idcnn":
+                from .idcnn import IDCNNConfig as ModelConfig
+                from .idcnn import IDCNNTagger as BiLSTMTagger
+            else:
+                from .model import BiLSTMTagger, ModelConfig
             model = BiLSTMTagger(ModelConfig.from_dict(payload["config"]))
             state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
             model.load_state_dict(state)
@@ -131,8 +153,8 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Segmenter:
     task = {"segmentation": "seg"}.get(payload.get("task"), payload.get("task"))  # files before tasks
     if task not in TASKS:
         raise ModelFileError(f"{path}: unknown task {task!r} (from a newer tagger?)")
-    return Segmenter(model, encoder, payload["tags"], payload.get("metadata", {}),
-                     lexicon=payload.get("lexicon", ()), task=task)
+    return Tagger(model, encoder, payload["tags"], payload.get("metadata", {}),
+                  lexicon=payload.get("lexicon", ()), task=task)
 
 
 def read_metadata(path: str | os.PathLike) -> dict:

@@ -26,7 +26,7 @@ def _init_worker(model_path: str | list[str] | None, user_dict: str | None, stan
     from . import load
     _worker_segmenter = load(model_path)
     if user_dict:
-        _worker_segmenter.load_userdict(user_dict)
+        _worker_segmenter.user_dict.load(user_dict)
 
 
 def _segment_block(lines: list[str]) -> list[list[str]]:

@@ -84,7 +84,7 @@ class ExplainRequest(BaseModel):
 # -- batching ----------------------------------------------------------------------------
 @dataclass
 class Job:
-    run: Callable[[Sequence[str], str | None], list]  # a Segmenter's segment_lines or label_lines
+    run: Callable[[Sequence[str], str | None], list]  # a Tagger's segment_lines or label_lines
     standard: str | None
     texts: list[str]
     future: concurrent.futures.Future
@@ -173,16 +173,17 @@ class Models:
 
 
 def _loaded(model, threads: int | None):
-    """(Segmenter, name) of a model file path (None: the shipped model) or a loaded Segmenter."""
+    """(Tagger, name) of a model file path (None: the shipped model) or a loaded Tagger."""
     from . import DEFAULT_MODEL, load
-    if hasattr(model, "segment_lines"):
+    from .pipeline import Tagger
+    if isinstance(model, Tagger):
         return model, "(in memory)"
     return load(model, threads=threads), os.path.basename(str(DEFAULT_MODEL if model is None else model))
 
 
 def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLike | Any = None,
                limits: Limits = Limits(), threads: int | None = None) -> FastAPI:
-    """The service over `model` (a model file, a loaded Segmenter, or None for the shipped
+    """The service over `model` (a model file, a loaded Tagger, or None for the shipped
     model) and `pos_model` for `pos` requests (None: the shipped POS model; False: none; a POS
     `model` serves them itself). Both are loaded here, once."""
     models = Models(model, pos_model, threads)
@@ -264,7 +265,7 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
 
 
 def _runner(method: Callable) -> Callable:
-    """A Segmenter method as the batcher calls it: (texts, standard) -> one result per text."""
+    """A Tagger method as the batcher calls it: (texts, standard) -> one result per text."""
     return lambda texts, standard: method(texts, standard=standard)
 
 

@@ -74,7 +74,7 @@ def labeled_tokens(text: str, spans: Iterable[tuple[int, int, str]]) -> Iterator
 
 class TaggerTokenizer:
     """spaCy's tokenizer interface (`__call__`, `pipe`, `to_disk`, `from_disk`, `to_bytes`,
-    `from_bytes`) over a tagger `Segmenter`, loaded on first use."""
+    `from_bytes`) over a `tagger.pipeline.Tagger`, loaded on first use."""
 
     def __init__(self, vocab, model: str | os.PathLike | None = None, standard: str | None = None,
                  user_dict: str | os.PathLike | None = None, pos: bool = False):
@@ -91,7 +91,7 @@ class TaggerTokenizer:
     # -- the model -----------------------------------------------------------------------
     @property
     def segmenter(self):
-        """The tagger `Segmenter`, loaded once (also when several threads ask at once)."""
+        """The `Tagger`, loaded once (also when several threads ask at once)."""
         if self._segmenter is None:
             with self._lock:
                 if self._segmenter is None:
@@ -119,7 +119,7 @@ class TaggerTokenizer:
         if self._user_entries is not None:
             _restore_user_dict(segmenter.user_dict, self._user_entries)
         elif self.user_dict is not None:
-            segmenter.load_userdict(self.user_dict)
+            segmenter.user_dict.load(self.user_dict)
         return segmenter
 
     # -- tokenizing ----------------------------------------------------------------------

@@ -66,16 +66,6 @@ def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
     return list(map(chars.__getitem__, map(slice, [0, *cuts], cuts)))
 
 
-def boundaries_to_words(chars: str, ends: Sequence[bool]) -> list[str]:
-    """Words from per-character 'a word ends here' flags."""
-    words, start = [], 0
-    for i, end in enumerate(ends):
-        if end or i == len(chars) - 1:
-            words.append(chars[start:i + 1])
-            start = i + 1
-    return words
-
-
 def is_valid(tags: Sequence[str]) -> bool:
     """True when a BMES sequence can be read as words without repair."""
     if not tags:

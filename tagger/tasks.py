@@ -92,11 +92,8 @@ class Task:
         """Labeled spans from predicted tags."""
         if self.name == "ner":
             return tags_to_spans(tags)
-        out, start = [], 0
-        for word in tags_to_words(text, tags):
-            out.append((start, start + len(word), label(tags[start]) if self.name == "pos" else ""))
-            start += len(word)
-        return out
+        return [(start, end, label(tags[start]) if self.name == "pos" else "")
+                for start, end in word_spans(tags_to_words(text, tags))]
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, gold: Sequence[Sample], predicted: Sequence[Sequence[Span]], words: set[str] | None = None):

@@ -30,12 +30,10 @@ from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import EmptyDevError, TaggerError
 from .model import BiLSTMTagger, ModelConfig
-from .segmenter import Segmenter
+from .pipeline import Tagger
+from .sentences import split_words
 from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
-
-_SENTENCE_FINAL = {"。", "！", "？", "!", "?", "；"}
-_CLOSERS = {"”", "’", "」", "』", "）", ")", "》"}
 
 
 @dataclass
@@ -73,27 +71,12 @@ class TrainConfig:
 def split_sample(sample: Sample) -> list[Sample]:
     """Cut a segmented sample (seg, pos) after its sentence ends, keeping the labels."""
     pieces, first = [], 0
-    for sentence in split_sentences(sample.words):
+    for sentence in split_words(sample.words):
         spans = sample.spans[first:first + len(sentence)]
         first += len(sentence)
         offset = spans[0][0]
         pieces.append(Sample(sample.text[offset:spans[-1][1]], [(s - offset, e - offset, k) for s, e, k in spans]))
     return pieces
-
-
-def split_sentences(words: Sequence[str]) -> list[list[str]]:
-    """Cut a paragraph after sentence-final punctuation (and any closing quotes after it)."""
-    out, current = [], []
-    for i, word in enumerate(words):
-        current.append(word)
-        next_word = words[i + 1] if i + 1 < len(words) else None
-        if word in _SENTENCE_FINAL or (word in _CLOSERS and current[-2:-1] and current[-2] in _SENTENCE_FINAL):
-            if next_word is None or next_word not in _CLOSERS:
-                out.append(current)
-                current = []
-    if current:
-        out.append(current)
-    return out
 
 
 MIXED = "mixed"  # the standard for text whose standard is unknown: learned from a share of every corpus
@@ -188,7 +171,7 @@ class Trainer:
                 raise TaggerError(f"{option} (or --dropout) must lie in [0, 1), not {rate}")
 
     def fit(self, train_sentences: Iterable, dev_sentences: Iterable | None,
-            metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Segmenter:
+            metadata: dict | None = None, checkpoint: str | None = None, resume: bool = False) -> Tagger:
         """Train, keeping the best epoch by dev F1 (word F1, word+POS F1 or entity F1).
 
         Sentences are what the task's readers give: word lists (seg), (word, POS) lists (pos),
@@ -249,7 +232,7 @@ class Trainer:
         model = BiLSTMTagger(model_cfg).to(cfg.device)
         self._pretrained(model, encoder)
         lexicon = {word for sentence in words for word in sentence}
-        segmenter = Segmenter(model, encoder, tags, metadata, lexicon=lexicon, task=task.name).to(cfg.device)
+        segmenter = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device)
 
         train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards)
         dev_data = self._encode(dev_sents, encoder, task, tags, None,
@@ -324,7 +307,7 @@ class Trainer:
             self._choose_default_standard(segmenter, dev, {name: len(ids) for name, ids in members.items()})
         return segmenter
 
-    def _choose_default_standard(self, segmenter: Segmenter, dev: Mapping[str, Sequence[Sample]],
+    def _choose_default_standard(self, segmenter: Tagger, dev: Mapping[str, Sequence[Sample]],
                                  sizes: Mapping[str, int]) -> None:
         """Set the multi-criteria model's default standard: the one with the best mean dev F1
         over all the corpora (text whose standard the user does not know), MIXED for a final
@@ -462,11 +445,11 @@ class Trainer:
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False):
         """(mean loss over the batch's characters, the batch) for the sentences `ids` of `data`."""
         batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(self.config.device)
-        inputs = list(batch.inputs())
+        inputs = batch.inputs
         if unk_dropout:  # bigrams for character models, the words themselves for word-level ones
-            position = 0 if self.config.units == "words" else 1
-            inputs[position] = self._unk_dropout(inputs[position])
-        logits = net(*inputs)
+            name = "chars" if self.config.units == "words" else "bigrams"
+            inputs = inputs._replace(**{name: self._unk_dropout(getattr(inputs, name))})
+        logits = net(inputs)
         if self.model_config.crf:  # the CRF's parameters live on the model, outside a DDP wrapper's forward
             return getattr(net, "module", net).crf_loss(logits, batch.tags), batch
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch
@@ -517,7 +500,7 @@ class Trainer:
         return total / max(chars, 1)
 
     @staticmethod
-    def _dev_score(segmenter: Segmenter, dev: Mapping[str | None, Sequence[Sample]],
+    def _dev_score(segmenter: Tagger, dev: Mapping[str | None, Sequence[Sample]],
                    standard: str | None = None) -> DevScore:
         """Dev P/R/F1: a corpus's own score, or the mean over several corpora, each read with
         its own standard unless `standard` is given."""

@@ -1,8 +1,8 @@
 """Dictionaries in jieba's format, and the lexicon that jieba's full and search modes look in.
 
-A user dictionary does not post-edit the output: `Segmenter` turns its matches into a decoding
-mask (no boundary inside the word, boundaries at both ends), so the model still decides
-everything around them. Matches are found greedily, longest first, left to right, and never
+A user dictionary does not post-edit the output: the pipeline (`Tagger.allowed_tags`) turns
+its matches into a decoding mask (no boundary inside the word, boundaries at both ends), so the
+model still decides everything around them. Matches are found greedily, longest first, left to right, and never
 overlap.
 
 Lines follow jieba's own rule, its regular expression: the word (which may contain spaces), then
@@ -17,6 +17,7 @@ import re
 from typing import Iterable, Iterator, Sequence
 
 from .errors import CorpusError, TaggerError
+from .metrics import spans
 from .vocab import normalize
 
 # jieba's re_userdict (jieba/__init__.py), copied so that reading a dictionary needs no jieba import
@@ -183,9 +184,8 @@ class UserDict:
 
 
 def _part_spans(start: int, parts: Sequence[str]) -> Iterator[tuple[int, int]]:
-    for part in parts:
-        yield start, start + len(part)
-        start += len(part)
+    for s, e in spans(parts):
+        yield start + s, start + e
 
 
 class Lexicon:

@@ -15,25 +15,25 @@ def test_user_dict_words_are_kept_whole_by_decoding(tiny_model):
     text = "我们喜欢苹果香蕉和北京学生"
     before = tiny_model.segment(text)
     assert "果香" not in before and "京学" not in before
-    tiny_model.add_word("果香")
-    tiny_model.add_word("京学", 10, "n")
+    tiny_model.user_dict.add("果香")
+    tiny_model.user_dict.add("京学", 10, "n")
     try:
         words = tiny_model.segment(text)
         assert "果香" in words and "京学" in words
         assert "".join(words) == text
     finally:
-        tiny_model.del_word("果香")
-        tiny_model.del_word("京学")
+        tiny_model.user_dict.remove("果香")
+        tiny_model.user_dict.remove("京学")
     assert tiny_model.segment(text) == before
 
 
 def test_user_dict_never_splits_an_atomic_run(tiny_model):
-    tiny_model.add_word("Phone")
+    tiny_model.user_dict.add("Phone")
     try:
         assert "iPhone15" in "".join(w if w != " " else "|" for w in tiny_model.segment("我们iPhone15"))
         assert all("Phone" != w for w in tiny_model.segment("我们iPhone15"))
     finally:
-        tiny_model.del_word("Phone")
+        tiny_model.user_dict.remove("Phone")
 
 
 def test_userdict_file_format(tmp_path):
@@ -59,18 +59,18 @@ def test_find_is_longest_first_and_non_overlapping():
 
 def test_tokenize_offsets(tiny_model):
     text = "我们 喜欢苹果"
-    tokens = tiny_model.tokenize(text)
+    tokens = list(tagger.Tokenizer(tiny_model).tokenize(text))
     assert all(text[s:e] == w for w, s, e in tokens)
     assert tokens[-1][2] == len(text)
 
 
 def test_cut_for_search_yields_known_parts(tiny_model):
-    tiny_model.add_word("我们喜欢")
+    tiny_model.user_dict.add("我们喜欢")
     try:
-        words = tiny_model.lcut_for_search("我们喜欢苹果")
+        words = tagger.Tokenizer(tiny_model).lcut_for_search("我们喜欢苹果")
         assert words[:3] == ["我们", "喜欢", "我们喜欢"]
     finally:
-        tiny_model.del_word("我们喜欢")
+        tiny_model.user_dict.remove("我们喜欢")
 
 
 def test_tokenizer_has_its_own_dictionary(tiny_model, tmp_path):
@@ -86,14 +86,14 @@ def test_tokenizer_has_its_own_dictionary(tiny_model, tmp_path):
 
 def test_pandas_series(tiny_model):
     series = pd.Series(["我们喜欢苹果", "他是学生"], index=[10, 20], name="text")
-    out = tiny_model.segment_series(series)
+    out = tagger.Tokenizer(tiny_model).cut_series(series)
     assert list(out.index) == [10, 20] and out.name == "text"
     assert "".join(out[20]) == "他是学生"
 
 
 def test_pandas_series_keeps_missing_values_missing(tiny_model):
     series = pd.Series(["我们喜欢苹果", None, float("nan"), "他是学生"], name="text")
-    out = tiny_model.segment_series(series)
+    out = tagger.Tokenizer(tiny_model).cut_series(series)
     assert pd.isna(out[1]) and pd.isna(out[2])  # not the word "nan"
     assert "".join(out[0]) == "我们喜欢苹果" and "".join(out[3]) == "他是学生"
 
@@ -103,7 +103,7 @@ def test_only_text_is_segmented(tiny_model, value, hint):
     with pytest.raises(TypeError, match=hint):
         tiny_model.segment_lines(["我们", value])
     with pytest.raises(TypeError, match=hint):
-        tiny_model.lcut(value)
+        tiny_model.segment(value)
 
 
 def test_threads_give_serial_results(tiny_model, tiny_corpus):

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 from tagger.cli import main
 from tagger.dictionary import Dictionary, file_words, jackknife
 from tagger.encode import collate
+from tagger.export import exported_order
 from tagger.errors import TaggerError
 from tagger.modelio import load_model, save_model
 from tagger.vocab import normalize
@@ -78,11 +79,11 @@ def test_model_with_dictionary_features_trains_saves_and_loads(dict_model, tmp_p
 
     text = "我们研究苹果"
     batch = collate([segmenter.encoder.encode(text)])
-    assert batch.dictionary is not None and int(batch.dictionary[0, 2]) != 0
+    assert batch.inputs.dictionary is not None and int(batch.inputs.dictionary[0, 2]) != 0
     # the features change what the model computes
     with torch.no_grad():
-        with_features = segmenter.model(*batch.inputs())
-        without = segmenter.model(batch.chars, batch.bigrams, batch.lengths, torch.zeros_like(batch.dictionary))
+        with_features = segmenter.model(batch.inputs)
+        without = segmenter.model(batch.inputs._replace(dictionary=torch.zeros_like(batch.inputs.dictionary)))
     assert not torch.allclose(with_features, without)
 
     path = tmp_path / "d.model"
@@ -99,16 +100,16 @@ def test_export_takes_the_dictionary_input(dict_model, tmp_path):
     save_model(dict_model, model_path)
     batch = collate([dict_model.encoder.encode(t) for t in ["我们研究苹果", "他在上海工作了。"]])
     with torch.no_grad():
-        expected = torch.log_softmax(dict_model.model(*batch.inputs()), -1)
+        expected = torch.log_softmax(dict_model.model(batch.inputs), -1)
     ts, onnx_path = str(tmp_path / "d.pt"), str(tmp_path / "d.onnx")
     assert main(["export", str(model_path), "--format", "torchscript", "-o", ts]) == 0
-    assert torch.allclose(torch.jit.load(ts)(*batch.inputs()), expected, atol=1e-5)
+    assert torch.allclose(torch.jit.load(ts)(*exported_order(batch.inputs)), expected, atol=1e-5)
     assert main(["export", str(model_path), "--format", "onnx", "-o", onnx_path]) == 0
     session = onnxruntime.InferenceSession(onnx_path)
     names = [i.name for i in session.get_inputs()]
     assert names == ["chars", "bigrams", "lengths", "dictionary"]
-    out = session.run(None, {n: t.numpy() for n, t in zip(names, batch.inputs())})[0]
-    mask = np.arange(out.shape[1])[None, :] < batch.lengths.numpy()[:, None]
+    out = session.run(None, {n: t.numpy() for n, t in zip(names, exported_order(batch.inputs))})[0]
+    mask = np.arange(out.shape[1])[None, :] < batch.inputs.lengths.numpy()[:, None]
     assert np.abs(out - expected.numpy())[mask].max() < 1e-4
 
 
@@ -140,5 +141,6 @@ def test_vectorized_batch_encoding_carries_dictionary_features(dict_model):
     from tagger.encode import pad_arrays
     texts = ["我们研究生命起源", "北京", "他是苹果的学生。"]
     fast, slow = dict_model.encoder.encode_batch(texts), pad_arrays([dict_model.encoder.encode(t) for t in texts])
-    assert len(fast) == len(slow) == 4 and all((a == b).all() for a, b in zip(fast, slow))
-    assert fast[3].any()  # some dictionary word was found
+    assert fast.subchars is None and all((a == b).all() for a, b in zip(fast, slow) if a is not None)
+    assert [a is None for a in fast] == [a is None for a in slow]
+    assert fast.dictionary.any()  # some dictionary word was found

@@ -27,9 +27,9 @@ def member_paths(tiny_model, tiny_corpus, tmp_path_factory):
 def test_probabilities_are_the_members_mean(member_paths):
     members = [tagger.load(p) for p in member_paths]
     inputs = members[0].encoder.encode_batch(TEXTS)
-    each = [np.exp(m.model.log_probs(*inputs)) for m in members]
+    each = [np.exp(m.model.log_probs(inputs)) for m in members]
     assert not np.allclose(each[0], each[1])  # the seeds differ, so the mean is not either one
-    mean = np.exp(MeanOfModels([m.model for m in members]).log_probs(*inputs))
+    mean = np.exp(MeanOfModels([m.model for m in members]).log_probs(inputs))
     np.testing.assert_allclose(mean, (each[0] + each[1]) / 2, rtol=1e-5, atol=1e-7)
 
 

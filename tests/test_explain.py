@@ -23,7 +23,7 @@ def test_explain_agrees_with_the_model(tiny_model):
     assert result["probs"].shape == (len(text), 4)
     assert torch.allclose(result["probs"].sum(-1), torch.ones(len(text)))
     layer = result["layers"][-1]  # the last layer's states are what the output layer reads
-    encoded = tiny_model.model.encode(*collate([tiny_model.encoder.encode(text)]).inputs())
+    encoded = tiny_model.model.encode(collate([tiny_model.encoder.encode(text)]).inputs)
     assert torch.allclose(torch.cat([layer["forward"]["hidden"], layer["backward"]["hidden"]], -1),
                           encoded[0], atol=1e-5)
 

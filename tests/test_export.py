@@ -44,8 +44,8 @@ def reference_tags(segmenter, texts):
     from tagger.encode import collate
     b = collate([segmenter.encoder.encode(t) for t in texts])
     with torch.no_grad():
-        log_probs = torch.log_softmax(segmenter.model(b.chars, b.bigrams, b.lengths), -1)
-    return segmenter.decoder.viterbi(log_probs, b.lengths)
+        log_probs = torch.log_softmax(segmenter.model(b.inputs), -1)
+    return segmenter.decoder.viterbi(log_probs, b.inputs.lengths)
 
 
 def test_torchscript_and_onnx_parity(tiny_model, tiny_corpus, tmp_path):

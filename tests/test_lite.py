@@ -28,8 +28,8 @@ def test_numpy_forward_matches_torch(model_path, tiny_corpus):
     texts = ["".join(s) for s in dev[:12]] + ["北", "ABC12和3.5公斤"]
     encoded = [torch_model.encoder.encode(t) for t in texts]
     with torch.no_grad():
-        expected = torch.log_softmax(torch_model.model(*collate(encoded).inputs()), -1).numpy()
-    got = numpy_model.model.log_probs(*pad_arrays(encoded))
+        expected = torch.log_softmax(torch_model.model(collate(encoded).inputs), -1).numpy()
+    got = numpy_model.model.log_probs(pad_arrays(encoded))
     mask = np.arange(got.shape[1])[None, :] < np.array([len(t) for t in texts])[:, None]
     assert np.abs(got - expected)[mask].max() < 1e-4
 
@@ -39,8 +39,8 @@ def test_numpy_engine_segments_like_torch(model_path, tiny_corpus):
     lines = ["".join(s) for s in dev] + ["", "  我们 喜欢\t苹果  ", "ABC12和3.5公斤"]
     numpy_model = load_model(model_path, engine="numpy")
     assert numpy_model.segment_lines(lines) == load_model(model_path).segment_lines(lines)
-    numpy_model.add_word("喜欢苹果")
-    assert "喜欢苹果" in numpy_model.lcut("我们喜欢苹果")
+    numpy_model.user_dict.add("喜欢苹果")
+    assert "喜欢苹果" in numpy_model.segment("我们喜欢苹果")
 
 
 def test_segment_command_without_torch(model_path, tmp_path):

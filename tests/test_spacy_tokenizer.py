@@ -97,7 +97,7 @@ def test_round_trip_through_disk_carries_the_model_and_user_words(tmp_path, pos_
     model = tmp_path / "my.model"
     shutil.copyfile(tagger.POS_MODEL, model)
     nlp = blank(model=str(model), pos=True)
-    nlp.tokenizer.segmenter.add_word("生命的起源", tag="nz")
+    nlp.tokenizer.segmenter.user_dict.add("生命的起源", tag="nz")
     text = "我们研究生命的起源。  你好"
     before = [(t.text, t.tag_, t.whitespace_) for t in nlp(text)]
     assert ("生命的起源", "nz", "") in before

@@ -1,0 +1,280 @@
+"""`Tagger`: a loaded model that labels many lines of text at a time, for every task.
+
+Load once, label many. A line is split into whitespace runs and text chunks; the chunks of all
+lines go through the network together in length-grouped batches, then through Viterbi decoding
+held to the task's valid tag sequences and to the allowed-tag masks (atomic runs, user words).
+The result is labeled spans, (start, end, label) offsets into each line; segmentation (words),
+POS (words with tags) and NER (entities) are views over them. Joining a line's words always
+gives the line back exactly.
+
+The network is anything with the `Network` interface: torch's `model.BiLSTMTagger`, the numpy
+engine's `lite.NumpyBiLSTM`, or an ensemble (`ensemble.MeanOfModels`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask, standalone_spans
+from .encode import Encoder, Inputs, WordEncoder, blocks, length_grouped_batches
+from .errors import TaggerError
+from .metrics import spans as word_spans
+from .sentences import SENTENCE_END
+from .tags import BMES
+from .tasks import Span, Task
+from .userdict import UserDict
+
+MAX_CHUNK = 200  # longer text runs are cut (at a sentence end when possible) before the model:
+# the model was trained on sentences, and shorter rows make wider, faster LSTM batches
+BATCH_CHARS = 5000  # characters per network batch: as fast as 20,000 here, with half the peak memory
+_SPACES = re.compile(r"(\s+)")
+_WORD = re.compile(r"\S+")
+
+
+@runtime_checkable
+class Network(Protocol):
+    """What the pipeline needs of a network, whichever engine runs it."""
+
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
+        """Tag log-probabilities (batch, time, tags) for padded numpy inputs."""
+
+    def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(transitions, start, end) learned by a CRF layer, or None (softmax alone)."""
+
+    def to(self, device) -> "Network":
+        """The network on `device`; the numpy engine refuses any but the CPU in one line."""
+
+    def eval(self) -> "Network":
+        """Inference mode: no dropout."""
+
+
+def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
+    """Cut a run longer than `limit` after sentence ends, else hard, into pieces <= limit."""
+    if len(text) <= limit:
+        return [text]
+    pieces, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() < len(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 4 else limit
+        pieces.append(text[start:start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def check_texts(lines: Sequence) -> None:
+    """Only text is labeled: str() of a number, of bytes or of pandas' NaN would be segmented
+    as if it were the input (NaN as the word "nan"), so the caller hears of it instead."""
+    for number, value in enumerate(lines):
+        if not isinstance(value, str):
+            hint = " (a missing value? cut_series keeps missing values missing)" if isinstance(value, float) else \
+                " (decode bytes first)" if isinstance(value, bytes) else ""
+            raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
+
+
+def words_of(line: str, spans: Sequence[Span]) -> list[str]:
+    """The segmentation view of a line's spans: its words in order, with the whitespace runs
+    between them as tokens of their own (jieba's way), so that the words join to the line."""
+    words, at = [], 0
+    for start, end, _ in spans:
+        if start > at:
+            words.append(line[at:start])
+        words.append(line[start:end])
+        at = end
+    if at < len(line):
+        words.append(line[at:])
+    return words
+
+
+class Tagger:
+    """A trained network with its encoder and tags: labels text for its task (seg, pos or ner).
+
+    `label_lines` gives spans for every task; `segment_lines` gives words (seg and pos models);
+    `tag` gives one text's spans as dicts. `user_dict` holds words a segmenting model keeps
+    whole (tagger.Tokenizer's jieba-style calls fill it)."""
+
+    def __init__(self, model: Network, encoder: Encoder | WordEncoder, tags: Sequence[str] = BMES,
+                 metadata: dict | None = None, keep_atomic: bool = True,
+                 lexicon: Sequence[str] = (), task: str | Task = "seg"):
+        self.model = model.eval()
+        self.encoder = encoder
+        self.tags = tuple(tags)
+        self.task = task if isinstance(task, Task) else Task(task, encoder.units)
+        self.decoder = Decoder(self.tags, self.task.scheme)
+        self.metadata = dict(metadata or {})
+        self.keep_atomic = keep_atomic
+        self.lexicon = frozenset(lexicon)  # training words, for search and full mode
+        self.user_dict = UserDict()
+        self.device = "cpu"
+
+    @property
+    def units(self) -> str:
+        """"chars" or "words": what one step of the network reads (the encoder decides)."""
+        return self.encoder.units
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        """The segmentation standards a multi-criteria model can follow (empty for one corpus)."""
+        return self.encoder.standards
+
+    def to(self, device) -> "Tagger":
+        """Run the network on `device` ("cpu", "cuda", "cuda:1"); decoding stays on the CPU."""
+        self.model.to(device)
+        self.device = device
+        return self
+
+    # -- the network, in batches -------------------------------------------------------
+    def allowed_tags(self, text: str) -> np.ndarray | None:
+        """Allowed tags per character (None: all): atomic runs stay whole, `#`, `@` and emoji
+        are words of their own, user-dictionary words are exact words."""
+        if not self.task.segments:
+            return None  # entity tags say nothing about word boundaries
+        atomic = atomic_spans(text) if self.keep_atomic else []
+        alone = standalone_spans(text, atomic) if self.keep_atomic else []
+        words = alone
+        if len(self.user_dict):
+            # a dictionary word may cover an atomic run, never cut into one
+            words = words + [(s, e) for s, e in self.user_dict.find(text)
+                             if not any(a < e and s < b and not (s <= a and b <= e) for a, b in atomic + alone)]
+        mask = keep_whole_mask(len(text), atomic + words, self.tags)
+        cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
+        if cuts:
+            mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
+        return mask
+
+    def tag_chunks(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
+                   masks: Sequence[np.ndarray | None] | None = None,
+                   standard: str | None = None) -> list[list[str]]:
+        """Tags for each non-empty, whitespace-free chunk (a string, or a word tuple for a
+        word-level model), predicted in length-grouped batches.
+
+        `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words).
+        `standard` picks the segmentation standard of a multi-criteria model (default: its own).
+        (Encoding the next batch in a helper thread while the network runs was measured: no
+        faster on 2 cores, as the threads contend for the GIL between torch calls.)
+        """
+        results: list[list[str] | None] = [None] * len(chunks)
+        learned = self.model.crf_scores()
+        for batch_ids in length_grouped_batches([len(c) for c in chunks], batch_chars):
+            texts = [chunks[i] for i in batch_ids]
+            inputs = self.encoder.encode_batch(texts, standard)
+            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(inputs), inputs.lengths)
+            mask = self._batch_mask(texts, [masks[i] for i in batch_ids] if masks is not None else None,
+                                    log_probs.shape[1])
+            for i, path in zip(batch_ids, self.decoder.viterbi(log_probs, lengths, mask, learned)):
+                results[i] = [self.tags[t] for t in path]
+        return results  # type: ignore[return-value]
+
+    def _batch_mask(self, texts: Sequence, given: Sequence[np.ndarray | None] | None, time: int) -> np.ndarray | None:
+        """The allowed-tag mask of one padded batch (time steps of the texts themselves, without
+        marker steps), or None when no text restricts its tags."""
+        masks = given if given is not None else [self.allowed_tags(t) if isinstance(t, str) else None for t in texts]
+        if all(m is None for m in masks):
+            return None
+        mask = np.ones((len(texts), time, len(self.tags)), dtype=bool)
+        for row, m in enumerate(masks):
+            if m is not None:
+                mask[row, :m.shape[0]] = m
+        return mask
+
+    # -- lines -> labeled spans ----------------------------------------------------------
+    def label_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS,
+                    standard: str | None = None) -> list[list[Span]]:
+        """Labeled spans (start, end, label) of each line, offsets into the line: words with
+        their POS (pos), words with label '' (seg), or entities (ner). Whitespace is never in a
+        span. `standard`: which segmentation standard a multi-criteria model follows.
+
+        A word-level model reads each line as whitespace-separated words; its spans still give
+        character offsets into the line."""
+        check_texts(lines)
+        self.encoder.standard_of(standard)  # an unknown standard fails before any work
+        if self.units == "words":
+            return self._label_word_lines(lines, batch_chars)
+        layout = [list(_pieces(line)) for line in lines]
+        chunks = [piece for pieces in layout for _, piece in pieces]
+        tags = iter(self.tag_chunks(chunks, batch_chars, standard=standard) if chunks else [])
+        return [[(offset + s, offset + e, label) for offset, chunk in pieces
+                 for s, e, label in self.task.spans(chunk, next(tags))] for pieces in layout]
+
+    def label_texts(self, texts: Sequence, standard: str | None = None) -> list[list[Span]]:
+        """Spans of sample texts as the model reads them: strings for character models, word
+        tuples for word-level ones (what training's dev score and evaluation both need)."""
+        return self.label_units(texts) if self.units == "words" else self.label_lines(texts, standard=standard)
+
+    def iter_label(self, lines: Iterable[str], batch_lines: int = 512, batch_chars: int = BATCH_CHARS,
+                   standard: str | None = None) -> Iterator[tuple[str, list[Span]]]:
+        """Stream: (line, its labeled spans) for each line, in order, reading `batch_lines`
+        lines at a time; the network sees at most ~`batch_chars` characters at once."""
+        for block in blocks(lines, batch_lines):
+            yield from zip(block, self.label_lines(block, batch_chars, standard))
+
+    def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[Span]]:
+        """Spans over units (characters or words) of pre-split texts; empty texts give []."""
+        keep = [i for i, units in enumerate(unit_lists) if len(units)]
+        tags = self.tag_chunks([tuple(unit_lists[i]) for i in keep], batch_chars) if keep else []
+        out: list[list[Span]] = [[] for _ in unit_lists]
+        for i, t in zip(keep, tags):
+            out[i] = self.task.spans(unit_lists[i], t)
+        return out
+
+    def _label_word_lines(self, lines: Sequence[str], batch_chars: int) -> list[list[Span]]:
+        offsets = [[m.span() for m in _WORD.finditer(line)] for line in lines]
+        spans = self.label_units([[line[s:e] for s, e in offs] for line, offs in zip(lines, offsets)], batch_chars)
+        return [[(offs[s][0], offs[e - 1][1], label) for s, e, label in line_spans]
+                for offs, line_spans in zip(offsets, spans)]
+
+    def label_lines_given_words(self, word_lists: Sequence[Sequence[str]]) -> list[list[Span]]:
+        """Like `label_lines`, with the decoder held to the given words: a POS model then tags
+        exactly these words (POS accuracy on gold segmentation)."""
+        texts = ["".join(words) for words in word_lists]
+        masks = []
+        for text, words in zip(texts, word_lists):
+            spans = word_spans(words)
+            mask = keep_whole_mask(len(text), spans, self.tags)
+            masks.append(force_boundaries_mask(len(text), [s for s, _ in spans[1:]], self.tags, mask))
+        tags = self.tag_chunks(texts, masks=masks)
+        return [self.task.spans(text, t) for text, t in zip(texts, tags)]
+
+    def tag(self, text: str, standard: str | None = None) -> list[dict]:
+        """Spans of one text as dicts {"text", "start", "end", "label"} (character offsets)."""
+        return [{"text": text[s:e], "start": s, "end": e, "label": label}
+                for s, e, label in self.label_lines([text], standard=standard)[0]]
+
+    # -- the segmentation view -----------------------------------------------------------
+    def segment_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS,
+                      standard: str | None = None) -> list[list[str]]:
+        """Words of each line; whitespace runs are kept as tokens; empty lines give [].
+        `standard`: which segmentation standard a multi-criteria model follows (see `standards`)."""
+        self._require_segmenting()
+        return [words_of(line, spans) for line, spans in zip(lines, self.label_lines(lines, batch_chars, standard))]
+
+    def segment(self, text: str, standard: str | None = None) -> list[str]:
+        """Words of one text (newlines are kept as whitespace tokens)."""
+        return [] if text is None or text == "" else self.segment_lines([text], standard=standard)[0]
+
+    def iter_segment(self, lines: Iterable[str], batch_lines: int = 512, batch_chars: int = BATCH_CHARS,
+                     standard: str | None = None) -> Iterator[list[str]]:
+        """Stream: words for each line, in order, reading `batch_lines` lines at a time; the
+        network sees at most ~`batch_chars` characters at once (memory grows with it)."""
+        self._require_segmenting()
+        for line, spans in self.iter_label(lines, batch_lines, batch_chars, standard):
+            yield words_of(line, spans)
+
+    def _require_segmenting(self) -> None:
+        if not self.task.segments or self.units == "words":
+            raise TaggerError("this model finds entities; it does not segment (use `tag`)")
+
+
+def _pieces(line: str) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) for the non-whitespace runs of a line, long runs cut by `split_long`."""
+    offset = 0
+    for piece in _SPACES.split(line):
+        if piece and not piece.isspace():
+            for chunk in split_long(piece):
+                yield offset, chunk
+                offset += len(chunk)
+        else:
+            offset += len(piece)
