@@ -1,4 +1,4 @@
-"""scripts/bench_contention.py without timing anything: its figures, table, JSON, options, and
+"""scripts/bench/bench_contention.py without timing anything: its figures, table, JSON, options, and
 that the busy processes it starts are gone after it, however the block ends."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_contention.py"
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench" / "bench_contention.py"
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +91,11 @@ def test_table_marks_each_ratio_against_its_target(bench):
 def test_report_holds_raw_seconds_ratios_cores_and_command(bench, tmp_path):
     ways = bench.choose_ways("api-torch,cli-threads1")
     text = {"path": "pku_test.utf8", "lines": 3, "chars": 30}
-    data = bench.report("python scripts/bench_contention.py --quick", text, ways, fake_runs(bench, SECONDS),
+    data = bench.report("python -m scripts.bench.bench_contention --quick", text, ways, fake_runs(bench, SECONDS),
                         idle_busy_cores=1, repeats=2, quick=True, model=None)
     bench.write_json(tmp_path / "c.json", data)
     data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
-    assert data["command"] == "python scripts/bench_contention.py --quick" and data["quick"] is True
+    assert data["command"] == "python -m scripts.bench.bench_contention --quick" and data["quick"] is True
     assert data["cores"]["machine"] == os.cpu_count() and data["cores"]["available"] >= 1
     assert data["busy_cores_before_idle_baseline"] == 1 and data["targets"] == {"1": 0.5, "2": 0.3}
     assert list(data["ways"]) == ["api-torch", "cli-torch", "cli-threads1"]
@@ -140,7 +140,7 @@ def test_children_get_the_default_thread_settings_and_this_checkout(bench, monke
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     env = bench.child_environment()
     assert "TAGGER_THREADS" not in env and "OMP_NUM_THREADS" not in env
-    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(SCRIPT.parent.parent)
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(SCRIPT.parents[2])
     ways = {way.key: way for way in bench.WAYS}
     assert bench.child_command(ways["cli-numpy"], "in.txt", "m.model")[2:] == [
         "tagger", "segment", "in.txt", "--engine", "numpy", "--model", "m.model"]

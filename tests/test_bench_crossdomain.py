@@ -1,4 +1,4 @@
-"""scripts/bench_crossdomain.py without the peers: the shipped model on tiny gold files written here."""
+"""scripts/bench/bench_crossdomain.py without the peers: the shipped model on tiny gold files written here."""
 from __future__ import annotations
 
 import importlib.util
@@ -11,7 +11,7 @@ import pytest
 from tagger import DEFAULT_MODEL
 from tagger.corpora import read_word_list
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_crossdomain.py"
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench" / "bench_crossdomain.py"
 GOLD = ["我们 喜欢 苹果 。", "他 是 北京 的 学生 。", "", "中国 人民 热爱 和平 。"]
 
 

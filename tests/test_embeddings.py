@@ -76,7 +76,7 @@ def test_train_with_pretrained_vectors(tiny_corpus, tmp_path, capsys):
 def test_pretrain_script_writes_vectors_tagger_reads(tiny_corpus, tmp_path):
     train_path, _, _ = tiny_corpus
     prefix = tmp_path / "tiny"
-    script = Path(__file__).resolve().parents[1] / "scripts" / "pretrain_embeddings.py"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "data" / "pretrain_embeddings.py"
     done = subprocess.run([sys.executable, str(script), str(train_path), "-o", str(prefix), "--char-dim", "6",
                            "--bigram-dim", "4", "--threads", "1", "--epochs", "1"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -87,7 +87,7 @@ def test_pretrain_script_writes_vectors_tagger_reads(tiny_corpus, tmp_path):
 
 def test_pretrain_script_is_reproducible(tiny_corpus, tmp_path):
     train_path, _, _ = tiny_corpus
-    script = Path(__file__).resolve().parents[1] / "scripts" / "pretrain_embeddings.py"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "data" / "pretrain_embeddings.py"
     outputs = []
     for name in ("a", "b"):
         subprocess.run([sys.executable, str(script), str(train_path), "-o", str(tmp_path / name), "--char-dim", "4",

@@ -1,4 +1,4 @@
-"""The benchmark recipes in scripts/ name only options that `tagger train` accepts.
+"""The benchmark recipes in scripts/recipes/ name only options that `tagger train` accepts.
 
 The recipes are shell lines that run for tens of minutes; a renamed option would otherwise be
 found only when a long run stops at its first line.
@@ -11,7 +11,7 @@ import pytest
 
 from tagger.cli import build_parser
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "recipes"
 
 
 def printed(*command: str) -> list[str]:

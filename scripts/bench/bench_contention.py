@@ -20,7 +20,7 @@ close the default comes to the best fixed setting.
 
 Run it with nothing else on the machine (it warns when the idle baseline is not idle):
 
-    TAGGER_CORPORA=/work/shared/corpora python scripts/bench_contention.py
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_contention
 
 Prints a table and writes the raw seconds, ratios, core count and command as JSON (--json).
 """
@@ -40,18 +40,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tagger.atomic import check_writable, write_json  # noqa: E402
-from tagger.errors import TaggerError  # noqa: E402
-from tagger.threads import available_cores, free_cores  # noqa: E402
+from scripts.common import ROOT, command_line, pku_test, read_lines, reporting_errors
+from tagger.atomic import check_writable, write_json
+from tagger.errors import TaggerError
+from tagger.threads import available_cores, free_cores
 
 LEVELS = (0, 1, 2)  # busy processes beside the runs; 0 is the idle baseline
 TARGETS = {1: 0.5, 2: 0.3}  # idle time / loaded time, at least
 DEFAULT_JSON = "results/contention/contention.json"
 QUICK_JSON = "results/contention/contention_quick.json"
 QUICK_LINES = 200
-WARM_UP_LINES = 20  # as scripts/bench_speed.py warms up
+WARM_UP_LINES = 20  # as scripts/bench/bench_speed.py warms up
 BUSY_SETTLE_SECONDS = 0.5  # long enough for the busy processes to be running when a run samples the load
 IDLE_SAMPLE_SECONDS = 0.5
 THREAD_VARIABLES = ("TAGGER_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -297,8 +296,7 @@ def choose_ways(names: Optional[str]) -> list[Way]:
 
 
 def default_text() -> Path:
-    root = os.environ.get("TAGGER_CORPORA") or "/work/shared/corpora"
-    return Path(root) / "sighan2005" / "pku_test.utf8"
+    return pku_test()
 
 
 def read_text(path: Path, quick: bool) -> list[str]:
@@ -306,8 +304,7 @@ def read_text(path: Path, quick: bool) -> list[str]:
     if not path.is_file():
         where = "" if path != default_text() else " (set TAGGER_CORPORA or give --text)"
         raise TaggerError(f"{path}: no such text file{where}")
-    with open(path, encoding="utf-8-sig") as handle:
-        lines = [line.rstrip("\r\n") for line in handle]
+    lines = read_lines(path)
     return lines[:QUICK_LINES] if quick else lines
 
 
@@ -374,16 +371,10 @@ def _exit_on_sigterm(signum: int, frame) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    command = shlex.join(["python", "scripts/bench_contention.py", *argv])
+    command = command_line("scripts.bench.bench_contention", argv)
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        return run(args, command)
-    except TaggerError as err:
-        print(f"bench_contention: error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"bench_contention: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
-        return 1
+        return reporting_errors("bench_contention", lambda: run(args, command))
     except KeyboardInterrupt:
         print("bench_contention: interrupted; the busy processes are stopped", file=sys.stderr)
         return 130

@@ -11,10 +11,10 @@ those missing from the set's training word list: the bakeoff's list for PKU and 
 words of the corpus's training part elsewhere (as `tagger evaluate MODEL NAME` counts them).
 
 The peers run in their own interpreter (`--peers-python`, a venv with jieba, pkuseg and
-thulac) through scripts/peer_runner.py; a peer that interpreter cannot import is skipped and
+thulac) through scripts/bench/peer_runner.py; a peer that interpreter cannot import is skipped and
 named. Their outputs never change, so `--cache DIR` keeps them between runs.
 
-    TAGGER_CORPORA=/path/to/corpora python scripts/bench_crossdomain.py --threads 1 \\
+    TAGGER_CORPORA=/path/to/corpora python -m scripts.bench.bench_crossdomain --threads 1 \\
         --peers-python /path/to/peers/bin/python --cache results/crossdomain/cache
 
 Prints one table of word F1 (rows: test sets and their mean; columns: tools) and writes the
@@ -28,7 +28,6 @@ import inspect
 import json
 import os
 import re
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from scripts.common import command_line, reporting_errors
 from tagger import DEFAULT_MODEL, load
 from tagger.atomic import write_json, write_text_atomic
 from tagger.corpora import corpora_root, get_corpus, training_words
@@ -251,7 +251,7 @@ def read_output(path: Path) -> list[Words]:
 
 
 def cached_output(cache: Optional[Path], peer: str, item: LoadedSet) -> Optional[tuple[list[Words], float]]:
-    """A peer's earlier output for this set if it was made from the same input text."""
+    """A peer's cached output for this set if it was made from the same input text."""
     if cache is None:
         return None
     meta_path, text_path = cache / peer / f"{item.spec.name}.json", cache / peer / f"{item.spec.name}.txt"
@@ -467,15 +467,8 @@ def run(args: argparse.Namespace, command: str) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    command = shlex.join(["python", "scripts/bench_crossdomain.py", *argv])
-    try:
-        return run(args, command)
-    except TaggerError as err:
-        print(f"bench_crossdomain: error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"bench_crossdomain: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
-        return 1
+    command = command_line("scripts.bench.bench_crossdomain", argv)
+    return reporting_errors("bench_crossdomain", lambda: run(args, command))
 
 
 if __name__ == "__main__":

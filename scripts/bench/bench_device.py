@@ -7,28 +7,26 @@ Training: forward + backward + Adam steps of a fresh copy of the shipped archite
 PKU test gold (used here only as a stream of tagged characters to time; nothing is learned or
 kept), in length-grouped batches of --train-batch-chars, as `tagger train` does.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/bench_device.py --device cuda --json gpu.json
-    TAGGER_CORPORA=../shared/corpora python scripts/bench_device.py --device cpu --threads 2
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_device --device cuda \\
+        --batch-chars 5000 50000 200000 --passes 3 --json results/device/cuda-h200.json
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_device --device cpu --threads 2
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import torch
 
-import torch  # noqa: E402
-
-import tagger  # noqa: E402
-from tagger.encode import collate, length_grouped_batches  # noqa: E402
-from tagger.metrics import score  # noqa: E402
-from tagger.model import BiLSTMTagger  # noqa: E402
-from tagger.atomic import write_json  # noqa: E402
-from tagger.tasks import Task  # noqa: E402
+import tagger
+from scripts.common import pku_gold, pku_test, read_lines
+from tagger.atomic import write_json
+from tagger.encode import collate, length_grouped_batches
+from tagger.metrics import score
+from tagger.model import BiLSTMTagger
+from tagger.tasks import Task
 
 
 def synchronize(device: str) -> None:
@@ -98,11 +96,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    root = os.environ.get("TAGGER_CORPORA", ".")
-    with open(os.path.join(root, "sighan2005", "pku_test.utf8"), encoding="utf-8-sig") as handle:
-        lines = [line.rstrip("\r\n") for line in handle]
-    with open(os.path.join(root, "sighan2005", "pku_test_gold.utf8"), encoding="utf-8-sig") as handle:
-        gold = [line.split() for line in handle]
+    lines = read_lines(pku_test())
+    gold = [line.split() for line in read_lines(pku_gold())]
     segmenter = tagger.load(args.model).to(args.device)
     result = {"device": args.device, "device_name": torch.cuda.get_device_name() if args.device.startswith("cuda")
               else "cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),

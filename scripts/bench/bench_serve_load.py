@@ -11,7 +11,7 @@ Starts a local server (its own process, one torch thread), then:
    statuses (none may be 5xx; a 4xx must carry a JSON error; a path with a trailing slash gets
    FastAPI's 307 redirect), then checks that the server is still healthy and still right.
 
-    OMP_NUM_THREADS=1 TAGGER_THREADS=1 python scripts/bench_serve_load.py \\
+    OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_serve_load \\
         --text /work/shared/corpora/sighan2005/pku_test.utf8 --json results/serve/load.json
 
 `--batch-chars 1` runs the server without batching across requests (one request per model

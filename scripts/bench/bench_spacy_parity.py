@@ -6,7 +6,7 @@ Each line of the text is segmented three ways: `tagger.lcut(line)`, `nlp(line)` 
 trailing spaces aside, are lcut's words with whitespace runs left out, and `doc.text` is the
 line exactly.
 
-    OMP_NUM_THREADS=1 TAGGER_THREADS=1 python scripts/bench_spacy_parity.py \\
+    OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_spacy_parity \\
         /work/shared/corpora/sighan2005/pku_test.utf8 --json results/serve/spacy_parity.json
 
 Prints the counts (lines, agreeing lines, words, lines with doc.text == line) and exits 1 on

@@ -10,34 +10,17 @@ shipped POS model, `tagger segment --pos`, beside jieba.posseg): it is the slowe
 typed tags to score and decode instead of 4, and is not part of the segmentation ratios.
 Run with nothing else on the machine; --threads should be the number of free cores.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/bench_speed.py --threads 2 --json docs/bench_speed.json
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
+        --model MODEL --json results/speed/NAME.json
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tagger.atomic import write_json  # noqa: E402
-
-
-def child(args: list[str], stdin: bytes | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS MB) of one `python -m tagger` child process (os.wait4 gives its own rusage)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdout=subprocess.DEVNULL,
-                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
-    if stdin is not None:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"tagger {' '.join(args)} failed with status {proc.returncode}")
-    return time.perf_counter() - start, usage.ru_maxrss // 1024
+from scripts.common import measure_tagger, pku_gold, pku_test, read_lines
+from tagger.atomic import write_json
 
 
 def f1_of(predicted: list[list[str]], gold_path: str | None) -> float | None:
@@ -93,11 +76,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
-    root = os.environ.get("TAGGER_CORPORA", ".")
-    path = args.file or os.path.join(root, "sighan2005", "pku_test.utf8")
-    gold = args.gold or (None if args.file else os.path.join(root, "sighan2005", "pku_test_gold.utf8"))
-    with open(path, encoding="utf-8-sig") as handle:
-        lines = [line.rstrip("\r\n") for line in handle]
+    path = args.file or str(pku_test())
+    gold = args.gold or (None if args.file else str(pku_gold()))
+    lines = read_lines(path)
     chars = sum(len(line) for line in lines)
 
     results: dict = {"file": path, "chars": chars, "lines": len(lines), "threads": args.threads, "tools": {}}
@@ -107,15 +88,15 @@ def main() -> None:
     model_args = ["--model", args.model] if args.model else []
     results["cli"] = {}
     for engine in ("torch", "numpy"):
-        wall, peak = child(["segment", path, "--threads", str(args.threads), "--engine", engine, *model_args])
-        short, short_peak = child(["segment", "--threads", str(args.threads), "--engine", engine, *model_args],
-                                  stdin="一句话\n".encode())
+        wall, peak = measure_tagger(["segment", path, "--threads", str(args.threads), "--engine", engine, *model_args])
+        short, short_peak = measure_tagger(["segment", "--threads", str(args.threads), "--engine", engine, *model_args],
+                                           stdin="一句话\n".encode())
         results["cli"][engine] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall),
                                   "peak_rss_mb": peak, "startup_s": round(short, 2), "startup_peak_rss_mb": short_peak}
-    wall, _ = child(["segment", *model_args], stdin="一句话\n".encode())
+    wall, _ = measure_tagger(["segment", *model_args], stdin="一句话\n".encode())
     results["cli"]["startup_s_default"] = round(wall, 2)  # `echo 一句话 | tagger segment`: the auto engine
     pos_args = ["--pos", *(["--model", args.pos_model] if args.pos_model else [])]
-    wall, peak = child(["segment", path, "--threads", str(args.threads), "--engine", "torch", *pos_args])
+    wall, peak = measure_tagger(["segment", path, "--threads", str(args.threads), "--engine", "torch", *pos_args])
     results["cli"]["pos"] = {"seconds": round(wall, 2), "chars_per_s_with_startup": round(chars / wall),
                              "peak_rss_mb": peak}
 

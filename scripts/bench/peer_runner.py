@@ -9,8 +9,8 @@ single spaces, whitespace tokens dropped. Only the segmentation loop is timed (l
 after one warm-up sentence, and the seconds go to a JSON file, not stdout, because the peers
 print their own messages there.
 
-    python scripts/peer_runner.py jieba --timings T.json IN OUT [IN OUT ...]
-    python scripts/peer_runner.py thulac --check        # exit 0 and print the version if importable
+    python scripts/bench/peer_runner.py jieba --timings T.json IN OUT [IN OUT ...]
+    python scripts/bench/peer_runner.py thulac --check        # exit 0 and print the version if importable
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ segmentation benchmark's test set, with the SIGHAN scorer. Mean ± std over the 
 Why: a POS model trained on PD 1998 is also a segmenter of PKU-style text; this measures what the
 extra annotation (POS tags of the same training text) is worth for word boundaries.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/pos_words.py pku MODEL... --json OUT.json
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.pos_words pku MODEL... \\
+        --json results/tagging/pd1998/pos-small/words-on-pku.json
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import json
 import os
 import tempfile
 
-from seeds import summarize  # scripts/ is on sys.path when this script runs
-from tagger.cli import main as tagger_main
+from scripts.recipes.seeds import summarize
 from tagger.atomic import write_json
+from tagger.cli import main as tagger_main
 
 
 def main() -> None:

@@ -6,20 +6,17 @@ Builds inputs of the requested sizes by repeating a text (default: the PKU test 
 rusage), wall time, and whether the output kept every line in order (each output line, its
 spaces removed, equals its input line). Writes JSON.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/stream_memory.py --sizes-mb 2 200 --jobs 1 \\
-        --json docs/stream_memory.json
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.stream_memory --sizes-mb 2 200 \\
+        --engine torch [--jobs 2 --threads 1] [--model MODEL] --json results/memory/torch[-jobs2].json
 """
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
-import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tagger.atomic import write_json  # noqa: E402
+from scripts.common import measure_tagger, pku_test, read_lines
+from tagger.atomic import write_json
 
 
 def build_input(path: str, source_lines: list[str], size_bytes: int) -> int:
@@ -34,15 +31,6 @@ def build_input(path: str, source_lines: list[str], size_bytes: int) -> int:
                 if written >= size_bytes:
                     break
     return lines
-
-
-def run(args: list[str]) -> tuple[float, int]:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"tagger {' '.join(args)} failed")
-    return time.perf_counter() - start, usage.ru_maxrss // 1024
 
 
 def same_lines(source: str, output: str) -> bool:
@@ -60,18 +48,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--engine", default="torch", choices=["torch", "numpy"])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--json")
     args = parser.parse_args()
-    text = args.text or os.path.join(os.environ.get("TAGGER_CORPORA", "."), "sighan2005", "pku_test.utf8")
-    with open(text, encoding="utf-8-sig") as handle:  # spaces dropped: the check compares without them
-        source_lines = [line.rstrip("\r\n").replace(" ", "") for line in handle]
+    text = args.text or str(pku_test())
+    source_lines = [line.replace(" ", "") for line in read_lines(text)]  # the check compares without spaces
     results = {"text": text, "jobs": args.jobs, "engine": args.engine, "threads": args.threads, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes_mb:
             source, output = os.path.join(tmp, f"in{size}.txt"), os.path.join(tmp, f"out{size}.txt")
             lines = build_input(source, source_lines, int(size * 1e6))
-            wall, peak = run(["segment", source, "-o", output, "--jobs", str(args.jobs), "--engine", args.engine,
-                              "--threads", str(args.threads)])
+            wall, peak = measure_tagger(["segment", source, "-o", output, "--jobs", str(args.jobs),
+                                         "--engine", args.engine, "--threads", str(args.threads),
+                                         *(["--model", args.model] if args.model else [])])
             row = {"size_mb": size, "lines": lines, "seconds": round(wall, 1), "peak_rss_mb": peak,
                    "chars_per_s": round(os.path.getsize(source) / 3 / wall), "order_and_text_kept": same_lines(source, output)}
             results["runs"].append(row)

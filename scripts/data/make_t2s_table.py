@@ -8,7 +8,7 @@ kept. Where OpenCC lists several Simplified forms for a character, converting it
 OpenCC's first (most common) candidate: that is the rule, deterministic and documented.
 
     pip install opencc==1.4.2        # generation only; tagger does not depend on it
-    python scripts/data/make_t2s_table.py [-o tagger/data/t2s.tsv]
+    python -m scripts.data.make_t2s_table [-o tagger/data/t2s.tsv]
 
 OpenCC is Apache-2.0 licensed; its licence is copied to tagger/data/OPENCC_LICENSE.
 """

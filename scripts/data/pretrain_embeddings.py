@@ -8,7 +8,7 @@ stay honest. One corpus alone is the closed setting; several (or outside text) i
 Tokens are normalized exactly as the model sees them (tagger.vocab.normalize), so every vector
 finds its row.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/pretrain_embeddings.py pku -o runs/pku \\
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.data.pretrain_embeddings pku -o runs/pku \\
         --char-dim 64 --bigram-dim 32
 
 Uses gensim's Word2Vec (pip install gensim, or ".[embeddings]"): a well-kept, fast C

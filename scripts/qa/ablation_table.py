@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""One Markdown table row per configuration, from the JSON files scripts/seeds.py writes.
+"""One Markdown table row per configuration, from the JSON files scripts/recipes/seeds.py writes.
 
-A row may merge several files (the same configuration run with other seeds at another time):
+A row may merge several files (the same configuration, its seeds run as separate jobs):
 
-    python scripts/ablation_table.py \\
-        --row "closed: char + bigram=docs/gpu/pku-closed.json" \\
-        --row "open, small network=docs/gpu/fast-h128e.json+docs/gpu/fast-h128e-b.json" \\
-        --json docs/ablation_pku.json
+    G=results/ablation-gpu/pku
+    python -m scripts.qa.ablation_table --row "closed: char + bigram=$G/closed.json" \\
+        --row "open, small network=$G/open-h128-e64/seed1.json+$G/open-h128-e64/seeds2-3.json" \\
+        --json $G/table.json
 
 Each row: seeds, dev F1 and test F1 as mean ± sample std, OOV recall (mean), minutes per run,
 model size, and the train arguments (from the first file).
@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tagger.atomic import write_json  # noqa: E402
-
-
-def mean_std(values: list[float]) -> tuple[float, float]:
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+from scripts.common import command_line, mean_std
+from tagger.atomic import write_json
 
 
 def row(label: str, paths: list[str]) -> dict:
@@ -34,11 +28,11 @@ def row(label: str, paths: list[str]) -> dict:
             data = json.load(handle)
         runs.extend(data["runs"])
         args = args or data.get("train_args")
-    figures = {key: mean_std([r[key] for r in runs if r.get(key) is not None])
+    summary = {key: mean_std([r[key] for r in runs if r.get(key) is not None])
                for key in ("dev_f1", "f1", "oov_recall", "minutes", "model_mb")
                if any(r.get(key) is not None for r in runs)}
     return {"label": label, "files": paths, "seeds": sorted(r["seed"] for r in runs), "train_args": args,
-            "runs": runs, "summary": {k: {"mean": m, "std": s} for k, (m, s) in figures.items()}}
+            "runs": runs, "summary": summary}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -64,8 +58,7 @@ def main() -> int:
         rows.append(row(label, files.split("+")))
     print(markdown(rows))
     if args.json:
-        write_json(args.json, {"command": " ".join(["python", "scripts/ablation_table.py", *sys.argv[1:]]),
-                               "rows": rows})
+        write_json(args.json, {"command": command_line("scripts.qa.ablation_table", sys.argv[1:]), "rows": rows})
     return 0
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The CPU ablation tables of docs/benchmarks.md, one per benchmark, from the JSON files that
-# scripts/ablation_cpu.sh wrote under docs/ablation/ (rows not run yet are left out), and the rows
-# that ran on a lent GPU (scripts/gpu_session.sh SET=3 and SET=4, docs/gpu/BENCH-ROW.json; their
-# minutes are GPU wall time with 3-15 trainings sharing the GPU, not CPU time). A benchmark's
-# table also takes the rows run on its aligned training text (pku-aligned, corpora/README.md).
-# Writes docs/ablation_BENCH_cpu.json (rows with their runs) and prints the Markdown tables.
+# The ablation tables of docs/benchmarks.md, from the JSON files scripts/recipes/seeds.py wrote.
+# A benchmark's table (pku, ctb6, weibo, msr) takes its CPU rows, results/ablation/BENCH/ROW.json
+# (scripts/recipes/ablation_cpu.sh BENCH ROW; rows not run are left out), the rows run on its
+# aligned training text (pku-aligned, corpora/README.md), and the rows that ran on a lent GPU
+# (scripts/recipes/gpu_batch.sh SET=3 and SET=4, results/ablation-gpu/BENCH/ROW.json; their
+# minutes are GPU wall time with 3-15 trainings sharing the GPU, not CPU time). It writes
+# results/ablation/BENCH/table.json (rows with their runs) and prints the Markdown table.
+# pku-gpu is the PKU table run on the GPU (SET=1 and SET=2, results/ablation-gpu/pku/table.json);
+# tagging-gpu the NER rows with a CRF layer (SET=1, results/tagging-gpu/table.json).
 #
-#   scripts/ablation_tables.sh [BENCH...]        (default: pku ctb6 weibo msr)
+#   scripts/qa/ablation_tables.sh [BENCH...]     (default: pku ctb6 weibo msr pku-gpu tagging-gpu)
 set -euo pipefail
 declare -A LABEL=(
   [base]="closed: character + bigram embeddings, softmax + constrained Viterbi (base)"
@@ -29,29 +32,50 @@ declare -A LABEL=(
   [emb200l2d35]="closed: emb200 with 2 BiLSTM layers and dropout 0.35"
   [openembl2d35]="open: openemb with 2 BiLSTM layers and dropout 0.35"
   [emb200ema]="closed: emb200 + moving average of the weights"
-  [open]="open: dict + jieba's dictionary (the recipe shipped in sessions 3-6)"
-  [openemb]="open: open + the emb row's vectors (**shipped** since session 7)"
+  [open]="open: dict + jieba's dictionary"
+  [openemb]="open: open + the emb row's vectors (the pku-single recipe)"
 )
 ORDER="base dict emb emb200 emb200d35 emb200ema embl2d35 embl2d35unk emb200l2d35 nocls crf layers2 drop35 dropemb35 droplstm35 bmin1 batch1k lrconst ema open openemb openembl2d35"
-# GPU rows: BENCH-ROW -> the gpu_session.sh SET that ran it (docs/gpu/ holds other runs too)
+# GPU rows: BENCH-ROW -> the gpu_batch.sh SET that ran it (results/ablation-gpu/ holds other runs too)
 declare -A GPUSET=([pku-embl2d35]=3 [msr-embl2d35]=3 [weibo-emb200l2d35]=3 [msr-emb200l2d35]=4)
-for BENCH in ${*:-pku ctb6 weibo msr}; do
+G=results/ablation-gpu/pku
+T=results/tagging-gpu
+for BENCH in ${*:-pku ctb6 weibo msr pku-gpu tagging-gpu}; do
   ROWS=()
+  case $BENCH in
+    pku-gpu)
+      echo "### $BENCH"
+      python -m scripts.qa.ablation_table \
+          --row "closed: char + bigram embeddings, 200 units, softmax + constrained Viterbi (base)=$G/closed.json" \
+          --row "closed: base without bigram embeddings=$G/closed-nobigram.json" \
+          --row "closed: base + CRF layer (\`--crf\`)=$G/closed-crf.json" \
+          --row "closed: base + dictionary of the training words (jackknifed, \`--dictionary train\`)=$G/closed-dict.json" \
+          --row "open: base + jieba dictionary + training words (\`--dictionary jieba,train\`)=$G/open.json" \
+          --row "open: as above, 128 units (100/50-dim embeddings)=$G/open-h128.json" \
+          --row "open: as above, 128 units, 64/32-dim embeddings=$G/open-h128-e64/seed1.json+$G/open-h128-e64/seeds2-3.json" \
+          --json "$G/table.json"
+      echo; continue ;;
+    tagging-gpu)
+      echo "### $BENCH"
+      python -m scripts.qa.ablation_table --row "Resume CRF=$T/resume/resume-d04-crf.json" \
+          --row "MSRA CRF=$T/msra-ner/msra-ner-crf-6min.json" --json "$T/table.json"
+      echo; continue ;;
+  esac
   for SOURCE in "$BENCH" "$BENCH-aligned"; do  # the benchmark's rows, then those on its aligned text
     NOTE=""
     if [ "$SOURCE" != "$BENCH" ]; then NOTE=", text aligned to the bakeoff word list"; fi
     for ROW in $ORDER; do
-      FILE="docs/ablation/$SOURCE-$ROW.json"
-      GPU="docs/gpu/$SOURCE-$ROW.json"
+      FILE="results/ablation/$SOURCE/$ROW.json"
+      GPU="results/ablation-gpu/$SOURCE/$ROW.json"
       if [ -f "$FILE" ]; then
-        ROWS+=(--row "${LABEL[$ROW]}$NOTE (\`scripts/ablation_cpu.sh $SOURCE $ROW\`)=$FILE")
+        ROWS+=(--row "${LABEL[$ROW]}$NOTE (\`scripts/recipes/ablation_cpu.sh $SOURCE $ROW\`)=$FILE")
       elif [ -n "${GPUSET[$SOURCE-$ROW]:-}" ] && [ -f "$GPU" ]; then
-        ROWS+=(--row "${LABEL[$ROW]}$NOTE, **GPU** (\`SET=${GPUSET[$SOURCE-$ROW]} scripts/gpu_session.sh\`)=$GPU")
+        ROWS+=(--row "${LABEL[$ROW]}$NOTE, **GPU** (\`SET=${GPUSET[$SOURCE-$ROW]} scripts/recipes/gpu_batch.sh\`)=$GPU")
       fi
     done
   done
   [ ${#ROWS[@]} -eq 0 ] && continue
   echo "### $BENCH"
-  python scripts/ablation_table.py "${ROWS[@]}" --json "docs/ablation_${BENCH}_cpu.json"
+  python -m scripts.qa.ablation_table "${ROWS[@]}" --json "results/ablation/$BENCH/table.json"
   echo
 done

@@ -4,9 +4,9 @@
 The SIGHAN `score` script compares gold and output line by line with GNU `diff` over one word a
 line, and counts a word correct when diff keeps it. tagger scores by character spans. This
 script runs both (the diff one with the real `diff` binary) and prints the two P/R/F1 and their
-difference, which the issue asks to be within 0.002.
+difference; the two should agree within 0.002.
 
-    python scripts/check_scorer.py OUTPUT GOLD [--json out.json]
+    python -m scripts.qa.check_scorer OUTPUT GOLD [--json results/qa/scorer-pku.json]
 """
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tagger.metrics import score  # noqa: E402
-from tagger.atomic import write_json  # noqa: E402
-from tagger.readers import read_lines  # noqa: E402
+from tagger.atomic import write_json
+from tagger.metrics import score
+from tagger.readers import read_lines
 
 
 def diff_correct(gold: list[str], pred: list[str], workdir: str) -> int:

@@ -6,19 +6,17 @@ emoji and ZWJ sequences, combining marks, CJK extension planes, control and zero
 characters, mixed scripts, URLs and numbers, whitespace-only and empty lines. Lines are
 segmented in batches and one by one (batched output must equal one-by-one output).
 
-    python scripts/fuzz.py [--n 10000] [--seed 0] [--model MODEL] [--json out.json]
+    python -m scripts.qa.fuzz [--n 10000] [--seed 0] [--model MODEL] [--json results/qa/fuzz.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tagger.atomic import write_json  # noqa: E402
+from tagger.atomic import write_json
 
 SPECIALS = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "😀", "e\u0301", "\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00",
             "\x1b", "\t", "\u3000", " ", "\r", "\x0b", "\x85", "𠀀", "𪚥", "𰀀", "한국어", "Ελληνικά", "عربي",

@@ -5,47 +5,25 @@ Each case runs the real CLI in a subprocess and records the exit status, the fir
 stderr and whether the check that matters held (lossless output, input untouched, no traceback,
 peak memory). Writes docs/robustness.md when given --write.
 
-    python scripts/robustness.py [--model MODEL] [--write docs/robustness.md]
+    python -m scripts.qa.robustness [--model MODEL] [--write docs/robustness.md]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from scripts.common import ROOT, run_tagger
 
 
 def tagger(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    """Run the CLI; the result carries `peak_mb`, this child's own peak RSS (from os.wait4)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tagger", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.path.join(HERE, ".."))
-    stdout, stderr = _communicate(proc, stdin)
-    _, status, usage = os.wait4(proc.pid, 0)
-    result = subprocess.CompletedProcess(args, os.waitstatus_to_exitcode(status), stdout, stderr)
-    result.peak_mb = usage.ru_maxrss // 1024
+    """Run the CLI; the result carries `peak_mb`, this child's own peak RSS."""
+    done = run_tagger(args, stdin=stdin, capture=True, cwd=ROOT)
+    result = subprocess.CompletedProcess(args, done.returncode, done.stdout, done.stderr)
+    result.peak_mb = done.peak_mb
     return result
-
-
-def _communicate(proc: subprocess.Popen, stdin: bytes | None) -> tuple[bytes, bytes]:
-    """Like Popen.communicate, but leaves the child unreaped so os.wait4 can read its rusage."""
-    import threading
-    chunks: dict[str, bytes] = {}
-
-    def drain(name, stream):
-        chunks[name] = stream.read()
-    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (("out", proc.stdout), ("err", proc.stderr))]
-    for r in readers:
-        r.start()
-    if stdin:
-        proc.stdin.write(stdin)
-    proc.stdin.close()
-    for r in readers:
-        r.join()
-    return chunks["out"], chunks["err"]
 
 
 def first_line(data: bytes) -> str:
@@ -133,13 +111,13 @@ def main() -> None:
     print(table)
     if args.write:
         header = ("# Robustness\n\nBad inputs tried against the CLI, with what happened. Regenerate with\n"
-                  "`python scripts/robustness.py --write docs/robustness.md`. Exit 0 = ok, 1 = user error "
+                  "`python -m scripts.qa.robustness --write docs/robustness.md`. Exit 0 = ok, 1 = user error "
                   "(one line, no traceback), 2 = usage.\n\n"
-                  "Random inputs: `python scripts/fuzz.py --n 10000 --json docs/fuzz.json` segments 10,000 "
+                  "Random inputs: `python -m scripts.qa.fuzz --n 10000 --json results/qa/fuzz.json` segments 10,000 "
                   "random lines (emoji and ZWJ sequences, combining marks, CJK extension planes, control and "
                   "zero-width characters, mixed scripts, whitespace-only and empty lines) in batches and one by "
                   "one; a failure is an exception, a lost or changed character, an empty word, or batched output "
-                  "differing from one-by-one output. See docs/fuzz.json for the last run.\n\n")
+                  "differing from one-by-one output. results/qa/fuzz.json holds its figures (seed 0).\n\n")
         with open(args.write, "w", encoding="utf-8") as handle:
             handle.write(header + table + "\n")
 

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Issue 3's ablation rows on the 2-core CPU machine: one benchmark, one configuration, seeds run
-# one after another with one torch thread (start two of these side by side for two cores;
+# The segmentation ablation rows on the 2-core CPU machine: one benchmark, one configuration, seeds
+# run one after another with one torch thread (start two of these side by side for two cores;
 # PARALLEL=N runs N seeds at once instead).
 # Every row uses the shipped model's small network (64-dim characters, 32-dim bigrams, 128 LSTM
-# units) and changes one ingredient. Writes docs/ablation/BENCH-ROW.json (scripts/seeds.py);
-# scripts/ablation_table.py turns those files into the tables of docs/benchmarks.md.
+# units) and changes one ingredient. Writes results/ablation/BENCH/ROW.json (scripts/recipes/seeds.py);
+# scripts/qa/ablation_tables.sh turns those files into the tables of docs/benchmarks.md.
 #
-#   TAGGER_CORPORA=../shared/corpora scripts/ablation_cpu.sh BENCH ROW [SEEDS...]
-#   BENCH: pku | msr | ctb6 | weibo
+#   TAGGER_CORPORA=/work/shared/corpora scripts/recipes/ablation_cpu.sh BENCH ROW [SEEDS...]
+#   BENCH: pku | pku-aligned | msr | ctb6 | weibo
 #   ROW:   base   closed: character + bigram embeddings, softmax + constrained Viterbi
 #          dict   closed: base + dictionary features from the training words (jackknifed)
 #          emb    closed: dict + character/bigram embeddings pretrained (skip-gram) on the
-#                 benchmark's own training text (scripts/pretrain_embeddings.py)
+#                 benchmark's own training text (scripts/data/pretrain_embeddings.py)
 #          emb200 closed: emb with the larger network (100/50-dim embeddings, 200 units)
-#          open   open:   dict + jieba's dictionary (the shipped model's recipe)
-#          openemb open:  open + the emb row's vectors (pretrained on the benchmark's training text)
+#          open   open:   dict + jieba's dictionary
+#          openemb open:  open + the emb row's vectors (the pku-single recipe, scripts/recipes/train_default.sh)
 #          nocls  closed: dict without digit/Latin-letter classes (--no-classes)
 #          crf    closed: dict + CRF layer
 #          layers2  closed: dict with 2 stacked BiLSTM layers
@@ -30,11 +30,11 @@
 #          embl2d35  closed: emb with 2 BiLSTM layers and dropout 0.35 (the two dev gains of the study)
 #          embl2d35unk closed: embl2d35 with 10% of the bigram ids replaced by <unk> while training
 #          emb200l2d35 closed: emb200 with 2 BiLSTM layers and dropout 0.35 (Weibo's and MSR's best dev)
-#          openembl2d35 open: openemb with 2 BiLSTM layers and dropout 0.35 (the candidate default model)
-# JSON=FILE writes the summary elsewhere (seeds of one row run as separate jobs; merge the files
-# with scripts/seeds.py --collect).
-#   scripts/ablation_cpu.sh --print-net   (the small network's options alone, without a time
-#                                          budget: scripts/gpu_session.sh takes them from here)
+#          openembl2d35 open: openemb with 2 BiLSTM layers and dropout 0.35
+# JSON=FILE writes the summary elsewhere: seeds of one row run as separate jobs go to
+# results/ablation/BENCH/ROW/seedN.json, merged into ROW.json with scripts/recipes/seeds.py --collect.
+#   scripts/recipes/ablation_cpu.sh --print-net   (the small network's options alone, without a
+#                                 time budget: scripts/recipes/gpu_batch.sh takes them from here)
 set -euo pipefail
 shopt -s inherit_errexit  # a failed pretraining inside $(vectors ...) stops the script
 SMALL_NET="--char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2 --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --half"
@@ -44,9 +44,9 @@ SEEDS=${*:-1 2 3}
 WORK=${WORK:-runs/ablation}
 MINUTES=${MINUTES:-40}
 NET="$SMALL_NET --max-minutes $MINUTES"
-mkdir -p "$WORK/$BENCH-$ROW" docs/ablation
+mkdir -p "$WORK/$BENCH-$ROW"
 vectors() {  # PREFIX CHAR_DIM BIGRAM_DIM: the benchmark's own training text only (closed); prints the options
-  [ -f "$1.bigrams.vec" ] || python scripts/pretrain_embeddings.py "$BENCH" -o "$1" \
+  [ -f "$1.bigrams.vec" ] || python -m scripts.data.pretrain_embeddings "$BENCH" -o "$1" \
       --char-dim "$2" --bigram-dim "$3" --threads 1 >&2
   echo "--char-vectors $1.chars.vec --bigram-vectors $1.bigrams.vec"
 }
@@ -80,5 +80,6 @@ case "$ROW" in
   *) echo "unknown row $ROW" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
-python scripts/seeds.py "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 --parallel "${PARALLEL:-1}" \
-    --label "$BENCH $ROW" --json "${JSON:-docs/ablation/$BENCH-$ROW.json}" -- $NET $EXTRA --quiet
+python -m scripts.recipes.seeds "$BENCH" --seeds $SEEDS --workdir "$WORK/$BENCH-$ROW" --threads 1 \
+    --parallel "${PARALLEL:-1}" --label "$BENCH $ROW" --json "${JSON:-results/ablation/$BENCH/$ROW.json}" \
+    -- $NET $EXTRA --quiet

@@ -6,24 +6,24 @@ each seed (in parallel worker processes if asked, one torch thread each), reads 
 each run recorded in its model's metadata (named corpora only; test sets are never used to
 select), and writes a JSON summary plus one Markdown table row.
 
-    TAGGER_CORPORA=../shared/corpora python scripts/seeds.py resume --seeds 1 2 3 \\
-        --workdir runs/resume --json docs/resume_ner.json --parallel 2 -- --epochs 40 --batch-chars 1000
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.recipes.seeds resume --seeds 1 2 3 \\
+        --workdir runs/resume --json results/tagging/resume/NAME.json --parallel 2 -- --epochs 40
 
-Everything after `--` goes to `tagger train` unchanged. `python scripts/seeds.py --rescore JSON...`
-scores the saved models of earlier runs again (after a scorer change); `--collect MODEL...`
-writes the summary of models trained earlier (an interrupted seeds.py, seeds run as separate jobs).
+Everything after `--` goes to `tagger train` unchanged. `python -m scripts.recipes.seeds --rescore
+JSON...` scores the saved models of a JSON's runs again (when the scorer changes); `--collect
+MODEL...` writes the summary of saved models (an interrupted seeds.py, seeds run as separate jobs).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from scripts.common import command_line, mean_std
 from tagger.atomic import write_json
 from tagger.modelio import read_metadata
 
@@ -57,7 +57,7 @@ def record(model: str, log: str, minutes: float | None = None) -> dict:
 
 
 def collected(models: list[str]) -> list[dict]:
-    """Runs of models trained earlier (seeds.py interrupted, or seeds run in separate jobs);
+    """Runs of saved models (seeds.py interrupted, or seeds run in separate jobs);
     minutes are the training time each model recorded (setup and test scoring not counted)."""
     runs = [record(model, model[:-len(".model")] + ".log") for model in models]
     return sorted(runs, key=lambda run: run["seed"])
@@ -68,14 +68,13 @@ def summarize(runs: list[dict]) -> dict:
     for key in ("dev_f1", *FIELDS, "minutes"):
         values = [r[key] for r in runs if r.get(key) is not None]
         if values:
-            out[key] = {"mean": statistics.fmean(values),
-                        "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+            out[key] = mean_std(values)
     return out
 
 
 def rescore(path: str) -> int:
-    """Score every run of a seeds JSON again on its corpus's test set (`tagger evaluate`), for runs
-    saved before a scorer change (such as OOV recall for corpora with no bakeoff word list)."""
+    """Score every run of a seeds JSON again on its corpus's test set (`tagger evaluate`), for
+    when the scorer changes (such as OOV recall for corpora with no bakeoff word list)."""
     with open(path, encoding="utf-8") as handle:
         result = json.load(handle)
     for run in result["runs"]:
@@ -86,7 +85,7 @@ def rescore(path: str) -> int:
             test = json.load(handle)
         run.update({k: test[k] for k in FIELDS if test.get(k) is not None})
     result["summary"] = summarize(result["runs"])
-    result["rescored"] = "test scores recomputed by scripts/seeds.py --rescore"
+    result["rescored"] = "test scores recomputed by python -m scripts.recipes.seeds --rescore"
     write_json(path, result)
     print(f"{path}: rescored {len(result['runs'])} runs")
     return 0
@@ -109,6 +108,7 @@ def main() -> int:
     if train_args and train_args[0] == "--":
         train_args = train_args[1:]
     os.makedirs(args.workdir, exist_ok=True)
+    os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
     threads = args.threads or max(1, 2 // args.parallel)
     if args.collect:
         runs = collected(args.collect)
@@ -119,7 +119,7 @@ def main() -> int:
     summary = summarize(runs)
     result = {"corpus": args.corpus, "label": args.label, "train_args": train_args, "seeds": args.seeds,
               "parallel": args.parallel, "threads_per_run": threads, "runs": runs, "summary": summary,
-              "command": " ".join(["python", "scripts/seeds.py", *sys.argv[1:]])}
+              "command": command_line("scripts.recipes.seeds", sys.argv[1:])}
     write_json(args.json, result)
     f1 = summary.get("f1", {"mean": float("nan"), "std": float("nan")})
     extra = "".join(f", {k} {summary[k]['mean']:.4f}" for k in ("oov_recall", "word_f1", "pos_accuracy") if k in summary)

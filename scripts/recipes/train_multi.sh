@@ -7,7 +7,7 @@
 # start the embeddings. The network is the size of the single-corpus model (64-dim characters,
 # 32-dim bigrams, 128 LSTM units per direction), so it segments as fast.
 #
-#   TAGGER_CORPORA=../shared/corpora scripts/train_multi.sh [OUTPUT] [THREADS] [SEED] [MINUTES]
+#   TAGGER_CORPORA=/work/shared/corpora scripts/recipes/train_multi.sh [OUTPUT] [THREADS] [SEED] [MINUTES]
 set -euo pipefail
 OUTPUT=${1:-runs/multi/multi.model}  # then copied to tagger/data/default.model
 THREADS=${2:-1}
@@ -16,7 +16,7 @@ MINUTES=${4:-80}
 VECTORS=${VECTORS:-runs/multi/skipgram}
 mkdir -p "$(dirname "$OUTPUT")" "$(dirname "$VECTORS")"
 if [ ! -f "$VECTORS.bigrams.vec" ]; then
-  python scripts/pretrain_embeddings.py pku msr weibo ud -o "$VECTORS" --char-dim 64 --bigram-dim 32 \
+  python -m scripts.data.pretrain_embeddings pku msr weibo ud -o "$VECTORS" --char-dim 64 --bigram-dim 32 \
       --threads "$THREADS"
 fi
 tagger train pku,msr,weibo,ud -o "$OUTPUT" \

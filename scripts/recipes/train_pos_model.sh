@@ -8,9 +8,11 @@
 # dictionary features from the training words only (jackknifed), so the file stays small: jieba's
 # 349k-word dictionary would add about 5 MB for a model whose training text is the same.
 #
-#   TAGGER_CORPORA=../shared/corpora scripts/train_pos_model.sh [OUTPUT] [THREADS] [DEVICE]
-#   scripts/train_pos_model.sh --print-args    (the training options alone: train_tagging.sh
-#                                               pos-small runs this same recipe over several seeds)
+# The test scores go to JSON (default results/models/pos/pd1998.json).
+#
+#   TAGGER_CORPORA=/work/shared/corpora scripts/recipes/train_pos_model.sh [OUTPUT] [THREADS] [DEVICE]
+#   scripts/recipes/train_pos_model.sh --print-args   (the training options alone: train_tagging.sh
+#                                                      pos-small runs this same recipe over several seeds)
 set -euo pipefail
 RECIPE="--task pos --char-dim 64 --bigram-dim 32 --hidden 128 --layers 1 --dropout 0.2
     --batch-chars 3000 --lr 2e-3 --epochs 30 --patience 4 --dictionary train --max-minutes 45 --half"
@@ -20,4 +22,4 @@ THREADS=${2:-2}
 DEVICE=${3:-cpu}
 # shellcheck disable=SC2086
 tagger train pd1998 -o "$OUTPUT" $RECIPE --seed 1 --threads "$THREADS" --device "$DEVICE" --quiet
-tagger evaluate "$OUTPUT" pd1998 --json "${OUTPUT%.model}.pd1998.json"
+tagger evaluate "$OUTPUT" pd1998 --json "${JSON:-results/models/pos/pd1998.json}"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# A research model, never shipped: the multi-criteria recipe of scripts/train_multi.sh with CTB6
+# A research model, never shipped: the multi-criteria recipe of scripts/recipes/train_multi.sh with CTB6
 # (an LDC corpus: evaluation and research only) as a fifth corpus and standard. It reuses the
 # skip-gram vectors of the four shipped corpora (train_multi.sh makes them). Each named corpus's
 # test set is scored at the end with its own standard (`tagger info OUTPUT`, "tests").
 #
-#   TAGGER_CORPORA=../shared/corpora scripts/train_research.sh [OUTPUT] [THREADS] [SEED] [MINUTES]
+#   TAGGER_CORPORA=/work/shared/corpora scripts/recipes/train_research.sh [OUTPUT] [THREADS] [SEED] [MINUTES]
 set -euo pipefail
 OUTPUT=${1:-runs/research/research.model}
 THREADS=${2:-1}

@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory, load, cross-domain accuracy against peer tools."""

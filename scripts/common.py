@@ -1,0 +1,118 @@
+"""What the scripts share: the repository root, the PKU test files, a child process's wall time and
+peak memory, mean ± std, the command line a result records, and error reporting for `main`.
+
+Run the scripts from the repository root as modules (`python -m scripts.bench.bench_speed ...`),
+so that `scripts` and `tagger` import from the checkout without any sys.path edit.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPORA = "/work/shared/corpora"  # where $TAGGER_CORPORA points on the project's machine
+
+
+def corpora_root() -> Path:
+    """$TAGGER_CORPORA, or the project machine's corpora folder when it is unset."""
+    return Path(os.environ.get("TAGGER_CORPORA") or DEFAULT_CORPORA)
+
+
+def pku_test() -> Path:
+    """The raw SIGHAN 2005 PKU test text, the default input of the speed and memory benchmarks."""
+    return corpora_root() / "sighan2005" / "pku_test.utf8"
+
+
+def pku_gold() -> Path:
+    """Its gold segmentation."""
+    return corpora_root() / "sighan2005" / "pku_test_gold.utf8"
+
+
+def read_lines(path: str | os.PathLike) -> list[str]:
+    """A text file's lines, without line ends (a UTF-8 BOM dropped)."""
+    with open(path, encoding="utf-8-sig") as handle:
+        return [line.rstrip("\r\n") for line in handle]
+
+
+@dataclass
+class Child:
+    """A finished child process: exit status, wall seconds, its own peak RSS and its output."""
+    returncode: int
+    seconds: float
+    peak_mb: int
+    stdout: bytes = b""
+    stderr: bytes = b""
+
+
+def run_child(argv: Sequence[str], stdin: Optional[bytes] = None, capture: bool = False,
+              cwd: Optional[str | os.PathLike] = None, env: Optional[dict] = None) -> Child:
+    """Run ARGV to its end and measure it. The peak RSS is the child's own (`os.wait4` reads the
+    rusage of that one process, not of this parent or of other children); start the child from a
+    small parent, since Linux counts the parent's memory at fork time in the child's peak. stdout
+    and stderr are read when `capture`, else dropped (stderr kept on the terminal)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=env,
+                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE if capture else None)
+    chunks: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda n=name, s=stream: chunks.__setitem__(n, s.read()))
+               for name, stream in (("out", proc.stdout), ("err", proc.stderr)) if stream is not None]
+    for reader in readers:  # read both pipes at once, so that neither fills up and blocks the child
+        reader.start()
+    if stdin is not None:
+        try:
+            proc.stdin.write(stdin)
+        except BrokenPipeError:  # the child exited without reading all of it
+            pass
+        proc.stdin.close()
+    for reader in readers:
+        reader.join()
+    _, status, usage = os.wait4(proc.pid, 0)  # not proc.wait(): that reaps the child without its rusage
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Child(proc.returncode, time.perf_counter() - start, usage.ru_maxrss // 1024,
+                 chunks.get("out", b""), chunks.get("err", b""))
+
+
+def run_tagger(args: Sequence[str], **kwargs) -> Child:
+    """`python -m tagger ARGS` in a child process, measured as `run_child` measures."""
+    return run_child([sys.executable, "-m", "tagger", *args], **kwargs)
+
+
+def measure_tagger(args: Sequence[str], stdin: Optional[bytes] = None) -> tuple[float, int]:
+    """(wall seconds, peak RSS MB) of `python -m tagger ARGS`, its output dropped; exits if it fails."""
+    done = run_tagger(args, stdin=stdin)
+    if done.returncode:
+        raise SystemExit(f"tagger {' '.join(args)} failed with status {done.returncode}")
+    return done.seconds, done.peak_mb
+
+
+def mean_std(values: Sequence[float]) -> dict:
+    """{"mean", "std"} of VALUES: the sample standard deviation, 0 for a single value."""
+    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+
+
+def command_line(module: str, argv: Sequence[str]) -> str:
+    """The command a result records: `python -m MODULE ARGV...`, quoted for a shell."""
+    return shlex.join(["python", "-m", module, *argv])
+
+
+def reporting_errors(name: str, run: Callable[[], int]) -> int:
+    """RUN's exit status; a TaggerError or OSError becomes one line on stderr and status 1."""
+    from tagger.errors import TaggerError
+    try:
+        return run()
+    except TaggerError as err:
+        print(f"{name}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"{name}: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+        return 1

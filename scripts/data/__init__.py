@@ -1,0 +1,1 @@
+"""Data preparation: tables and pretrained vectors that models and recipes read."""
