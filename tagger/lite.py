@@ -238,6 +238,9 @@ class NumpyIDCNN:
         if self.marker_index is not None:  # the standard's vector at every step
             x += self.w["standard_embed.weight"][self.marker_index[chars[:, 0]]][:, None, :]
         x = np.maximum(x, 0) * keep
+        if self.config.get("context"):  # the whole text's mean first-layer features, mapped, at every step
+            mean = x.sum(axis=1) / np.maximum(np.asarray(lengths), 1)[:, None].astype(np.float32)
+            x += np.maximum(mean @ self.w["context.weight"].T + self.w["context.bias"], 0)[:, None, :] * keep
         for _ in range(self.config.get("iterations", 1)):
             for layer in self.block:
                 x += np.maximum(self._conv(x, layer), 0) * keep

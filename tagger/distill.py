@@ -1,0 +1,643 @@
+"""Knowledge distillation: a small, fast student learns a teacher's per-character tag distributions.
+
+    tagger distill TEACHER [TEACHER ...] -o fast.model [CORPUS or raw text ...]
+
+The student reads text exactly as the teacher does: it takes the teacher's encoder (character
+and bigram vocabularies, dictionary features, the markers of a multi-criteria model's
+standards), so every standard carries over and the student is an ordinary model file. Only the
+network is smaller: by default an iterated dilated CNN (tagger/idcnn.py), parallel over time,
+or a narrower BiLSTM (`--network bilstm`).
+
+What it learns from:
+- the teacher's training text: the corpora named in its metadata (`corpus`), read and cut into
+  sentences as `tagger train` did, train parts only (dev splits score the student, test text is
+  never read);
+- any further sources: a corpus name (labeled; its standard if the teacher has it) or a file of
+  raw text (one text a line; its whitespace separates chunks).
+
+Each training sentence is read with a standard, and the target is the teacher's distribution
+under that standard: a multi-criteria teacher's corpus sentences are read with their own
+standard and with the default one (usually `mixed`), one of the two drawn at random each epoch
+(`mixed_share`), raw text with the default. Dictionary features of the teacher's own training
+sentences come from the jackknifed dictionaries its training used (the words of the other folds),
+so the student sees the teacher react to a dictionary as imperfect as on new text. Several
+teachers (trained alike: one encoder) are averaged, as `tagger.ensemble` does.
+
+Loss: the soft cross-entropy to the teacher's probabilities at every step (its KL divergence
+up to a constant), optionally mixed with the gold tags of labeled sentences (`gold_weight`).
+Epochs, length-grouped batches, Adam, clipping, the learning-rate decay on a dev plateau, early
+stopping and the time budget follow tagger/train.py; the kept epoch is the one with the best
+dev F1 (the mean, over the teacher's corpora, of the F1 under each corpus's own standard and
+under the default standard).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import TaggerError
+
+NETWORKS = ("idcnn", "bilstm")
+
+
+@dataclass
+class DistillConfig:
+    network: str = "idcnn"        # idcnn (tagger/idcnn.py) or bilstm (model.py)
+    char_dim: int = 32
+    bigram_dim: int = 16
+    channels: int = 64            # idcnn: convolution width
+    dilations: list = field(default_factory=lambda: [1, 2, 4])
+    iterations: int = 1           # idcnn: the dilated block applied this many times
+    context: bool = True          # idcnn: a vector of the whole text added at every step
+    hidden: int = 64              # bilstm: units per direction
+    dictionary: bool = True       # keep the teacher's dictionary features
+    dropout: float = 0.1
+    epochs: int = 30
+    batch_chars: int = 3000
+    lr: float = 2e-3
+    lr_decay: float = 0.5
+    lr_patience: int = 0
+    clip: float = 5.0
+    patience: int = 4
+    seed: int = 1
+    gold_weight: float = 0.0      # share of the loss from gold tags (labeled sentences, own standard)
+    mixed_share: float = 0.5      # multi-criteria teacher: chance a sentence is read with the default standard
+    teacher_corpora: bool = True  # learn from the teacher's training corpora (its metadata's `corpus`)
+    init_from_teacher: bool = True  # start the embeddings from the teacher's, reduced by PCA
+    max_minutes: float | None = None
+    cache: str | None = None      # an .npz file keeping the teacher pass for later runs with other students
+    threads: int | None = None
+    device: str = "cpu"
+    half: bool = True             # store the weights as float16
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- the data -------------------------------------------------------------------------------
+class Store:
+    """Encoded sentences and the teacher's probabilities, flat: row i spans offsets[i]:offsets[i+1]."""
+
+    def __init__(self, dictionary: bool):
+        self.parts: dict[str, list[np.ndarray]] = {"chars": [], "bigrams": [], "dictionary": [], "probs": [],
+                                                   "gold": []}
+        self.lengths: list[int] = []
+        self.has_dictionary = dictionary
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def add(self, chars, bigrams, dictionary, probs, gold) -> int:
+        self.parts["chars"].append(chars.astype(np.int32))
+        self.parts["bigrams"].append(bigrams.astype(np.int32) if bigrams is not None else np.zeros_like(chars, np.int32))
+        if self.has_dictionary:
+            self.parts["dictionary"].append(dictionary.astype(np.int32))
+        self.parts["probs"].append(probs.astype(np.float16))
+        self.parts["gold"].append(np.asarray(gold if gold is not None else np.full(len(chars), -100), np.int16))
+        self.lengths.append(len(chars))
+        return len(self.lengths) - 1
+
+    def freeze(self) -> None:
+        self.arrays = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self.parts.items()}
+        self.parts = {}
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
+
+    def save(self, path: str, key: str, members: dict) -> None:
+        """Write the frozen store and each corpus's rows (per sentence, one row a standard)."""
+        from .atomic import atomic_write_bytes
+        extra = {f"member:{name}": np.array(rows, dtype=np.int64) for name, rows in members.items()}
+        atomic_write_bytes(path, lambda handle: np.savez(handle, key=np.array(key), lengths=np.array(self.lengths),
+                                                         has_dictionary=np.array(self.has_dictionary),
+                                                         **{f"array:{k}": v for k, v in self.arrays.items()}, **extra))
+
+    @classmethod
+    def load(cls, path: str, key: str) -> "tuple[Store, dict] | None":
+        """(store, members) from `path` when it was written for `key`, else None."""
+        if not os.path.exists(path):
+            return None
+        with np.load(path) as data:
+            if str(data["key"]) != key:
+                return None
+            store = cls(bool(data["has_dictionary"]))
+            store.parts = {}
+            store.lengths = data["lengths"].tolist()
+            store.arrays = {k[len("array:"):]: data[k] for k in data.files if k.startswith("array:")}
+            store.offsets = np.concatenate([[0], np.cumsum(store.lengths)]).astype(np.int64)
+            members = {k[len("member:"):]: data[k].tolist() for k in data.files if k.startswith("member:")}
+        return store, members
+
+    def batch(self, rows: Sequence[int]):
+        """(inputs as numpy, probs (batch, time, tags), gold (batch, time)) padded with 0 / -100."""
+        lengths = np.array([self.lengths[r] for r in rows], dtype=np.int64)
+        time_, tags = int(lengths.max()), self.arrays["probs"].shape[-1]
+        out = {"chars": np.zeros((len(rows), time_), np.int64), "bigrams": np.zeros((len(rows), time_), np.int64),
+               "dictionary": np.zeros((len(rows), time_), np.int64) if self.has_dictionary else None,
+               "probs": np.zeros((len(rows), time_, tags), np.float32),
+               "gold": np.full((len(rows), time_), -100, np.int64)}
+        for i, r in enumerate(rows):
+            start, end = self.offsets[r], self.offsets[r + 1]
+            for key, array in out.items():
+                if array is not None:
+                    array[i, :end - start] = self.arrays[key][start:end]
+        return out, lengths
+
+
+def _as_arrays(inputs) -> tuple:
+    """(chars, bigrams, lengths, dictionary) of an encoder's batch (named Inputs or the older tuple)."""
+    if hasattr(inputs, "lengths"):
+        return inputs.chars, inputs.bigrams, inputs.lengths, inputs.dictionary
+    chars, bigrams, lengths, dictionary = (list(inputs) + [None])[:4]
+    return chars, bigrams, lengths, dictionary
+
+
+def _network_inputs(chars, bigrams, lengths, dictionary):
+    """What a network's forward / log_probs takes: tagger.encode.Inputs where it exists."""
+    try:
+        from .encode import Inputs
+    except ImportError:
+        return (chars, bigrams, lengths) if dictionary is None else (chars, bigrams, lengths, dictionary)
+    return (Inputs(chars, lengths, bigrams, dictionary),)
+
+
+def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | None, store: Store,
+                 golds: Sequence | None = None, batch_chars: int = 5000) -> list[int]:
+    """Encode `texts` with `standard` (and `encoder`'s dictionary), run the teacher, store both;
+    the store rows of the texts, in order."""
+    from .encode import length_grouped_batches
+    rows: list[int] = [0] * len(texts)
+    for ids in length_grouped_batches([len(t) + 2 for t in texts], batch_chars):
+        batch = encoder.encode_batch([texts[i] for i in ids], standard)
+        chars, bigrams, lengths, dictionary = _as_arrays(batch)
+        probs = np.exp(teacher_model.log_probs(*_network_inputs(chars, bigrams, lengths, dictionary)))
+        margin = encoder.margin
+        for row, i in enumerate(ids):
+            n = int(lengths[row])
+            gold = None
+            if golds is not None and golds[i] is not None:
+                gold = np.full(n, -100)
+                gold[margin:n - margin] = golds[i]
+            rows[i] = store.add(chars[row, :n], bigrams[row, :n] if bigrams is not None else None,
+                                dictionary[row, :n] if dictionary is not None else None, probs[row, :n], gold)
+    return rows
+
+
+def _read_labeled(spec: str):
+    """(train samples, dev samples) of a corpus name or file, as `tagger train` reads it."""
+    from .corpora import read_part, training_parts
+    from .tasks import Task
+    from .train import split_sample
+    task = Task("seg")
+    train_part, dev_part = training_parts(spec)
+    train = []
+    for item in read_part(train_part):
+        sample = task.sample(item)
+        if sample.text:
+            train.extend(split_sample(sample))
+    dev = [s for s in (task.sample(item) for item in read_part(dev_part)) if s.text]
+    return train, dev
+
+
+def _read_raw(path: str) -> list[str]:
+    try:
+        from .pipeline import split_long
+    except ImportError:
+        from .segmenter import split_long
+    from .readers import read_raw
+    return [piece for line in read_raw(path) for chunk in line.split() for piece in split_long(chunk)]
+
+
+def _load_teachers(paths: Sequence[str]):
+    from .modelio import load_model
+    if len(paths) > 1:
+        from .ensemble import load_ensemble
+        teacher = load_ensemble(list(paths))
+        first = load_model(paths[0])
+        teacher.metadata = dict(first.metadata)
+        return teacher, first
+    teacher = load_model(paths[0])
+    return teacher, teacher
+
+
+# -- the student ----------------------------------------------------------------------------
+def build_student(config: DistillConfig, encoder, num_tags: int):
+    chars, bigram_vocab = len(encoder.chars), len(encoder.bigrams) if encoder.bigrams is not None else 0
+    bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
+    bigram_dim = config.bigram_dim if encoder.bigrams is not None else 0
+    if config.network == "idcnn":
+        from .idcnn import IDCNNConfig, IDCNNTagger
+        markers = [encoder.chars.stoi.get(encoder.marker(s), -1) for s in encoder.standards]
+        return IDCNNTagger(IDCNNConfig(char_dim=config.char_dim, bigram_dim=bigram_dim, channels=config.channels,
+                                       dilations=list(config.dilations), iterations=config.iterations,
+                                       dropout=config.dropout, num_tags=num_tags, char_vocab=chars,
+                                       bigram_vocab=bigram_vocab, dictionary_bits=bits, marker_ids=markers,
+                                       context=config.context))
+    if config.network == "bilstm":
+        from .model import BiLSTMTagger, ModelConfig
+        return BiLSTMTagger(ModelConfig(char_dim=config.char_dim, bigram_dim=bigram_dim, hidden=config.hidden,
+                                        embed_dropout=config.dropout, lstm_dropout=config.dropout, num_tags=num_tags,
+                                        char_vocab=chars, bigram_vocab=bigram_vocab, dictionary_bits=bits))
+    raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
+
+
+def _pca_init(student_table, teacher_table) -> bool:
+    """Start a student embedding from the teacher's, projected on its top principal directions and
+    scaled to unit variance (row 0, padding, stays zero). False when the shapes do not allow it."""
+    import torch
+    source = teacher_table.weight.detach().float()
+    target = student_table.weight
+    if source.shape[0] != target.shape[0] or target.shape[1] > source.shape[1]:
+        return False
+    centered = source - source[1:].mean(0, keepdim=True)
+    _, _, v = torch.linalg.svd(centered[1:], full_matrices=False)
+    projected = centered @ v[:target.shape[1]].T
+    projected = projected / projected[1:].std(0, keepdim=True).clamp_min(1e-6)
+    with torch.no_grad():
+        target.copy_(projected)
+        target[0] = 0
+    return True
+
+
+def _soft_loss(logits, probs, gold, mask, gold_weight: float):
+    import torch
+    logq = torch.log_softmax(logits.float(), -1)
+    steps = mask.sum().clamp(min=1)
+    loss = -(probs * logq).sum(-1).mul(mask).sum() / steps
+    if gold_weight > 0 and (gold >= 0).any():
+        hard = torch.nn.functional.nll_loss(logq.reshape(-1, logq.shape[-1]), gold.reshape(-1), ignore_index=-100)
+        loss = (1 - gold_weight) * loss + gold_weight * hard
+    return loss
+
+
+def _dev_f1(student_tagger, dev: dict, default: str | None) -> dict:
+    """Dev word F1 per corpus under its own standard and under the default standard."""
+    from .metrics import score
+    out = {}
+    standards = set(student_tagger.encoder.standards)
+    for name, samples in dev.items():
+        texts, gold = [s.text for s in samples], [s.words for s in samples]
+        own = name if name in standards else None
+        out[name] = score(gold, student_tagger.segment_lines(texts, standard=own)).f1
+        if standards and own != default:
+            out[f"{name}@{default}"] = score(gold, student_tagger.segment_lines(texts, standard=default)).f1
+    return out
+
+
+def distill(teachers: Sequence[str], output: str | None = None, sources: Sequence[str] = (),
+            config: DistillConfig | None = None, log: Callable[[str], None] | None = None):
+    """Distill the model file(s) `teachers` into a student; write it to `output` if given and
+    return it (a loaded tagger, as `tagger.load` gives)."""
+    import torch
+
+    from .corpora import corpus_list, is_name, standard_name
+    from .train import balanced_epoch
+    config = config or DistillConfig()
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    if not teachers:
+        raise TaggerError("distill needs a teacher model file")
+    if config.network not in NETWORKS:
+        raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
+    if not 0.0 <= config.gold_weight <= 1.0 or not 0.0 <= config.mixed_share <= 1.0:
+        raise TaggerError("--gold-weight and --mixed-share must lie between 0 and 1")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+
+    teacher, first = _load_teachers(teachers)
+    if teacher.task.name != "seg" or teacher.units != "chars":
+        raise TaggerError("distill takes character-level segmentation models (task seg)")
+    teacher.model.eval()
+    encoder = copy.copy(teacher.encoder)
+    if not config.dictionary:
+        encoder.dictionary = None
+    standards = tuple(encoder.standards)
+    default = encoder.default_standard
+
+    # what the student learns from: corpora (labeled) and raw text
+    specs: list[tuple[str, bool]] = []  # (spec, is the teacher's)
+    corpus = teacher.metadata.get("corpus")
+    if config.teacher_corpora and corpus:
+        specs += [(s, True) for s in (corpus_list(corpus) or [corpus])]
+    raw_paths = []
+    for source in sources:
+        if is_name(source):
+            specs.append((source, False))
+        elif os.path.isfile(source):
+            raw_paths.append(source)
+        else:
+            raise TaggerError(f"{source}: neither a corpus name nor a file")
+    if not specs and not raw_paths:
+        raise TaggerError("no training text: the teacher names no corpus it was trained on; "
+                          "give corpora or raw text files")
+
+    labeled: dict[str, list] = {}
+    dev: dict[str, list] = {}
+    for spec, own in specs:
+        name = standard_name(spec)
+        if name in labeled:
+            raise TaggerError(f"{spec}: the corpus {name} is given twice")
+        try:
+            labeled[name], dev_samples = _read_labeled(spec)
+        except TaggerError as err:
+            if not own:
+                raise
+            log(f"skipping the teacher's corpus {spec}: {err}")
+            continue
+        if own and dev_samples:
+            dev[name] = dev_samples
+    raw = [text for path in raw_paths for text in _read_raw(path)]
+    if not any(labeled.values()) and not raw:
+        raise TaggerError("no training text found (the teacher's corpora are missing: set TAGGER_CORPORA, "
+                          "or give corpora or raw text files)")
+
+    key = repr([[os.path.abspath(str(t)), os.path.getsize(t), os.path.getmtime(t)] for t in teachers]
+               + [list(sources), config.dictionary, config.mixed_share > 0, config.teacher_corpora])
+    cached = Store.load(config.cache, key) if config.cache else None
+    if cached is not None:
+        store, members = cached
+        log(f"teacher pass read from {config.cache}")
+    else:
+        store, members = _teacher_passes(teacher, first, encoder, specs, labeled, raw, config, log, started)
+        if config.cache:
+            store.save(config.cache, key, members)
+    total_chars = int(store.offsets[-1])
+    log(f"teacher pass: {len(store.lengths)} rows, {total_chars} steps ({time.monotonic() - started:.0f}s)")
+
+    # the student
+    student = build_student(config, encoder, len(teacher.tags)).to(config.device)
+    if config.init_from_teacher and hasattr(first.model, "char_embed"):
+        done = [_pca_init(student.char_embed, first.model.char_embed)]
+        if hasattr(student, "bigram_embed") and hasattr(first.model, "bigram_embed"):
+            done.append(_pca_init(student.bigram_embed, first.model.bigram_embed))
+        log(f"embeddings started from the teacher's (PCA): {'yes' if all(done) else 'partly'}")
+    metadata = {"distilled_from": [os.path.basename(str(p)) for p in teachers],
+                "teacher_metadata": {k: first.metadata.get(k) for k in ("corpus", "standards", "default_standard",
+                                                                        "dev_f1", "tests") if k in first.metadata},
+                "corpus": corpus or "", "task": "seg", "raw_sources": [os.path.basename(p) for p in raw_paths],
+                "extra_corpora": [spec for spec, own in specs if not own]}
+    if standards:
+        metadata.update(standards=list(standards), default_standard=default)
+    tagger_class = type(first)
+    student_tagger = tagger_class(student, encoder, teacher.tags, metadata, lexicon=teacher.lexicon, task="seg")
+    if config.device != "cpu":
+        student_tagger.to(config.device)
+    parameters = sum(p.numel() for p in student.parameters())
+    log(f"student: {config.network}, {parameters} parameters")
+
+    optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay,
+                                                           patience=config.lr_patience)
+    history, best = [], {"score": -1.0, "state": None, "epoch": 0, "stale": 0}
+    train_start = time.monotonic()
+    member_ids, flat = {}, []
+    for name, per_sentence in members.items():
+        member_ids[name] = range(len(flat), len(flat) + len(per_sentence))
+        flat.extend(per_sentence)
+    for epoch in range(1, config.epochs + 1):
+        epoch_start = time.monotonic()
+        chosen = balanced_epoch(member_ids, rng) if len(member_ids) > 1 else list(range(len(flat)))
+        rows = [flat[i][0] if len(flat[i]) == 1 or rng.random() >= config.mixed_share else flat[i][1] for i in chosen]
+        loss_sum, steps = _train_epoch(student, store, rows, optimizer, config, rng)
+        seconds_train = time.monotonic() - epoch_start
+        scores = _dev_f1(student_tagger, dev, default) if dev else {}
+        mean = sum(scores.values()) / len(scores) if scores else float("nan")
+        seconds = time.monotonic() - epoch_start
+        history.append({"epoch": epoch, "train_loss": loss_sum / max(steps, 1), "dev_f1": mean, **scores,
+                        "lr": optimizer.param_groups[0]["lr"], "seconds": round(seconds, 1)})
+        log(f"epoch {epoch:>2}  soft loss {loss_sum / max(steps, 1):.4f}  dev F1 {mean:.4f} ("
+            + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()) + f")  lr {optimizer.param_groups[0]['lr']:.2g}  "
+            f"{seconds:.0f}s ({steps / max(seconds_train, 1e-9):.0f} steps/s)")
+        if not scores or mean >= best["score"]:  # a tie keeps the later, better-fitted epoch
+            best.update(score=mean if scores else float("nan"), state=copy.deepcopy(student.state_dict()),
+                        epoch=epoch, stale=0)
+        else:
+            best["stale"] += 1
+        if scores:
+            scheduler.step(mean)
+        if best["stale"] >= config.patience:
+            log(f"early stop: no dev F1 gain for {best['stale']} epochs")
+            break
+        elapsed = time.monotonic() - train_start
+        if config.max_minutes and elapsed + seconds > config.max_minutes * 60:
+            log(f"stopping: another epoch would pass the {config.max_minutes} minute budget")
+            break
+    student.load_state_dict(best["state"])
+    student.eval()
+    if config.half:
+        from .modelio import round_to_half
+        round_to_half(student_tagger)
+    student_tagger.metadata.update(best_epoch=best["epoch"], dev_f1=best["score"], history=history,
+                                   distill_config=config.to_dict(),
+                                   train_minutes=round((time.monotonic() - started) / 60, 2),
+                                   train_sentences=len(flat), train_steps=total_chars)
+    log(f"best dev F1 {best['score']:.4f} at epoch {best['epoch']}")
+    if output:
+        from .modelio import save_model
+        save_model(student_tagger, output, half=config.half)
+        log(f"wrote {output} ({os.path.getsize(output) / 1e6:.1f} MB)")
+    return student_tagger
+
+
+def _teacher_passes(teacher, first, encoder, specs, labeled: dict, raw: list, config: DistillConfig, log,
+                    started: float) -> tuple[Store, dict]:
+    """The teacher's probabilities for every training sentence under each of its standards."""
+    from .corpora import standard_name
+    from .train import TrainConfig, build_dictionaries
+    standards, default = tuple(encoder.standards), encoder.default_standard
+    # the jackknifed dictionaries of the teacher's own training sentences (as its training built them)
+    fold_dictionaries = None
+    teacher_train = first.metadata.get("train_config") or {}
+    if encoder.dictionary is not None and "train" in str(teacher_train.get("dictionary", "")).split(","):
+        own_words = [s.words for spec, own in specs if own and standard_name(spec) in labeled
+                     for s in labeled[standard_name(spec)]]
+        cfg = TrainConfig(dictionary=str(teacher_train["dictionary"]),
+                          dictionary_folds=int(teacher_train.get("dictionary_folds", 5)),
+                          classes=bool(teacher_train.get("classes", True)))
+        log(f"building {cfg.dictionary_folds} jackknifed dictionaries ({cfg.dictionary})")
+        _, fold_dictionaries = build_dictionaries(own_words, cfg)
+
+    store = Store(encoder.dictionary is not None)
+    members: dict[str, list[list[int]]] = {}  # corpus -> per sentence, its store rows (one per standard)
+    index = {t: i for i, t in enumerate(teacher.tags)}
+    from .tasks import Task
+    task = Task("seg")
+    teacher_rank = 0
+    log(f"teacher pass over {sum(map(len, labeled.values()))} sentences, {len(raw)} raw texts"
+        + (f"; standards {', '.join(standards)}, default {default}" if standards else ""))
+    for spec, own in specs:
+        name = standard_name(spec)
+        if name not in labeled:
+            continue
+        samples = labeled[name]
+        golds = [[index[t] for t in task.tags(s)] for s in samples]
+        variants = []
+        if standards:
+            mine = name if name in standards else default
+            variants = [mine] + ([default] if default != mine and config.mixed_share > 0 else [])
+        else:
+            variants = [None]
+        per_sentence: list[list[int]] = [[] for _ in samples]
+        groups: dict = {}
+        for i in range(len(samples)):
+            fold = (teacher_rank + i) % len(fold_dictionaries) if (own and fold_dictionaries) else -1
+            groups.setdefault(fold, []).append(i)
+        for fold, ids in groups.items():
+            reader = encoder
+            if fold >= 0:
+                reader = copy.copy(encoder)
+                reader.dictionary = fold_dictionaries[fold]
+            for standard in variants:
+                texts = [samples[i].text for i in ids]
+                gold = [golds[i] if standard == variants[0] else None for i in ids]
+                rows = teacher_pass(teacher.model, reader, texts, standard, store, gold)
+                for i, row in zip(ids, rows):
+                    per_sentence[i].append(row)
+        if own:
+            teacher_rank += len(samples)
+        members[name] = per_sentence
+        log(f"  {name}: {len(samples)} sentences, standards {variants}  ({time.monotonic() - started:.0f}s)")
+    if raw:
+        rows = teacher_pass(teacher.model, encoder, raw, default, store)
+        members["raw text"] = [[row] for row in rows]
+    store.freeze()
+    return store, members
+
+
+def _train_epoch(student, store: Store, rows: Sequence[int], optimizer, config: DistillConfig, rng) -> tuple[float, int]:
+    import torch
+
+    from .encode import length_grouped_batches
+    student.train()
+    device = config.device
+    total, steps = 0.0, 0
+    for ids in length_grouped_batches([store.lengths[r] for r in rows], config.batch_chars, rng):
+        arrays, lengths = store.batch([rows[i] for i in ids])
+        tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
+        lengths_t = torch.from_numpy(lengths)
+        inputs = _network_inputs(tensor(arrays["chars"]), tensor(arrays["bigrams"]) if student.config.bigram_dim else None,
+                                 lengths_t, tensor(arrays["dictionary"]))
+        logits = student(*inputs)
+        mask = (torch.arange(logits.shape[1])[None, :] < lengths_t[:, None]).to(device)
+        loss = _soft_loss(logits, tensor(arrays["probs"]), tensor(arrays["gold"]), mask, config.gold_weight)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), config.clip)
+        optimizer.step()
+        n = int(lengths.sum())
+        total += loss.item() * n
+        steps += n
+    if not math.isfinite(total):
+        raise TaggerError("distillation diverged (loss is not finite); try a lower --lr")
+    return total, steps
+
+
+# -- the command line -----------------------------------------------------------------------
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    d = DistillConfig()
+    p.add_argument("teachers", nargs="+", metavar="TEACHER",
+                   help="teacher model file(s); several (trained alike) are averaged; then any corpus names "
+                        "or raw text files to learn from besides the teacher's own training corpora")
+    p.add_argument("-o", "--output", required=True, help="student model file to write")
+    p.add_argument("--network", choices=NETWORKS, default=d.network,
+                   help=f"student network: idcnn (dilated CNN, parallel over time) or bilstm (default: {d.network})")
+    p.add_argument("--char-dim", type=int, default=d.char_dim, help=f"character embedding size (default: {d.char_dim})")
+    p.add_argument("--bigram-dim", type=int, default=d.bigram_dim, help=f"bigram embedding size (default: {d.bigram_dim})")
+    p.add_argument("--channels", type=int, default=d.channels, help=f"idcnn: convolution width (default: {d.channels})")
+    p.add_argument("--dilations", default=",".join(map(str, d.dilations)),
+                   help=f"idcnn: dilations of the block, comma-separated (default: {','.join(map(str, d.dilations))})")
+    p.add_argument("--iterations", type=int, default=d.iterations,
+                   help=f"idcnn: times the dilated block is applied (default: {d.iterations})")
+    p.add_argument("--no-context", action="store_true",
+                   help="idcnn: no vector of the whole text at every step (sees only its window)")
+    p.add_argument("--hidden", type=int, default=d.hidden, help=f"bilstm: units per direction (default: {d.hidden})")
+    p.add_argument("--no-dictionary", action="store_true", help="drop the teacher's dictionary features (faster)")
+    p.add_argument("--dropout", type=float, default=d.dropout, help=f"dropout (default: {d.dropout})")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"most epochs (default: {d.epochs})")
+    p.add_argument("--batch-chars", type=int, default=d.batch_chars, help=f"characters per batch (default: {d.batch_chars})")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam's learning rate (default: {d.lr})")
+    p.add_argument("--patience", type=int, default=d.patience,
+                   help=f"epochs without a dev F1 gain before stopping (default: {d.patience})")
+    p.add_argument("--gold-weight", type=float, default=d.gold_weight,
+                   help=f"share of the loss from gold tags of labeled sentences (default: {d.gold_weight})")
+    p.add_argument("--mixed-share", type=float, default=d.mixed_share,
+                   help="multi-criteria teacher: chance a corpus sentence is read with the default standard "
+                        f"instead of its own (default: {d.mixed_share})")
+    p.add_argument("--no-teacher-corpora", action="store_true",
+                   help="learn only from the sources given, not from the teacher's training corpora")
+    p.add_argument("--no-teacher-init", action="store_true",
+                   help="random embeddings instead of the teacher's reduced by PCA")
+    p.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default: {d.seed})")
+    p.add_argument("--max-minutes", type=float, help="time budget for the epochs (default: none)")
+    p.add_argument("--cache", metavar="FILE.npz",
+                   help="keep the teacher pass here and reuse it when teachers and sources are the same "
+                        "(trying several students; default: none)")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    p.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16)")
+
+
+def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
+    """(teacher files, sources, config) of parsed arguments: the leading model files are teachers."""
+    from .modelio import looks_like_model_file
+    items = list(args.teachers)
+    count = 0
+    while count < len(items) and (looks_like_model_file(items[count]) or items[count].endswith(".model")):
+        count += 1
+    if count == 0:
+        raise TaggerError(f"{items[0]}: not a model file; the first arguments are the teacher model files")
+    try:
+        dilations = [int(x) for x in str(args.dilations).split(",") if x.strip()]
+    except ValueError:
+        raise TaggerError(f"--dilations {args.dilations}: comma-separated whole numbers") from None
+    config = DistillConfig(network=args.network, char_dim=args.char_dim, bigram_dim=args.bigram_dim,
+                           channels=args.channels, dilations=dilations, iterations=args.iterations,
+                           context=not args.no_context, hidden=args.hidden,
+                           dictionary=not args.no_dictionary, dropout=args.dropout, epochs=args.epochs,
+                           batch_chars=args.batch_chars, lr=args.lr, patience=args.patience,
+                           gold_weight=args.gold_weight, mixed_share=args.mixed_share,
+                           teacher_corpora=not args.no_teacher_corpora, init_from_teacher=not args.no_teacher_init,
+                           seed=args.seed, max_minutes=args.max_minutes or None, cache=args.cache, threads=args.threads,
+                           device=args.device, half=not args.full_precision)
+    return items[:count], items[count:], config
+
+
+def cmd_distill(args) -> int:
+    teachers, sources, config = config_of(args)
+    if config.threads:
+        from .threads import set_threads
+        set_threads(config.threads)
+    distill(teachers, args.output, sources, config)
+    return 0
+
+
+def add_command(subparsers) -> argparse.ArgumentParser:
+    """The `distill` subcommand on a `tagger` argparse subparsers object."""
+    p = subparsers.add_parser("distill", help="train a small, fast student model on a teacher model's tag distributions",
+                              description=__doc__.split("\n\n")[0])
+    add_arguments(p)
+    p.set_defaults(func=cmd_distill)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tagger.distill", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_distill(args)
+    except TaggerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
