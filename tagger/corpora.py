@@ -11,6 +11,7 @@ same way: i % 20 == 9.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from .errors import TaggerError
-from .readers import BadLines, Words, read_items
+from .readers import BadLines, Words, default_task, read_items, sniff_format
 
 ENV_VAR = "TAGGER_CORPORA"
 DEV_EVERY = 20
@@ -200,6 +201,36 @@ def standard_name(spec: str) -> str:
     """The segmentation standard a corpus stands for in a multi-criteria model: its name, or
     its file name without the extension."""
     return spec if is_name(spec) else Path(spec).stem
+
+
+def format_of(part: Part) -> str:
+    """The part's format, sniffed from its file when "auto": what the task and units follow."""
+    return sniff_format(part.path) if part.fmt == "auto" else part.fmt
+
+
+def task_of(spec: str, train: Part, task: Optional[str] = None) -> str:
+    """The task a model of corpus `spec` learns: `task` when given (--task), else the named
+    corpus's, else what the training part's format implies (tag columns: ner, otherwise seg)."""
+    if task:
+        return task
+    if is_name(spec):
+        return get_corpus(spec).task
+    return default_task(format_of(train))
+
+
+def units_of(spec: str, train: Part, task: str, units: Optional[str] = None) -> str:
+    """What one input unit is, "chars" or "words": `units` when given (--units), else the named
+    corpus's, else "words" for NER columns where over a quarter of the units (in the first 200
+    sentences) are multi-letter ASCII, as English words are; a word model reads each with a char CNN."""
+    if units:
+        return units
+    if is_name(spec):
+        return get_corpus(spec).units
+    if task != "ner" or format_of(train) != "columns":
+        return "chars"
+    found = [u for sentence, _ in itertools.islice(read_part(train, task="ner"), 200) for u in sentence]
+    wordy = sum(len(u) > 1 and u.isascii() for u in found)
+    return "words" if found and wordy > len(found) / 4 else "chars"
 
 
 def read_word_list(path: str) -> set[str]:

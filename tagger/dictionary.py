@@ -60,11 +60,14 @@ class Dictionary:
     jieba's 344k words took about 60 MB of memory and a fifth of the inference time.)
     """
 
-    def __init__(self, words: Iterable[str], max_len: int = MAX_LEN, classes: bool = True):
+    def __init__(self, words: Iterable[str], max_len: int = MAX_LEN, classes: bool = True,
+                 normalized: bool = False):
+        """normalized=True: the words are normalized already (jackknife folds share one
+        normalized copy of a large external list instead of normalizing it once per fold)."""
         self.max_len = max_len
         self.classes = classes
-        normalized = (normalize(w, classes) for w in words)
-        self._text = "\n".join(sorted({w for w in normalized if 2 <= len(w) <= max_len}))
+        seen = words if normalized else (normalize(w, classes) for w in words)
+        self._text = "\n".join(sorted({w for w in seen if 2 <= len(w) <= max_len}))
         self._index: dict | None = None
 
     @property
@@ -193,9 +196,10 @@ def jackknife(sentences: Sequence[Sequence[str]], external: Sequence[str], folds
     """
     by_fold: list[set[str]] = [set() for _ in range(folds)]
     for i, words in enumerate(sentences):
-        by_fold[i % folds].update(w for w in words if 2 <= len(w) <= max_len)
+        by_fold[i % folds].update(normalize(w, classes) for w in words if 2 <= len(w) <= max_len)
+    shared = {w for w in (normalize(w, classes) for w in external) if 2 <= len(w) <= max_len}
     out = []
     for k in range(folds):
         others = set().union(*(by_fold[j] for j in range(folds) if j != k))
-        out.append(Dictionary([*external, *others], max_len, classes))
+        out.append(Dictionary(shared | others, max_len, classes, normalized=True))
     return out

@@ -134,7 +134,8 @@ def test_malformed_corpus_line_in_train(tmp_path, capsys):
     (["--lstm-dropout", "0.5"], (0.2, 0.5)),
 ])
 def test_dropout_placement_options(options, expected):
-    from tagger.cli import _configs, build_parser
+    from tagger.cli import build_parser
+    from tagger.commands.training import _configs
 
     model_config, _ = _configs(build_parser().parse_args(["train", "c.txt", "-o", "m", *options]))
     assert (model_config.embed_dropout, model_config.lstm_dropout) == expected

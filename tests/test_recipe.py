@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from tagger import recipe
-from tagger.cli import _configs, _final_epochs, build_parser, main
+from tagger.cli import build_parser, main
+from tagger.commands.training import _configs, _final_epochs
 from tagger.corpora import read_part, training_parts
 from tagger.model import ModelConfig
 from tagger.train import Trainer, TrainConfig
@@ -116,7 +117,7 @@ def test_small_corpora_get_more_patience_and_smaller_batches_than_large_ones():
 
 
 def test_segmentation_gets_the_training_words_as_dictionary_features_and_ner_does_not():
-    assert recipe.choose("seg", 500, 20_000).settings["dictionary"] == "train"
+    assert recipe.choose("seg", 500, 20_000).settings["dictionary"] == "jieba,train"  # small: jieba's words too
     assert recipe.choose("seg", 50_000, 2_000_000).settings["dictionary"] == "train"
     assert recipe.choose("ner", 500, 20_000).settings["dictionary"] == ""
 

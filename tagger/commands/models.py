@@ -1,0 +1,80 @@
+"""The commands that take a trained model: evaluate, explain, export, summary, info, serve."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..atomic import write_json, write_text_atomic
+from ..errors import TaggerError
+
+
+def cmd_evaluate(args) -> int:
+    from ..evaluate import evaluate
+    report = evaluate(args.prediction, args.gold, args.format, args.words, args.standard, args.top_errors,
+                      args.threads, note=lambda message: print(message, file=sys.stderr))
+    for line in report.lines:
+        print(line)
+    if args.json:
+        write_json(args.json, report.scores)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .. import load
+    from ..explain import explain, to_html, to_png
+    if not args.text.strip():
+        raise TaggerError("nothing to explain: the text is empty")
+    result = explain(load(args.model), args.text, args.standard)
+    if args.output.lower().endswith(".png"):
+        try:
+            to_png(result, args.output, args.units)
+        except ImportError:
+            raise TaggerError("PNG output needs matplotlib: pip install matplotlib (or use -o page.html)") from None
+    else:
+        write_text_atomic(args.output, [to_html(result, args.units)])
+    print(" ".join(result["words"]))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .. import load
+    from ..export import export
+    path = export(load(args.model), args.output, args.format)
+    print(f"wrote {path} and {path}.json")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from .. import load
+    from ..summary import summary_text
+    print(summary_text(load(args.model).model))
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .. import DEFAULT_MODEL
+    from ..modelio import read_metadata
+    info = read_metadata(args.model or DEFAULT_MODEL)
+    print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    try:
+        import uvicorn  # noqa: F401 (missing: the one-line error below, before the models load)
+
+        from ..serve import Limits, serve
+    except ImportError as error:
+        if error.name not in ("fastapi", "uvicorn", "starlette", "pydantic"):
+            raise
+        raise TaggerError(f'tagger serve needs {error.name}: pip install "tagger[serve]"') from None
+    if not 0 <= args.port <= 65535:
+        raise TaggerError(f"--port must be 0-65535, not {args.port}")
+    limits = Limits(body_bytes=args.max_body_bytes, texts=args.max_texts, chars=args.max_chars,
+                    explain_chars=args.max_explain_chars)
+    if min(limits.body_bytes, limits.texts, limits.chars, limits.explain_chars) < 1:
+        raise TaggerError("the --max-* limits must be positive")
+    serve(args.model, False if args.no_pos else args.pos_model, args.host, args.port, limits,
+          args.threads, args.log_level)
+    return 0

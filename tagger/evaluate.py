@@ -1,0 +1,162 @@
+"""Scoring a model or a segmented output against gold: `tagger evaluate`, and the test scores
+`tagger train` records in a model's metadata.
+
+Segmentation is scored the SIGHAN bakeoff's way (tagger/metrics.py: word P/R/F1, OOV and IV
+recall against a training word list); NER and POS models by their task's own score
+(tagger/tasks.py). Kept apart from the command line so that training, scripts and the CLI
+score alike.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence
+
+from .errors import TaggerError
+
+
+def joined_names(paths: Sequence) -> str:
+    """How messages name one model file or an ensemble of them: `a.model + b.model`."""
+    return " + ".join(map(str, paths))
+
+
+def score_samples(segmenter, items: Iterable, words: Optional[set[str]] = None,
+                  standard: Optional[str] = None) -> dict:
+    """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
+    entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them).
+    `standard`: the segmentation standard a multi-criteria model follows (default: its own)."""
+    from .tasks import token_accuracy, word_f1
+    task = segmenter.task
+    gold = [s for s in (task.sample(item) for item in items) if s.text]
+    predicted = segmenter.label_texts([s.text for s in gold], standard=standard)
+    summary = task.score(gold, predicted, words).summary()
+    if task.name == "pos":
+        summary["word_f1"] = word_f1(gold, predicted)
+        summary["pos_accuracy"] = token_accuracy(gold, segmenter.label_lines_given_words([s.words for s in gold]))
+    return summary
+
+
+def score_tests(segmenter, corpora: dict, task: str, log: Callable[[str], None]) -> None:
+    """Score each named corpus's test set into the model's metadata ("test", or "tests" by corpus
+    for several). Done once, after training, and never used to select anything (dev is for
+    that); a multi-criteria model follows each corpus's own standard. `corpora`: {standard
+    name, or None for a single-corpus model: corpus name or path}; paths have no test set."""
+    from .corpora import is_name, read_part, test_part, training_words
+    tests = {}
+    for name, spec in corpora.items():
+        if not is_name(spec):
+            continue
+        gold_part, _ = test_part(spec)
+        result = score_samples(segmenter, read_part(gold_part, task=task), training_words(spec), standard=name)
+        tests[spec] = {k: v for k, v in result.items() if k != "mismatched_lines"}
+        log(f"{spec} test F1 {result['f1']:.4f}" if name else f"test F1 {result['f1']:.4f}")
+    if None in corpora and tests:
+        segmenter.metadata["test"] = next(iter(tests.values()))
+    elif tests:
+        segmenter.metadata["tests"] = tests
+
+
+@dataclass
+class Report:
+    """An evaluation: the lines `tagger evaluate` prints, and the scores its --json writes."""
+
+    lines: list[str]
+    scores: dict
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Optional[str] = None,
+             standard: Optional[str] = None, top_errors: int = 0, threads: Optional[int] = None,
+             note: Callable[[str], None] = _to_stderr) -> Report:
+    """Score `predictions` against `gold`, the way `tagger evaluate` does (docs/cli.md).
+
+    predictions: a segmented output file, or one or more model files (several: an ensemble)
+    that label the gold text themselves, with `threads` in every pool. gold: a file in `fmt`,
+    a corpus name (its test set and word list) or NAME:dev (its dev split). words: a word list
+    file for OOV/IV recall (default: the corpus's training words; none for a file). A NER or
+    POS model is scored by its task, except that a POS model on a gold without POS tags is
+    scored on its words (`note` says so). top_errors: also list the N most frequent
+    disagreements (segmentation)."""
+    from .corpora import test_part
+    from .modelio import looks_like_model_file
+    from .readers import has_reading
+    gold_part, corpus_words = test_part(gold, fmt)
+    name = joined_names(predictions)
+    segmenter = None
+    if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
+        from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"
+        segmenter = load(predictions, threads=threads)
+        if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
+            # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
+            note(f"{name}: POS model on a gold without POS tags; scoring its words")
+        elif segmenter.task.name != "seg":
+            return _tagging_report(segmenter, name, gold_part)
+    return _segmentation_report(predictions, name, segmenter, gold, gold_part, words, corpus_words, standard,
+                                top_errors)
+
+
+def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part, word_list, corpus_words,
+                         standard, top_errors: int) -> Report:
+    """Word scores of a segmenter (it segments the gold text) or of an output file, line by line;
+    OOV against `word_list` (a file given) or, for a corpus, its training words."""
+    from .corpora import format_of, read_part, read_word_list, training_words
+    from .metrics import error_regions, format_errors, format_table, score
+    gold_words = list(read_part(gold_part)) if format_of(gold_part) != "segmented" else _segmented(gold_part.path)
+    seconds = None
+    if segmenter is not None:
+        standard = _evaluation_standard(segmenter, gold, standard)
+        start = time.monotonic()
+        predicted = segmenter.segment_lines(["".join(words) for words in gold_words], standard=standard)
+        seconds = time.monotonic() - start
+    else:
+        standard = None  # an output file was segmented already
+        predicted = _segmented(predictions[0])
+    if len(predicted) != len(gold_words):
+        raise TaggerError(f"{name}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold_words)}")
+    words = read_word_list(word_list) if word_list else training_words(gold)
+    result = score(gold_words, predicted, words)
+    lines = [format_table(result, f"{name} vs {gold_part.path}")]
+    scores = result.summary()
+    if top_errors > 0:
+        regions = error_regions(gold_words, predicted)
+        lines.append(format_errors(regions, top_errors, words))
+        scores["errors"] = [{"gold": g, "output": p, "count": c} for (g, p), c in regions.most_common(top_errors)]
+    scores.update(prediction=name, gold=gold_part.path, standard=standard,
+                  words=word_list or corpus_words or ("the training part's words" if words is not None else None),
+                  segment_seconds=seconds)
+    return Report(lines, scores)
+
+
+def _segmented(path: str) -> list[list[str]]:
+    """The words of each line of a segmented file, blank lines kept (they pair output with gold)."""
+    from .readers import read_lines
+    return [line.split() for _, line in read_lines(path)]
+
+
+def _evaluation_standard(segmenter, gold: str, standard: Optional[str]) -> Optional[str]:
+    """`standard`, else the gold corpus's own standard when the model has one of that name
+    (`evaluate MULTI.model pku` follows pku's), else None: the model's default."""
+    if standard:
+        return segmenter.encoder.standard_of(standard)
+    name = gold.rpartition(":")[0] if gold.endswith(":dev") else gold
+    return name if name in segmenter.standards else None
+
+
+def _tagging_report(segmenter, name: str, gold_part) -> Report:
+    """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
+    from .corpora import read_part
+    task = segmenter.task.name
+    result = score_samples(segmenter, read_part(gold_part, task=task))
+    lines = [f"{name} vs {gold_part.path} ({task})",
+             f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}"]
+    if "word_f1" in result:
+        lines.append(f"word F1 {result['word_f1']:.4f}  POS accuracy on gold words {result['pos_accuracy']:.4f}")
+    if task == "ner":
+        lines += [f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}"
+                  for label, prf in result["by_label"].items()]
+    result.update(prediction=name, gold=gold_part.path, task=task)
+    return Report(lines, result)
