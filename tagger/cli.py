@@ -16,6 +16,7 @@ from .atomic import check_writable
 from .commands.labeling import cmd_segment, cmd_tag
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary
 from .commands.training import cmd_cv, cmd_plot, cmd_train
+from .distill import add_command as add_distill_command, cmd_distill
 from .engine import AUTO_NUMPY_BYTES, ENGINES
 from .errors import TaggerError
 
@@ -251,8 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_info(sub)
     _add_serve(sub)
-    from .distill import add_command as _add_distill
-    _add_distill(sub)
+    add_distill_command(sub)
     for command in sub.choices.values():  # every command's --help names each default
         command.formatter_class = _DefaultsHelp
     return parser
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluate": cmd_evaluate, "cv": cmd_cv,
             "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
-            "info": cmd_info, "serve": cmd_serve, "distill": lambda args: args.func(args)}
+            "info": cmd_info, "serve": cmd_serve, "distill": cmd_distill}
 
 
 def _outputs(args) -> list[str]:

@@ -44,6 +44,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .encode import Inputs
 from .errors import TaggerError
 
 NETWORKS = ("idcnn", "bilstm")
@@ -157,15 +158,6 @@ def _as_arrays(inputs) -> tuple:
     return chars, bigrams, lengths, dictionary
 
 
-def _network_inputs(chars, bigrams, lengths, dictionary):
-    """What a network's forward / log_probs takes: tagger.encode.Inputs where it exists."""
-    try:
-        from .encode import Inputs
-    except ImportError:
-        return (chars, bigrams, lengths) if dictionary is None else (chars, bigrams, lengths, dictionary)
-    return (Inputs(chars, lengths, bigrams, dictionary),)
-
-
 def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | None, store: Store,
                  golds: Sequence | None = None, batch_chars: int = 5000) -> list[int]:
     """Encode `texts` with `standard` (and `encoder`'s dictionary), run the teacher, store both;
@@ -175,7 +167,7 @@ def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | N
     for ids in length_grouped_batches([len(t) + 2 for t in texts], batch_chars):
         batch = encoder.encode_batch([texts[i] for i in ids], standard)
         chars, bigrams, lengths, dictionary = _as_arrays(batch)
-        probs = np.exp(teacher_model.log_probs(*_network_inputs(chars, bigrams, lengths, dictionary)))
+        probs = np.exp(teacher_model.log_probs(Inputs(chars, lengths, bigrams, dictionary)))
         margin = encoder.margin
         for row, i in enumerate(ids):
             n = int(lengths[row])
@@ -522,9 +514,9 @@ def _train_epoch(student, store: Store, rows: Sequence[int], optimizer, config: 
         arrays, lengths = store.batch([rows[i] for i in ids])
         tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
         lengths_t = torch.from_numpy(lengths)
-        inputs = _network_inputs(tensor(arrays["chars"]), tensor(arrays["bigrams"]) if student.config.bigram_dim else None,
-                                 lengths_t, tensor(arrays["dictionary"]))
-        logits = student(*inputs)
+        inputs = Inputs(tensor(arrays["chars"]), lengths_t,
+                        tensor(arrays["bigrams"]) if student.config.bigram_dim else None, tensor(arrays["dictionary"]))
+        logits = student(inputs)
         mask = (torch.arange(logits.shape[1])[None, :] < lengths_t[:, None]).to(device)
         loss = _soft_loss(logits, tensor(arrays["probs"]), tensor(arrays["gold"]), mask, config.gold_weight)
         optimizer.zero_grad()

@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .encode import Inputs
+
 NETWORK = "idcnn"  # the model file's config["network"]; absent for the BiLSTM
 
 
@@ -62,16 +64,6 @@ class IDCNNConfig:
     def from_dict(cls, data: dict) -> "IDCNNConfig":
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
-
-
-def as_inputs(args: tuple):
-    """The network's inputs from `log_probs(inputs)` or the older `log_probs(chars, bigrams,
-    lengths[, dictionary])`: an object with chars, bigrams, lengths and dictionary."""
-    if len(args) == 1 and hasattr(args[0], "lengths"):
-        return args[0]
-    from types import SimpleNamespace
-    chars, bigrams, lengths, dictionary = (list(args) + [None] * 4)[:4]
-    return SimpleNamespace(chars=chars, bigrams=bigrams, lengths=lengths, dictionary=dictionary)
 
 
 class IDCNNTagger(nn.Module):
@@ -103,7 +95,7 @@ class IDCNNTagger(nn.Module):
         self.out_dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.channels, config.num_tags)
 
-    def embed(self, inputs) -> torch.Tensor:
+    def embed(self, inputs: Inputs) -> torch.Tensor:
         """(batch, time, input width): char and right-bigram embeddings, dictionary bits."""
         parts = [self.char_embed(inputs.chars)]
         if self.config.bigram_dim > 0:
@@ -112,9 +104,8 @@ class IDCNNTagger(nn.Module):
             parts.append(((inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0).to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
-    def forward(self, *args) -> torch.Tensor:
+    def forward(self, inputs: Inputs) -> torch.Tensor:
         """Tag logits (batch, time, num_tags) for a batch of torch tensors."""
-        inputs = as_inputs(args)
         x = self.embed(inputs)
         time = x.shape[1]
         keep = (torch.arange(time, device=x.device)[None, :] < inputs.lengths.to(x.device)[:, None])
@@ -139,18 +130,14 @@ class IDCNNTagger(nn.Module):
             return None
         return self.standard_embed(self.marker_index[chars[:, 0]])
 
-    def log_probs(self, *args) -> np.ndarray:
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
         """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy."""
-        inputs = as_inputs(args)
         device = self.char_embed.weight.device
-        tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
-        from types import SimpleNamespace
-        batch = SimpleNamespace(chars=tensor(inputs.chars), bigrams=tensor(inputs.bigrams),
-                                lengths=torch.from_numpy(np.asarray(inputs.lengths)),
-                                dictionary=tensor(inputs.dictionary))
         self.eval()
         with torch.inference_mode():
-            return torch.log_softmax(self(batch).float(), -1).cpu().numpy()
+            logits = self(inputs.map(lambda a: torch.from_numpy(a).to(device), lengths=False)
+                          ._replace(lengths=torch.from_numpy(np.asarray(inputs.lengths))))
+            return torch.log_softmax(logits.float(), -1).cpu().numpy()
 
     def crf_scores(self) -> None:
         return None

@@ -79,8 +79,9 @@ def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.take_along_axis(x, index[:, :, None], axis=1)
 
 
-class NumpyBiLSTM:
-    """model.BiLSTMTagger's forward pass in numpy (inference only, float32)."""
+class _NumpyNetwork:
+    """What every numpy network shares: float32 weights by their torch names, inference mode
+    only, the CPU only, dictionary bits unpacked, log-softmax over tags."""
 
     def __init__(self, config: dict, state: dict[str, np.ndarray]):
         if config.get("units", "chars") != "chars":
@@ -89,14 +90,28 @@ class NumpyBiLSTM:
         self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
         self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
 
-    def eval(self) -> "NumpyBiLSTM":
+    def eval(self):
         """Always in inference mode (no dropout); here so callers can treat both engines alike."""
         return self
 
-    def to(self, device) -> "NumpyBiLSTM":
+    def to(self, device):
         """Stays on the CPU, the only device numpy has; any other is a one-line error."""
         require_cpu(device)
         return self
+
+    def _bits(self, dictionary: np.ndarray) -> np.ndarray:
+        """(batch, time) bit masks -> (batch, time, bits) 0/1 float32 inputs."""
+        return ((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32)
+
+    def _log_probs_of(self, x: np.ndarray) -> np.ndarray:
+        """The output layer and log-softmax: (batch, time, features) -> (batch, time, tags)."""
+        logits = x @ self.w["output.weight"].T + self.w["output.bias"]
+        logits -= logits.max(axis=-1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
+class NumpyBiLSTM(_NumpyNetwork):
+    """model.BiLSTMTagger's forward pass in numpy (inference only, float32)."""
 
     def crf_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(transitions, start, end) of a CRF model, as model.BiLSTMTagger.crf_scores."""
@@ -112,7 +127,7 @@ class NumpyBiLSTM:
             left[:, 1:] = right[:, :-1]
             parts += [left, right]
         if self.config.get("dictionary_bits", 0) > 0:
-            parts.append(((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32))
+            parts.append(self._bits(dictionary))
         return np.concatenate(parts, axis=-1)
 
     def _bilstm_layer(self, x: np.ndarray, lengths: np.ndarray, layer: int) -> np.ndarray:
@@ -162,9 +177,7 @@ class NumpyBiLSTM:
         x = self._embed(inputs.chars, inputs.bigrams, inputs.dictionary)
         for layer in range(self.config["layers"]):
             x = self._bilstm_layer(x, inputs.lengths, layer)
-        logits = x @ self.w["output.weight"].T + self.w["output.bias"]
-        logits -= logits.max(axis=-1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        return self._log_probs_of(x)
 
 
 def require_cpu(device) -> None:
@@ -173,7 +186,7 @@ def require_cpu(device) -> None:
         raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
 
 
-class NumpyIDCNN:
+class NumpyIDCNN(_NumpyNetwork):
     """idcnn.IDCNNTagger's forward pass in numpy (inference only, float32).
 
     Each convolution (kernel 3, dilation d) is one matrix product of the (batch * time, in)
@@ -181,11 +194,7 @@ class NumpyIDCNN:
     at offsets -d, 0, +d: the same sums as torch's Conv1d with zero padding."""
 
     def __init__(self, config: dict, state: dict[str, np.ndarray]):
-        if config.get("units", "chars") != "chars":
-            raise ValueError("the numpy engine runs character-level models only")
-        self.config = config
-        self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
-        self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
+        super().__init__(config, state)
         taps = lambda w: np.ascontiguousarray(np.transpose(w, (1, 2, 0)).reshape(w.shape[1], -1))  # noqa: E731
         self.first = (taps(self.w["first.weight"]), self.w["first.bias"], 1)
         self.block = [(taps(self.w[f"block.{i}.weight"]), self.w[f"block.{i}.bias"], d)
@@ -196,15 +205,6 @@ class NumpyIDCNN:
             for k, char_id in enumerate(config["marker_ids"]):
                 if char_id >= 0:
                     self.marker_index[char_id] = k + 1
-
-    def eval(self) -> "NumpyIDCNN":
-        return self
-
-    def to(self, device) -> "NumpyIDCNN":
-        if str(device) != "cpu":
-            from .errors import TaggerError
-            raise TaggerError(f"the numpy engine runs on the CPU only, not {device}; use the torch engine")
-        return self
 
     def crf_scores(self) -> None:
         return None
@@ -220,18 +220,14 @@ class NumpyIDCNN:
             y[:, :-d] += h[:, d:, 2 * out:]               # tap 2 reads x[t + d]
         return y
 
-    def log_probs(self, *args) -> np.ndarray:
-        """Tag log-probabilities (batch, time, tags) for padded id arrays (named inputs, or the
-        older positional chars, bigrams, lengths[, dictionary])."""
-        if len(args) == 1 and hasattr(args[0], "lengths"):
-            chars, bigrams, lengths, dictionary = args[0].chars, args[0].bigrams, args[0].lengths, args[0].dictionary
-        else:
-            chars, bigrams, lengths, dictionary = (list(args) + [None])[:4]
+    def log_probs(self, inputs: Inputs) -> np.ndarray:
+        """Tag log-probabilities (batch, time, tags) for padded id arrays."""
+        chars, lengths = inputs.chars, inputs.lengths
         parts = [self.w["char_embed.weight"][chars]]
         if self.config["bigram_dim"] > 0:
-            parts.append(self.w["bigram_embed.weight"][bigrams])
+            parts.append(self.w["bigram_embed.weight"][inputs.bigrams])
         if self.config.get("dictionary_bits", 0) > 0:
-            parts.append(((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32))
+            parts.append(self._bits(inputs.dictionary))
         x = np.concatenate(parts, axis=-1)
         keep = (np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]).astype(np.float32)[:, :, None]
         x = self._conv(x, self.first)
@@ -244,6 +240,4 @@ class NumpyIDCNN:
         for _ in range(self.config.get("iterations", 1)):
             for layer in self.block:
                 x += np.maximum(self._conv(x, layer), 0) * keep
-        logits = x @ self.w["output.weight"].T + self.w["output.bias"]
-        logits -= logits.max(axis=-1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        return self._log_probs_of(x)
