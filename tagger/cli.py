@@ -16,7 +16,7 @@ from .atomic import check_writable
 from .commands.labeling import cmd_segment, cmd_tag
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary
 from .commands.training import cmd_cv, cmd_plot, cmd_train
-from .distill import add_command as add_distill_command, cmd_distill
+from .commands.distilling import add_command as add_distill_command, cmd_distill
 from .engine import AUTO_NUMPY_BYTES, ENGINES
 from .errors import TaggerError
 
@@ -66,7 +66,7 @@ def _add_learning_options(p) -> None:
                         f"'none' for none; {CHOSEN}")
     p.add_argument("--char-vectors", metavar="FILE",
                    help="start the character embeddings from these pretrained vectors (word2vec text format; "
-                        "scripts/pretrain_embeddings.py writes them)")
+                        "python -m scripts.data.pretrain_embeddings writes them)")
     p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
     p.add_argument("--max-minutes", type=float,
                    help=f"training time budget per run, 0 for none; {CHOSEN}")

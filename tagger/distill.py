@@ -32,7 +32,6 @@ under the default standard).
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import os
@@ -42,10 +41,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
-import numpy as np
 
 from .encode import Inputs
 from .errors import TaggerError
+from .teacher import Store, load_teachers, read_labeled, read_raw_texts, teacher_passes
 
 NETWORKS = ("idcnn", "bilstm")
 
@@ -82,139 +81,6 @@ class DistillConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-# -- the data -------------------------------------------------------------------------------
-class Store:
-    """Encoded sentences and the teacher's probabilities, flat: row i spans offsets[i]:offsets[i+1]."""
-
-    def __init__(self, dictionary: bool):
-        self.parts: dict[str, list[np.ndarray]] = {"chars": [], "bigrams": [], "dictionary": [], "probs": [],
-                                                   "gold": []}
-        self.lengths: list[int] = []
-        self.has_dictionary = dictionary
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def add(self, chars, bigrams, dictionary, probs, gold) -> int:
-        self.parts["chars"].append(chars.astype(np.int32))
-        self.parts["bigrams"].append(bigrams.astype(np.int32) if bigrams is not None else np.zeros_like(chars, np.int32))
-        if self.has_dictionary:
-            self.parts["dictionary"].append(dictionary.astype(np.int32))
-        self.parts["probs"].append(probs.astype(np.float16))
-        self.parts["gold"].append(np.asarray(gold if gold is not None else np.full(len(chars), -100), np.int16))
-        self.lengths.append(len(chars))
-        return len(self.lengths) - 1
-
-    def freeze(self) -> None:
-        self.arrays = {k: np.concatenate(v) if v else np.zeros(0) for k, v in self.parts.items()}
-        self.parts = {}
-        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
-
-    def save(self, path: str, key: str, members: dict) -> None:
-        """Write the frozen store and each corpus's rows (per sentence, one row a standard)."""
-        from .atomic import atomic_write_bytes
-        extra = {f"member:{name}": np.array(rows, dtype=np.int64) for name, rows in members.items()}
-        atomic_write_bytes(path, lambda handle: np.savez(handle, key=np.array(key), lengths=np.array(self.lengths),
-                                                         has_dictionary=np.array(self.has_dictionary),
-                                                         **{f"array:{k}": v for k, v in self.arrays.items()}, **extra))
-
-    @classmethod
-    def load(cls, path: str, key: str) -> "tuple[Store, dict] | None":
-        """(store, members) from `path` when it was written for `key`, else None."""
-        if not os.path.exists(path):
-            return None
-        with np.load(path) as data:
-            if str(data["key"]) != key:
-                return None
-            store = cls(bool(data["has_dictionary"]))
-            store.parts = {}
-            store.lengths = data["lengths"].tolist()
-            store.arrays = {k[len("array:"):]: data[k] for k in data.files if k.startswith("array:")}
-            store.offsets = np.concatenate([[0], np.cumsum(store.lengths)]).astype(np.int64)
-            members = {k[len("member:"):]: data[k].tolist() for k in data.files if k.startswith("member:")}
-        return store, members
-
-    def batch(self, rows: Sequence[int]):
-        """(inputs as numpy, probs (batch, time, tags), gold (batch, time)) padded with 0 / -100."""
-        lengths = np.array([self.lengths[r] for r in rows], dtype=np.int64)
-        time_, tags = int(lengths.max()), self.arrays["probs"].shape[-1]
-        out = {"chars": np.zeros((len(rows), time_), np.int64), "bigrams": np.zeros((len(rows), time_), np.int64),
-               "dictionary": np.zeros((len(rows), time_), np.int64) if self.has_dictionary else None,
-               "probs": np.zeros((len(rows), time_, tags), np.float32),
-               "gold": np.full((len(rows), time_), -100, np.int64)}
-        for i, r in enumerate(rows):
-            start, end = self.offsets[r], self.offsets[r + 1]
-            for key, array in out.items():
-                if array is not None:
-                    array[i, :end - start] = self.arrays[key][start:end]
-        return out, lengths
-
-
-def _as_arrays(inputs) -> tuple:
-    """(chars, bigrams, lengths, dictionary) of an encoder's batch (named Inputs or the older tuple)."""
-    if hasattr(inputs, "lengths"):
-        return inputs.chars, inputs.bigrams, inputs.lengths, inputs.dictionary
-    chars, bigrams, lengths, dictionary = (list(inputs) + [None])[:4]
-    return chars, bigrams, lengths, dictionary
-
-
-def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | None, store: Store,
-                 golds: Sequence | None = None, batch_chars: int = 5000) -> list[int]:
-    """Encode `texts` with `standard` (and `encoder`'s dictionary), run the teacher, store both;
-    the store rows of the texts, in order."""
-    from .encode import length_grouped_batches
-    rows: list[int] = [0] * len(texts)
-    for ids in length_grouped_batches([len(t) + 2 for t in texts], batch_chars):
-        batch = encoder.encode_batch([texts[i] for i in ids], standard)
-        chars, bigrams, lengths, dictionary = _as_arrays(batch)
-        probs = np.exp(teacher_model.log_probs(Inputs(chars, lengths, bigrams, dictionary)))
-        margin = encoder.margin
-        for row, i in enumerate(ids):
-            n = int(lengths[row])
-            gold = None
-            if golds is not None and golds[i] is not None:
-                gold = np.full(n, -100)
-                gold[margin:n - margin] = golds[i]
-            rows[i] = store.add(chars[row, :n], bigrams[row, :n] if bigrams is not None else None,
-                                dictionary[row, :n] if dictionary is not None else None, probs[row, :n], gold)
-    return rows
-
-
-def _read_labeled(spec: str):
-    """(train samples, dev samples) of a corpus name or file, as `tagger train` reads it."""
-    from .corpora import read_part, training_parts
-    from .tasks import Task
-    from .train import split_sample
-    task = Task("seg")
-    train_part, dev_part = training_parts(spec)
-    train = []
-    for item in read_part(train_part):
-        sample = task.sample(item)
-        if sample.text:
-            train.extend(split_sample(sample))
-    dev = [s for s in (task.sample(item) for item in read_part(dev_part)) if s.text]
-    return train, dev
-
-
-def _read_raw(path: str) -> list[str]:
-    try:
-        from .pipeline import split_long
-    except ImportError:
-        from .segmenter import split_long
-    from .readers import read_raw
-    return [piece for line in read_raw(path) for chunk in line.split() for piece in split_long(chunk)]
-
-
-def _load_teachers(paths: Sequence[str]):
-    from .modelio import load_model
-    if len(paths) > 1:
-        from .ensemble import load_ensemble
-        teacher = load_ensemble(list(paths))
-        first = load_model(paths[0])
-        teacher.metadata = dict(first.metadata)
-        return teacher, first
-    teacher = load_model(paths[0])
-    return teacher, teacher
 
 
 # -- the student ----------------------------------------------------------------------------
@@ -281,41 +147,12 @@ def _dev_f1(student_tagger, dev: dict, default: str | None) -> dict:
     return out
 
 
-def distill(teachers: Sequence[str], output: str | None = None, sources: Sequence[str] = (),
-            config: DistillConfig | None = None, log: Callable[[str], None] | None = None):
-    """Distill the model file(s) `teachers` into a student; write it to `output` if given and
-    return it (a loaded tagger, as `tagger.load` gives)."""
-    import torch
-
+def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[str], log):
+    """What the student learns from: (corpus specs with whether each is the teacher's own, their
+    training sentences by standard name, the teacher's dev sentences by name, raw text files, raw
+    texts). A teacher corpus that cannot be read is skipped with a note; a source given is required."""
     from .corpora import corpus_list, is_name, standard_name
-    from .train import balanced_epoch
-    config = config or DistillConfig()
-    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    if not teachers:
-        raise TaggerError("distill needs a teacher model file")
-    if config.network not in NETWORKS:
-        raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
-    if not 0.0 <= config.gold_weight <= 1.0 or not 0.0 <= config.mixed_share <= 1.0:
-        raise TaggerError("--gold-weight and --mixed-share must lie between 0 and 1")
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
-    started = time.monotonic()
-
-    teacher, first = _load_teachers(teachers)
-    if teacher.task.name != "seg" or teacher.units != "chars":
-        raise TaggerError("distill takes character-level segmentation models (task seg)")
-    teacher.model.eval()
-    encoder = copy.copy(teacher.encoder)
-    if not config.dictionary:
-        encoder.dictionary = None
-    standards = tuple(encoder.standards)
-    default = encoder.default_standard
-
-    # what the student learns from: corpora (labeled) and raw text
     specs: list[tuple[str, bool]] = []  # (spec, is the teacher's)
-    corpus = teacher.metadata.get("corpus")
     if config.teacher_corpora and corpus:
         specs += [(s, True) for s in (corpus_list(corpus) or [corpus])]
     raw_paths = []
@@ -337,7 +174,7 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
         if name in labeled:
             raise TaggerError(f"{spec}: the corpus {name} is given twice")
         try:
-            labeled[name], dev_samples = _read_labeled(spec)
+            labeled[name], dev_samples = read_labeled(spec)
         except TaggerError as err:
             if not own:
                 raise
@@ -345,10 +182,46 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
             continue
         if own and dev_samples:
             dev[name] = dev_samples
-    raw = [text for path in raw_paths for text in _read_raw(path)]
+    raw = [text for path in raw_paths for text in read_raw_texts(path)]
     if not any(labeled.values()) and not raw:
         raise TaggerError("no training text found (the teacher's corpora are missing: set TAGGER_CORPORA, "
                           "or give corpora or raw text files)")
+    return specs, labeled, dev, raw_paths, raw
+
+
+def distill(teachers: Sequence[str], output: str | None = None, sources: Sequence[str] = (),
+            config: DistillConfig | None = None, log: Callable[[str], None] | None = None):
+    """Distill the model file(s) `teachers` into a student; write it to `output` if given and
+    return it (a loaded tagger, as `tagger.load` gives)."""
+    import torch
+
+    from .trainset import balanced_epoch
+    config = config or DistillConfig()
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    if not teachers:
+        raise TaggerError("distill needs a teacher model file")
+    if config.network not in NETWORKS:
+        raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
+    if not 0.0 <= config.gold_weight <= 1.0 or not 0.0 <= config.mixed_share <= 1.0:
+        raise TaggerError("--gold-weight and --mixed-share must lie between 0 and 1")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+
+    teacher, first = load_teachers(teachers)
+    if teacher.task.name != "seg" or teacher.units != "chars":
+        raise TaggerError("distill takes character-level segmentation models (task seg)")
+    teacher.model.eval()
+    encoder = copy.copy(teacher.encoder)
+    if not config.dictionary:
+        encoder.dictionary = None
+    standards = tuple(encoder.standards)
+    default = encoder.default_standard
+
+    specs, labeled, dev, raw_paths, raw = _training_text(config, teacher.metadata.get("corpus"), sources, log)
+    corpus = teacher.metadata.get("corpus")
 
     key = repr([[os.path.abspath(str(t)), os.path.getsize(t), os.path.getmtime(t)] for t in teachers]
                + [list(sources), config.dictionary, config.mixed_share > 0, config.teacher_corpora])
@@ -357,7 +230,7 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
         store, members = cached
         log(f"teacher pass read from {config.cache}")
     else:
-        store, members = _teacher_passes(teacher, first, encoder, specs, labeled, raw, config, log, started)
+        store, members = teacher_passes(teacher, first, encoder, specs, labeled, raw, config.mixed_share, log, started)
         if config.cache:
             store.save(config.cache, key, members)
     total_chars = int(store.offsets[-1])
@@ -438,71 +311,6 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
     return student_tagger
 
 
-def _teacher_passes(teacher, first, encoder, specs, labeled: dict, raw: list, config: DistillConfig, log,
-                    started: float) -> tuple[Store, dict]:
-    """The teacher's probabilities for every training sentence under each of its standards."""
-    from .corpora import standard_name
-    from .train import TrainConfig, build_dictionaries
-    standards, default = tuple(encoder.standards), encoder.default_standard
-    # the jackknifed dictionaries of the teacher's own training sentences (as its training built them)
-    fold_dictionaries = None
-    teacher_train = first.metadata.get("train_config") or {}
-    if encoder.dictionary is not None and "train" in str(teacher_train.get("dictionary", "")).split(","):
-        own_words = [s.words for spec, own in specs if own and standard_name(spec) in labeled
-                     for s in labeled[standard_name(spec)]]
-        cfg = TrainConfig(dictionary=str(teacher_train["dictionary"]),
-                          dictionary_folds=int(teacher_train.get("dictionary_folds", 5)),
-                          classes=bool(teacher_train.get("classes", True)))
-        log(f"building {cfg.dictionary_folds} jackknifed dictionaries ({cfg.dictionary})")
-        _, fold_dictionaries = build_dictionaries(own_words, cfg)
-
-    store = Store(encoder.dictionary is not None)
-    members: dict[str, list[list[int]]] = {}  # corpus -> per sentence, its store rows (one per standard)
-    index = {t: i for i, t in enumerate(teacher.tags)}
-    from .tasks import Task
-    task = Task("seg")
-    teacher_rank = 0
-    log(f"teacher pass over {sum(map(len, labeled.values()))} sentences, {len(raw)} raw texts"
-        + (f"; standards {', '.join(standards)}, default {default}" if standards else ""))
-    for spec, own in specs:
-        name = standard_name(spec)
-        if name not in labeled:
-            continue
-        samples = labeled[name]
-        golds = [[index[t] for t in task.tags(s)] for s in samples]
-        variants = []
-        if standards:
-            mine = name if name in standards else default
-            variants = [mine] + ([default] if default != mine and config.mixed_share > 0 else [])
-        else:
-            variants = [None]
-        per_sentence: list[list[int]] = [[] for _ in samples]
-        groups: dict = {}
-        for i in range(len(samples)):
-            fold = (teacher_rank + i) % len(fold_dictionaries) if (own and fold_dictionaries) else -1
-            groups.setdefault(fold, []).append(i)
-        for fold, ids in groups.items():
-            reader = encoder
-            if fold >= 0:
-                reader = copy.copy(encoder)
-                reader.dictionary = fold_dictionaries[fold]
-            for standard in variants:
-                texts = [samples[i].text for i in ids]
-                gold = [golds[i] if standard == variants[0] else None for i in ids]
-                rows = teacher_pass(teacher.model, reader, texts, standard, store, gold)
-                for i, row in zip(ids, rows):
-                    per_sentence[i].append(row)
-        if own:
-            teacher_rank += len(samples)
-        members[name] = per_sentence
-        log(f"  {name}: {len(samples)} sentences, standards {variants}  ({time.monotonic() - started:.0f}s)")
-    if raw:
-        rows = teacher_pass(teacher.model, encoder, raw, default, store)
-        members["raw text"] = [[row] for row in rows]
-    store.freeze()
-    return store, members
-
-
 def _train_epoch(student, store: Store, rows: Sequence[int], optimizer, config: DistillConfig, rng) -> tuple[float, int]:
     import torch
 
@@ -529,107 +337,3 @@ def _train_epoch(student, store: Store, rows: Sequence[int], optimizer, config: 
     if not math.isfinite(total):
         raise TaggerError("distillation diverged (loss is not finite); try a lower --lr")
     return total, steps
-
-
-# -- the command line -----------------------------------------------------------------------
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    d = DistillConfig()
-    p.add_argument("teachers", nargs="+", metavar="TEACHER",
-                   help="teacher model file(s); several (trained alike) are averaged; then any corpus names "
-                        "or raw text files to learn from besides the teacher's own training corpora")
-    p.add_argument("-o", "--output", required=True, help="student model file to write")
-    p.add_argument("--network", choices=NETWORKS, default=d.network,
-                   help=f"student network: idcnn (dilated CNN, parallel over time) or bilstm (default: {d.network})")
-    p.add_argument("--char-dim", type=int, default=d.char_dim, help=f"character embedding size (default: {d.char_dim})")
-    p.add_argument("--bigram-dim", type=int, default=d.bigram_dim, help=f"bigram embedding size (default: {d.bigram_dim})")
-    p.add_argument("--channels", type=int, default=d.channels, help=f"idcnn: convolution width (default: {d.channels})")
-    p.add_argument("--dilations", default=",".join(map(str, d.dilations)),
-                   help=f"idcnn: dilations of the block, comma-separated (default: {','.join(map(str, d.dilations))})")
-    p.add_argument("--iterations", type=int, default=d.iterations,
-                   help=f"idcnn: times the dilated block is applied (default: {d.iterations})")
-    p.add_argument("--no-context", action="store_true",
-                   help="idcnn: no vector of the whole text at every step (sees only its window)")
-    p.add_argument("--hidden", type=int, default=d.hidden, help=f"bilstm: units per direction (default: {d.hidden})")
-    p.add_argument("--no-dictionary", action="store_true", help="drop the teacher's dictionary features (faster)")
-    p.add_argument("--dropout", type=float, default=d.dropout, help=f"dropout (default: {d.dropout})")
-    p.add_argument("--epochs", type=int, default=d.epochs, help=f"most epochs (default: {d.epochs})")
-    p.add_argument("--batch-chars", type=int, default=d.batch_chars, help=f"characters per batch (default: {d.batch_chars})")
-    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam's learning rate (default: {d.lr})")
-    p.add_argument("--patience", type=int, default=d.patience,
-                   help=f"epochs without a dev F1 gain before stopping (default: {d.patience})")
-    p.add_argument("--gold-weight", type=float, default=d.gold_weight,
-                   help=f"share of the loss from gold tags of labeled sentences (default: {d.gold_weight})")
-    p.add_argument("--mixed-share", type=float, default=d.mixed_share,
-                   help="multi-criteria teacher: chance a corpus sentence is read with the default standard "
-                        f"instead of its own (default: {d.mixed_share})")
-    p.add_argument("--no-teacher-corpora", action="store_true",
-                   help="learn only from the sources given, not from the teacher's training corpora")
-    p.add_argument("--no-teacher-init", action="store_true",
-                   help="random embeddings instead of the teacher's reduced by PCA")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default: {d.seed})")
-    p.add_argument("--max-minutes", type=float, help="time budget for the epochs (default: none)")
-    p.add_argument("--cache", metavar="FILE.npz",
-                   help="keep the teacher pass here and reuse it when teachers and sources are the same "
-                        "(trying several students; default: none)")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
-    p.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16)")
-
-
-def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
-    """(teacher files, sources, config) of parsed arguments: the leading model files are teachers."""
-    from .modelio import looks_like_model_file
-    items = list(args.teachers)
-    count = 0
-    while count < len(items) and (looks_like_model_file(items[count]) or items[count].endswith(".model")):
-        count += 1
-    if count == 0:
-        raise TaggerError(f"{items[0]}: not a model file; the first arguments are the teacher model files")
-    try:
-        dilations = [int(x) for x in str(args.dilations).split(",") if x.strip()]
-    except ValueError:
-        raise TaggerError(f"--dilations {args.dilations}: comma-separated whole numbers") from None
-    config = DistillConfig(network=args.network, char_dim=args.char_dim, bigram_dim=args.bigram_dim,
-                           channels=args.channels, dilations=dilations, iterations=args.iterations,
-                           context=not args.no_context, hidden=args.hidden,
-                           dictionary=not args.no_dictionary, dropout=args.dropout, epochs=args.epochs,
-                           batch_chars=args.batch_chars, lr=args.lr, patience=args.patience,
-                           gold_weight=args.gold_weight, mixed_share=args.mixed_share,
-                           teacher_corpora=not args.no_teacher_corpora, init_from_teacher=not args.no_teacher_init,
-                           seed=args.seed, max_minutes=args.max_minutes or None, cache=args.cache, threads=args.threads,
-                           device=args.device, half=not args.full_precision)
-    return items[:count], items[count:], config
-
-
-def cmd_distill(args) -> int:
-    teachers, sources, config = config_of(args)
-    if config.threads:
-        from .threads import set_threads
-        set_threads(config.threads)
-    distill(teachers, args.output, sources, config)
-    return 0
-
-
-def add_command(subparsers) -> argparse.ArgumentParser:
-    """The `distill` subcommand on a `tagger` argparse subparsers object."""
-    p = subparsers.add_parser("distill", help="train a small, fast student model on a teacher model's tag distributions",
-                              description=__doc__.split("\n\n")[0])
-    add_arguments(p)
-    p.set_defaults(func=cmd_distill)
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tagger.distill", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return cmd_distill(args)
-    except TaggerError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Pretrained vectors for the character and bigram embeddings (word2vec text format).
 
-Vectors come from `scripts/pretrain_embeddings.py` (skip-gram, gensim) or any tool that writes
+Vectors come from `python -m scripts.data.pretrain_embeddings` (skip-gram, gensim) or any tool that writes
 the word2vec text format: a header line `COUNT DIM`, then `TOKEN V1 ... VDIM` per line. They only
 *initialize* the embedding rows of tokens the training vocabulary already has; training then
 fine-tunes them like any other weight, and the model file carries the result, so a trained model

@@ -34,7 +34,7 @@ def choose_engine(engine: str, path: str, device: str = "cpu") -> str:
 def lean_memory(engine: str = "torch") -> None:
     """Keep a long run's memory flat in the input's size (torch engine); call before torch is imported.
 
-    Measured with scripts/stream_memory.py: peak RSS grew from 545 MB on a 2 MB input to 706 MB
+    Measured with python -m scripts.bench.stream_memory: peak RSS grew from 545 MB on a 2 MB input to 706 MB
     on 20 MB, because oneDNN caches a compiled kernel for every new batch shape (1,024 by
     default). With a 4-entry cache: 409 and 410 MB, at the same speed. (The numpy engine stays
     flat by itself: 218 MB on both.)

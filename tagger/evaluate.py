@@ -82,10 +82,11 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     scored on its words (`note` says so). top_errors: also list the N most frequent
     disagreements (segmentation)."""
     from .corpora import test_part
-    from .modelio import looks_like_model_file
+    from .modelio import looks_like_model_file, resolve
     from .readers import has_reading
     gold_part, corpus_words = test_part(gold, fmt)
     name = joined_names(predictions)
+    predictions = [str(resolve(p)) for p in predictions]  # "default" and "fast" name the shipped models
     segmenter = None
     if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
         from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"

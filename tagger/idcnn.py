@@ -28,19 +28,20 @@ tagger/distill.py; `tagger.lite.NumpyIDCNN` computes the same network without to
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
 from .encode import Inputs
+from .model import SavedConfig
 
 NETWORK = "idcnn"  # the model file's config["network"]; absent for the BiLSTM
 
 
 @dataclass
-class IDCNNConfig:
+class IDCNNConfig(SavedConfig):
     network: str = NETWORK
     char_dim: int = 32
     bigram_dim: int = 16       # 0 turns bigram features off
@@ -56,14 +57,6 @@ class IDCNNConfig:
     crf: bool = False
     marker_ids: list = field(default_factory=list)  # char ids of the standards' markers (multi-criteria)
     context: bool = False      # add a vector of the whole text (the mean of the first layer) at every step
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "IDCNNConfig":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 class IDCNNTagger(nn.Module):

@@ -32,8 +32,21 @@ from torch import nn
 from .encode import Inputs
 
 
+class SavedConfig:
+    """A network's settings as stored in a model file: to_dict for writing, and from_dict that
+    ignores keys it does not know, so a file written by a newer version still loads."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
 @dataclass
-class ModelConfig:
+class ModelConfig(SavedConfig):
     char_dim: int = 100
     bigram_dim: int = 50      # 0 turns bigram features off
     hidden: int = 200         # units per direction
@@ -50,14 +63,6 @@ class ModelConfig:
     char_cnn_filters: int = 50  # words: CNN filters (= its output size)
     casing_dim: int = 8        # words: casing embedding size
     crf: bool = False          # learn tag-transition scores (a linear-chain CRF) instead of softmax alone
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 class BiLSTMTagger(nn.Module):

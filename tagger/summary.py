@@ -49,14 +49,18 @@ def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
     return rows
 
 
-def summary_text(model: BiLSTMTagger) -> str:
-    rows = layer_rows(model)
+def summary_text(model) -> str:
+    """The table of a BiLSTM (rows from this module) or of a distilled ID-CNN (its own rows)."""
+    from .idcnn import IDCNNTagger
+    convolutional = isinstance(model, IDCNNTagger)
+    rows = model.layer_rows() if convolutional else layer_rows(model)
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     width = max(len(r[0]) for r in rows) + 2
     lines = [f"{'Layer (type)':<{width}}{'Output shape':<24}{'Param #':>12}", "=" * (width + 36)]
     lines += [f"{name:<{width}}{shape:<24}{params:>12,}" for name, shape, params in rows]
-    lines += ["=" * (width + 36), f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              "LSTM counts use PyTorch's two bias vectors: 4·(input·hidden + hidden² + 2·hidden) "
-              "per direction (Keras: 4·((input + hidden)·hidden + hidden))."]
+    lines += ["=" * (width + 36), f"Total params: {total:,}", f"Trainable params: {trainable:,}"]
+    if not convolutional:
+        lines.append("LSTM counts use PyTorch's two bias vectors: 4·(input·hidden + hidden² + 2·hidden) "
+                     "per direction (Keras: 4·((input + hidden)·hidden + hidden)).")
     return "\n".join(lines)

@@ -3,10 +3,9 @@ that the busy processes it starts are gone after it, however the block ends."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench" / "bench_c
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_contention", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    return importlib.import_module("scripts.bench.bench_contention")
 
 
 def gone(pid: int) -> bool:

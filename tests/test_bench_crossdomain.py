@@ -1,9 +1,8 @@
 """scripts/bench/bench_crossdomain.py without the peers: the shipped model on tiny gold files written here."""
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,7 @@ GOLD = ["我们 喜欢 苹果 。", "他 是 北京 的 学生 。", "", "中国
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_crossdomain", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    return importlib.import_module("scripts.bench.bench_crossdomain")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tagger import load
-from tagger.distill import DistillConfig, add_command, distill
+from tagger.commands.distilling import add_command
+from tagger.distill import DistillConfig, distill
 from tagger.errors import ModelFileError, TaggerError
 from tagger.modelio import save_model
 
@@ -137,3 +138,23 @@ def test_fast_names_the_shipped_fast_model(monkeypatch):
     with pytest.raises(TaggerError) as error:
         load("fast")
     assert "shipped fast model" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_summary_of_the_student_lists_its_layers_and_adds_up(student_path, capsys):
+    from tagger.cli import main
+    student = load(student_path)
+    assert main(["summary", str(student_path)]) == 0
+    out = capsys.readouterr().out
+    assert "block (Conv1d k=3 dilation 4)" in out and "LSTM" not in out
+    listed = sum(row[2] for row in student.model.layer_rows())
+    assert listed == sum(p.numel() for p in student.model.parameters())
+    assert f"Total params: {listed:,}" in out
+
+
+def test_evaluate_takes_the_shipped_names(tmp_path, capsys):
+    from tagger.cli import main
+    gold = tmp_path / "gold.seg"
+    gold.write_text("我们 喜欢 北京 大学 。\n他 是 学生 。\n", encoding="utf-8")
+    assert main(["evaluate", "fast", str(gold), "--json", str(tmp_path / "fast.json")]) == 0
+    out = capsys.readouterr().out
+    assert "fast" in out and "F1" in out

@@ -6,7 +6,8 @@ import random
 import pytest
 
 from tagger.errors import TaggerError
-from tagger.train import MIXED, Trainer, TrainConfig, balanced_epoch, mixed_standards
+from tagger.train import Trainer, TrainConfig
+from tagger.trainset import MIXED, balanced_epoch, mixed_standards
 
 from .conftest import WORDS
 

@@ -18,7 +18,7 @@ SEED=${3:-1}
 MINUTES=${4:-40}
 CACHE=${CACHE:-runs/fast/teacher_pass.npz}
 mkdir -p "$(dirname "$OUTPUT")" "$(dirname "$CACHE")"
-python -m tagger.distill tagger/data/default.model -o "$OUTPUT" \
+tagger distill tagger/data/default.model -o "$OUTPUT" \
     --network idcnn --char-dim 32 --bigram-dim 16 --channels 64 --dilations 1,2,4 \
     --dropout 0.1 --batch-chars 3000 --lr 2e-3 --epochs 40 --patience 4 --mixed-share 0.5 \
     --seed "$SEED" --max-minutes "$MINUTES" --threads "$THREADS" --cache "$CACHE"

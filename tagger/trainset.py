@@ -1,0 +1,87 @@
+"""The training data before any network: sentences cut at their ends, the standard each sentence
+trains, the epoch's balance over corpora, and the vocabularies and dictionaries built from the
+training words. tagger/train.py builds on these; distillation (tagger/teacher.py) rebuilds the
+same dictionaries so its student sees what the teacher saw.
+"""
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from .dictionary import Dictionary, external_words, jackknife
+from .encode import Encoder
+from .sentences import split_words
+from .tasks import Sample
+from .vocab import Vocab, bigrams, normalize
+
+if TYPE_CHECKING:
+    from .train import TrainConfig
+
+MIXED = "mixed"  # the standard for text whose standard is unknown: learned from a share of every corpus
+
+
+def split_sample(sample: Sample) -> list[Sample]:
+    """Cut a segmented sample (seg, pos) after its sentence ends, keeping the labels."""
+    pieces, first = [], 0
+    for sentence in split_words(sample.words):
+        spans = sample.spans[first:first + len(sentence)]
+        first += len(sentence)
+        offset = spans[0][0]
+        pieces.append(Sample(sample.text[offset:spans[-1][1]], [(s - offset, e - offset, k) for s, e, k in spans]))
+    return pieces
+
+
+def build_encoder(sentences: Sequence[Sequence[str]], config: "TrainConfig", use_bigrams: bool,
+                  standards: Sequence[str | None] | None = None, names: Sequence[str] = ()) -> Encoder:
+    """Vocabularies of the training texts as the model reads them (each text of a multi-criteria
+    corpus between the markers of its standard `standards[i]`; `names` lists the standards)."""
+    encoder = Encoder(Vocab([]), None, config.classes, standards=tuple(names))
+    texts = [normalize("".join(words), config.classes) for words in sentences]
+    if names:
+        texts = [encoder.wrap(t, standard) for t, standard in zip(texts, standards)]
+    encoder.chars = Vocab.build(texts, min_count=config.char_min_count)
+    if use_bigrams:
+        encoder.bigrams = Vocab.build((bigrams(t) for t in texts), min_count=config.bigram_min_count)
+    return encoder
+
+
+def mixed_standards(name: str, count: int, share: float) -> list[str]:
+    """The standard each of a corpus's `count` sentences trains: its own, except an evenly spread
+    `share` of them, which train MIXED (so MIXED learns what all the standards do)."""
+    return [MIXED if int((i + 1) * share) > int(i * share) else name for i in range(count)]
+
+
+def balanced_epoch(members: Mapping[str, Sequence[int]], rng: random.Random) -> list[int]:
+    """One epoch's sentence indices over corpora of very different sizes.
+
+    The rule: the epoch holds as many sentences as all corpora together, and corpus c's share is
+    proportional to the square root of its size (temperature sampling with T = 2). A small corpus
+    is repeated (whole passes, then a random part), a big one sampled without replacement, so no
+    corpus drowns the others and none is memorized.
+    """
+    total = sum(len(ids) for ids in members.values())
+    weights = {name: math.sqrt(len(ids)) for name, ids in members.items()}
+    out: list[int] = []
+    for name, ids in members.items():
+        quota = round(total * weights[name] / sum(weights.values()))
+        passes, rest = divmod(quota, len(ids))
+        out.extend(list(ids) * passes + rng.sample(list(ids), rest))
+    return out
+
+
+def build_dictionaries(sentences: Sequence[Sequence[str]], dictionary: str, folds: int = 5, classes: bool = True
+                       ) -> tuple[Dictionary | None, list[Dictionary] | None]:
+    """(the dictionary the model ships with, per-fold dictionaries for the training sentences).
+
+    Per-fold dictionaries exist only with the 'train' source (see dictionary.jackknife); the
+    shipped dictionary holds every source, training words included.
+    """
+    sources = [s.strip() for s in dictionary.split(",") if s.strip()]
+    if not sources:
+        return None, None
+    external = external_words(sources)
+    if "train" not in sources:
+        return Dictionary(external, classes=classes), None
+    own = [w for words in sentences for w in words]
+    return Dictionary([*external, *own], classes=classes), jackknife(sentences, external, folds, classes=classes)
