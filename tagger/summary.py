@@ -64,3 +64,23 @@ def summary_text(model) -> str:
         lines.append("LSTM counts use PyTorch's two bias vectors: 4·(input·hidden + hidden² + 2·hidden) "
                      "per direction (Keras: 4·((input + hidden)·hidden + hidden)).")
     return "\n".join(lines)
+
+
+def multiply_adds_per_step(model) -> int:
+    """Multiply-adds the network spends on one character (one time step), from its real tensors.
+
+    Every per-step layer is a matrix applied at each step: an LSTM direction's input and recurrent
+    weights (4 gates), a width-3 convolution's kernel, the output layer. So the count is the size
+    of those weights. Embedding tables are lookups (no multiply-adds), biases and activations are
+    not counted, and a layer applied once per text (the ID-CNN's whole-text context) is left out.
+    The ID-CNN's dilated block runs `iterations` times with the same weights, so it counts that often.
+    """
+    import torch.nn as nn
+    repeats = getattr(model.config, "iterations", 1)
+    total = 0
+    for name, module in model.named_modules():
+        if isinstance(module, nn.LSTM):
+            total += sum(p.numel() for n, p in module.named_parameters() if n.startswith("weight_"))
+        elif isinstance(module, (nn.Conv1d, nn.Linear)) and name.split(".")[-1] != "context":
+            total += module.weight.numel() * (repeats if name.startswith("block.") else 1)
+    return total

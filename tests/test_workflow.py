@@ -6,7 +6,7 @@ import torch
 from tagger.cli import main
 from tagger.curves import diagnose
 from tagger.model import BiLSTMTagger, ModelConfig
-from tagger.summary import dense_params, layer_rows, lstm_direction_params
+from tagger.summary import dense_params, layer_rows, lstm_direction_params, multiply_adds_per_step
 
 TINY = ["--epochs", "2", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "4", "--batch-chars", "400",
         "--lr", "0.01", "--quiet"]
@@ -89,6 +89,24 @@ def test_summary_counts_match_closed_forms(layers, bigram_dim):
         assert rows["lstm2_forward"] == lstm_direction_params(14, 7)
     assert rows["output"] == dense_params(14, 4) == 14 * 4 + 4
     assert sum(rows.values()) == sum(p.numel() for p in BiLSTMTagger(cfg).parameters())
+
+
+@pytest.mark.parametrize("layers, bigram_dim, dictionary_bits", [(1, 0, 0), (2, 6, 5)])
+def test_multiply_adds_per_step_of_a_bilstm(layers, bigram_dim, dictionary_bits):
+    cfg = ModelConfig(char_dim=10, bigram_dim=bigram_dim, hidden=7, layers=layers, char_vocab=30, bigram_vocab=40,
+                      num_tags=4, dictionary_bits=dictionary_bits)
+    inputs = 10 + 2 * bigram_dim + dictionary_bits
+    per_direction = [4 * 7 * (inputs + 7)] + [4 * 7 * (14 + 7)] * (layers - 1)
+    assert multiply_adds_per_step(BiLSTMTagger(cfg)) == 2 * sum(per_direction) + 14 * 4
+
+
+@pytest.mark.parametrize("iterations", [1, 2])
+def test_multiply_adds_per_step_of_an_idcnn(iterations):
+    from tagger.idcnn import IDCNNConfig, IDCNNTagger
+    cfg = IDCNNConfig(char_dim=8, bigram_dim=4, channels=16, dilations=[1, 2], iterations=iterations, num_tags=4,
+                      char_vocab=30, bigram_vocab=40, dictionary_bits=3, context=True)
+    first, block, output = 3 * (8 + 4 + 3) * 16, 2 * 3 * 16 * 16, 16 * 4  # the context layer runs once per text
+    assert multiply_adds_per_step(IDCNNTagger(cfg)) == first + iterations * block + output
 
 
 def test_summary_command(tiny_model, tmp_path, capsys):

@@ -10,8 +10,16 @@ shipped POS model, `tagger segment --pos`, beside jieba.posseg): it is the slowe
 typed tags to score and decode instead of 4, and is not part of the segmentation ratios.
 Run with nothing else on the machine; --threads should be the number of free cores.
 
+The roofline (`roofline` in the JSON, for each model and engine): the network's multiply-adds
+per character (tagger.summary.multiply_adds_per_step), this machine's peak multiply-adds per
+second (a float32 matrix product timed in the same run, same threads), and the share of that
+peak the network reaches while segmenting; beside it, where the time of `segment_lines` goes:
+the network, encoding (dictionary features included), Viterbi decoding, and the rest (cutting
+lines into pieces, masks, assembling words), so the next bottleneck is visible. `--extra-model`
+adds models (for example the shipped `fast` one) to the same run.
+
     TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
-        --model MODEL --json results/speed/NAME.json
+        --model MODEL [--extra-model fast] --json results/speed/NAME.json
 """
 from __future__ import annotations
 
@@ -46,6 +54,81 @@ def timed(segment_all, lines: list[str], repeats: int = 3) -> tuple[float, list[
     return best, out
 
 
+def peak_multiply_adds(threads: int, size: int = 1024, repeats: int = 5) -> float:
+    """Multiply-adds per second of a float32 square matrix product (torch's BLAS, `threads`
+    threads): the best of `repeats`, the machine's practical peak for the network's layers."""
+    import torch
+    torch.set_num_threads(threads)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return size ** 3 / best
+
+
+class Stopwatch:
+    """Adds up the wall time spent inside wrapped callables, by name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, name: str, function):
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        return timed_call
+
+
+def roofline(segmenter, torch_model, lines: list[str], chars: int, peak: float) -> dict:
+    """Where one warm `segment_lines` pass over `lines` spends its time, and the share of the
+    machine's peak multiply-adds the network reaches (see the module docstring)."""
+    from tagger.summary import multiply_adds_per_step
+    per_char = multiply_adds_per_step(torch_model)
+    watch = Stopwatch()
+    segmenter.segment_lines(lines[:20])
+    saved = segmenter.model.log_probs, segmenter.encoder.encode_batch, segmenter.decoder.viterbi
+    segmenter.model.log_probs = watch.wrap("network", saved[0])
+    segmenter.encoder.encode_batch = watch.wrap("encoding", saved[1])
+    segmenter.decoder.viterbi = watch.wrap("decoding", saved[2])
+    try:
+        start = time.perf_counter()
+        segmenter.segment_lines(lines)
+        total = time.perf_counter() - start
+    finally:
+        for owner, name in ((segmenter.model, "log_probs"), (segmenter.encoder, "encode_batch"),
+                            (segmenter.decoder, "viterbi")):
+            del owner.__dict__[name]
+    network = watch.seconds.get("network", 0.0)
+    seconds = {name: round(value, 3) for name, value in watch.seconds.items()}
+    seconds["rest"] = round(total - sum(watch.seconds.values()), 3)
+    return {"multiply_adds_per_char": per_char, "peak_multiply_adds_per_s": round(peak),
+            "network_multiply_adds_per_s": round(per_char * chars / network) if network else None,
+            "share_of_peak": round(per_char * chars / network / peak, 4) if network else None,
+            "seconds": {"total": round(total, 3), **seconds},
+            "outside_network_share": round(1 - network / total, 3)}
+
+
+def measure_model(name: str, model: str | None, lines: list[str], chars: int, gold: str | None, threads: int,
+                  peak: float, results: dict) -> None:
+    """Both engines of one model: chars/s, F1 and the roofline, into results["tools"] and ["roofline"]."""
+    import tagger
+    from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
+    torch_segmenter = tagger.load(model)
+    for engine in ("torch", "numpy"):
+        with threadpool_limits(threads):
+            segmenter = torch_segmenter if engine == "torch" else tagger.load(model, engine="numpy")
+            seconds, out = timed(segmenter.segment_lines, lines)
+            key = name if engine == "torch" else f"{name}_numpy_engine"
+            results["tools"].setdefault(key, {}).update(chars_per_s=round(chars / seconds), f1=f1_of(out, gold))
+            results["roofline"][key] = roofline(segmenter, torch_segmenter.model, lines, chars, peak)
+
+
 def pos_speed(pos_model: str, lines: list[str], chars: int, gold: str | None) -> dict:
     """Word/POS tagging, warm, best of 3: the POS model over all lines at once (batched, as
     `tagger segment --pos` runs it), its words' F1 against a segmentation gold, and, if
@@ -73,6 +156,8 @@ def main() -> None:
     parser.add_argument("--gold", help="gold segmentation (default: the PKU test gold when --file is default)")
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--pos-model", help="joint segmentation + POS model (default: the shipped one)")
+    parser.add_argument("--extra-model", action="append", default=[], metavar="MODEL",
+                        help="another model measured in the same run (both engines, roofline); repeatable")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
@@ -108,19 +193,14 @@ def main() -> None:
     start = time.perf_counter()
     import tagger
     imported = time.perf_counter()
-    segmenter = tagger.load(args.model)
+    tagger.load(args.model)
     loaded = time.perf_counter()
-    seconds, out = timed(segmenter.segment_lines, lines)
-    results["tools"]["tagger"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold),
-                                  "import_s": round(imported - start, 2), "load_s": round(loaded - imported, 2)}
-    from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
-    with threadpool_limits(args.threads):
-        start = time.perf_counter()
-        numpy_segmenter = tagger.load(args.model, engine="numpy")
-        loaded = time.perf_counter()
-        seconds, out = timed(numpy_segmenter.segment_lines, lines)
-    results["tools"]["tagger_numpy_engine"] = {"chars_per_s": round(chars / seconds), "f1": f1_of(out, gold),
-                                               "load_s": round(loaded - start, 2)}
+    peak = peak_multiply_adds(args.threads)
+    results["roofline"] = {}
+    measure_model("tagger", args.model, lines, chars, gold, args.threads, peak, results)
+    results["tools"]["tagger"].update(import_s=round(imported - start, 2), load_s=round(loaded - imported, 2))
+    for extra in args.extra_model:
+        measure_model(f"tagger:{extra}", extra, lines, chars, gold, args.threads, peak, results)
 
     try:
         import jieba
