@@ -46,14 +46,13 @@ _PREFIXES: dict[str, str] = {}  # tag -> prefix, for tags_to_words's inner loop
 _ENDS, _STARTS = frozenset("ES"), frozenset("BS")  # a word ends after E or S, and before B or S
 
 
-def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
-    """Words from characters and their (plain or typed) BMES tags; a word ends after E or S.
+def word_bounds(tags: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) of each word that (plain or typed) BMES tags mark; a word ends after E or S,
+    and before B or S.
 
-    Tolerant of invalid sequences (a B or M at the end still closes the last word), so
-    no character is ever dropped.
+    Tolerant of invalid sequences (a B or M at the end still closes the last word), so the
+    words always cover every character.
     """
-    if len(chars) != len(tags):
-        raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
     if not tags:
         return []
     for tag in set(tags) - _PREFIXES.keys():
@@ -63,7 +62,15 @@ def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
     starts = map(_STARTS.__contains__, prefixes[1:])
     cuts = list(itertools.compress(range(1, len(tags)), map(operator.or_, ends, starts)))
     cuts.append(len(tags))
-    return list(map(chars.__getitem__, map(slice, [0, *cuts], cuts)))
+    return list(zip([0, *cuts], cuts))
+
+
+def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
+    """Words from characters and their (plain or typed) BMES tags (see word_bounds): no
+    character is ever dropped."""
+    if len(chars) != len(tags):
+        raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
+    return [chars[start:end] for start, end in word_bounds(tags)]
 
 
 def is_valid(tags: Sequence[str]) -> bool:

@@ -19,7 +19,7 @@ from .entities import entity_score, spans_to_tags, tags_to_spans
 from .errors import TaggerError
 from .metrics import score as word_score
 from .metrics import spans as word_spans
-from .tags import BMES, label, tags_to_words, typed_bmes, words_to_tags
+from .tags import BMES, label, typed_bmes, word_bounds, words_to_tags
 
 Span = tuple[int, int, str]
 TASKS = ("seg", "pos", "ner")
@@ -92,8 +92,11 @@ class Task:
         """Labeled spans from predicted tags."""
         if self.name == "ner":
             return tags_to_spans(tags)
-        return [(start, end, label(tags[start]) if self.name == "pos" else "")
-                for start, end in word_spans(tags_to_words(text, tags))]
+        if len(text) != len(tags):
+            raise ValueError(f"{len(text)} characters but {len(tags)} tags")
+        if self.name == "pos":
+            return [(start, end, label(tags[start])) for start, end in word_bounds(tags)]
+        return [(start, end, "") for start, end in word_bounds(tags)]
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, gold: Sequence[Sample], predicted: Sequence[Sequence[Span]], words: set[str] | None = None):
