@@ -64,6 +64,9 @@ def _add_learning_options(p) -> None:
                    help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "
                         "open setting), 'train' (the corpus's own words, jackknifed), or word-list files; "
                         f"'none' for none; {CHOSEN}")
+    p.add_argument("--vectors", action=argparse.BooleanOptionalAction,
+                   help="start the character and bigram embeddings from skip-gram vectors pretrained on the "
+                        f"training text (gensim; a vectors file given below wins); {CHOSEN}")
     p.add_argument("--char-vectors", metavar="FILE",
                    help="start the character embeddings from these pretrained vectors (word2vec text format; "
                         "python -m scripts.data.pretrain_embeddings writes them)")

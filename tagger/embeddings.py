@@ -1,19 +1,22 @@
-"""Pretrained vectors for the character and bigram embeddings (word2vec text format).
+"""Pretrained vectors for the character and bigram embeddings.
 
-Vectors come from `python -m scripts.data.pretrain_embeddings` (skip-gram, gensim) or any tool that writes
-the word2vec text format: a header line `COUNT DIM`, then `TOKEN V1 ... VDIM` per line. They only
-*initialize* the embedding rows of tokens the training vocabulary already has; training then
-fine-tunes them like any other weight, and the model file carries the result, so a trained model
-never needs the vectors file again.
+Two sources, one use. `tagger train` pretrains skip-gram vectors on its own training text by
+default (`skipgram`, gensim's Word2Vec: a well-kept, fast C implementation); on the shared
+benchmarks this was worth 0.3-0.4 points of word F1 (docs/training.md). Vectors made elsewhere
+come as word2vec text files (`--char-vectors`, `--bigram-vectors`; `python -m
+scripts.data.pretrain_embeddings` writes them): a header line `COUNT DIM`, then `TOKEN V1 ...
+VDIM` per line. Either way they only *initialize* the embedding rows of tokens the training
+vocabulary already has; training then fine-tunes them like any other weight, and the model file
+carries the result, so a trained model never needs the vectors again.
 
-Reading the format takes a dozen lines, so it is written here instead of making gensim a runtime
-dependency (gensim is needed only to *train* vectors); it also lets a bad line be reported by its
-file and line number.
+Reading the text format takes a dozen lines, so it is written here rather than through gensim:
+it lets a bad line be reported by its file and line number.
 """
 from __future__ import annotations
 
 import os
-from typing import Container
+import time
+from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -21,7 +24,47 @@ from torch import nn
 
 from .errors import CorpusError, TaggerError
 from .readers import read_lines
-from .vocab import EOS, Vocab, normalize
+from .vocab import EOS, Vocab, bigrams, normalize
+
+# Skip-gram settings, those of the ablations in docs/benchmarks.md that measured the vectors' gain
+SKIPGRAM = dict(window=5, negative=10, epochs=5, min_count=2)
+
+
+def gensim_available() -> bool:
+    """Whether skip-gram vectors can be pretrained here (gensim is a dependency, but a user may
+    have installed tagger without it)."""
+    try:
+        import gensim.models  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def skipgram(sequences: Iterable[list[str]], dim: int, seed: int = 1, threads: int = 1,
+             **settings) -> dict[str, np.ndarray]:
+    """token -> vector: skip-gram with negative sampling over token sequences (characters or
+    bigrams of normalized text), most frequent first. With one thread, the same text and seed
+    give the same vectors. `settings` override SKIPGRAM's (window, negative, epochs, min_count)."""
+    try:
+        from gensim.models import Word2Vec
+    except ImportError:
+        raise TaggerError("pretraining vectors needs gensim: pip install gensim "
+                          "(or train with --no-vectors)") from None
+    sequences = [s for s in sequences if s]
+    if not sequences:
+        return {}
+    model = Word2Vec(sequences, vector_size=dim, sg=1, seed=seed, workers=max(1, threads), **{**SKIPGRAM, **settings})
+    return dict(zip(model.wv.index_to_key, model.wv.vectors))
+
+
+def pretrain(texts: Iterable[str], char_dim: int, bigram_dim: int, seed: int = 1,
+             threads: int = 1) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(character vectors, bigram vectors) of normalized texts, tokens as the encoder writes
+    them; none of a kind whose dimension is 0."""
+    texts = [t for t in texts if t]
+    chars = skipgram((list(t) for t in texts), char_dim, seed, threads) if char_dim > 0 else {}
+    pairs = skipgram((bigrams(t) for t in texts), bigram_dim, seed, threads) if bigram_dim > 0 else {}
+    return chars, pairs
 
 
 def read_vectors(path: str | os.PathLike, classes: bool = True,
@@ -72,16 +115,22 @@ def _read(path: str | os.PathLike, classes: bool, keep: Container[str] | None) -
 
 
 def initialize(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, classes: bool = True) -> float:
-    """Copy the vectors of `path` into the rows of the tokens `vocab` knows; return the share
-    of the vocabulary (padding and <unk> aside) that found a vector.
-
-    Pretrained rows are rescaled to the standard deviation of the random rows they replace, so
-    the network sees inputs on the scale it was initialized for, whatever tool made the vectors.
-    """
+    """Copy the vectors of the file `path` into the rows of the tokens `vocab` knows; return
+    the share of the vocabulary (padding and <unk> aside) that found a vector."""
     vectors, dim = _read(path, classes, keep=set(vocab.itos))
     if dim != embedding.embedding_dim:
         raise TaggerError(f"{path}: vectors have {dim} dimensions, the embedding has {embedding.embedding_dim}; "
                           f"pass a matching --char-dim / --bigram-dim")
+    return copy_rows(embedding, vocab, vectors)
+
+
+def copy_rows(embedding: nn.Embedding, vocab: Vocab, vectors: Mapping[str, np.ndarray]) -> float:
+    """Copy `vectors` into the rows of the tokens `vocab` knows; return the share of the
+    vocabulary (padding and <unk> aside) that found a vector.
+
+    Pretrained rows are rescaled to the standard deviation of the random rows they replace, so
+    the network sees inputs on the scale it was initialized for, whatever tool made the vectors.
+    """
     rows = [(i, vectors[token]) for i, token in enumerate(vocab.itos) if i > 1 and token in vectors]
     if not rows:
         return 0.0
@@ -92,3 +141,40 @@ def initialize(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, c
         values = values * (target / max(values.std().item(), 1e-8))
         embedding.weight[ids] = values.to(embedding.weight.dtype).to(embedding.weight.device)
     return len(rows) / max(len(vocab) - 2, 1)
+
+
+def start(model: nn.Module, encoder, config, texts: Sequence[str], log: Callable[[str], None]) -> None:
+    """Start a new model's character and bigram embeddings from pretrained vectors: the files
+    the training config names, else (config.vectors) skip-gram vectors pretrained here on the
+    training texts; log what share of each vocabulary found a vector."""
+    if (config.char_vectors or config.bigram_vectors) and config.units != "chars":
+        raise TaggerError("pretrained vectors are for character-level models (not --units words)")
+    if config.char_vectors:
+        share = initialize(model.char_embed, encoder.chars, config.char_vectors, config.classes)
+        log(f"character embeddings: {share:.1%} of the vocabulary from {config.char_vectors}")
+    if config.bigram_vectors:
+        if encoder.bigrams is None:
+            raise TaggerError("--bigram-vectors needs bigram embeddings (--bigram-dim > 0)")
+        share = initialize(model.bigram_embed, encoder.bigrams, config.bigram_vectors, config.classes)
+        log(f"bigram embeddings: {share:.1%} of the vocabulary from {config.bigram_vectors}")
+    if config.vectors and config.units == "chars":
+        _start_from_skipgram(model, encoder, config, texts, log)
+
+
+def _start_from_skipgram(model: nn.Module, encoder, config, texts: Sequence[str], log: Callable[[str], None]) -> None:
+    """Skip-gram vectors of the normalized training texts (closed: nothing but the training
+    part is read) for the embeddings that no vectors file started."""
+    started = time.monotonic()
+    char_dim = 0 if config.char_vectors else model.config.char_dim
+    bigram_dim = 0 if config.bigram_vectors or encoder.bigrams is None else model.config.bigram_dim
+    if not char_dim and not bigram_dim:
+        return
+    normal = [normalize(text, config.classes) for text in texts]
+    chars, pairs = pretrain(normal, char_dim, bigram_dim, config.seed, config.threads or 1)
+    shares = []
+    if char_dim:
+        shares.append(f"{copy_rows(model.char_embed, encoder.chars, chars):.1%} of the characters")
+    if bigram_dim:
+        shares.append(f"{copy_rows(model.bigram_embed, encoder.bigrams, pairs):.1%} of the bigrams")
+    log(f"skip-gram vectors pretrained on the training text for {' and '.join(shares)} "
+        f"({time.monotonic() - started:.0f}s)")

@@ -3,10 +3,10 @@
 A fixed set of defaults cannot suit 500 sentences and 50,000 alike. On a small corpus an epoch
 of 3,000-character batches is a handful of updates, so the model needs smaller batches, more
 epochs and more patience before early stopping gives up; the few examples also call for more
-dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Segmentation gains
-from dictionary features of its own training words at every size, and a small corpus from
-jieba's dictionary too. docs/training.md gives the figures that chose each value (a CRF, for
-one, lost on the small NER corpus, so none is chosen).
+dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Every task gains
+from skip-gram vectors pretrained on the training text; segmentation from dictionary features of
+its own training words at every size, and a small corpus from jieba's dictionary too; NER on a
+large corpus from a CRF. docs/training.md gives the figures that chose each value.
 
 `choose` maps (task, training sentences, training characters) to a `Recipe`; `apply` fills in
 only the settings the user left open (`TrainConfig.auto`), so an option set explicitly always wins.
@@ -21,7 +21,7 @@ MINUTES_PER_MILLION = 60  # the time budget: 60 minutes per million training cha
 
 # Settings the recipe may choose; each is a TrainConfig or ModelConfig field.
 SETTINGS = ("epochs", "patience", "lr_patience", "batch_chars", "max_minutes",
-            "embed_dropout", "lstm_dropout", "crf", "dictionary")
+            "embed_dropout", "lstm_dropout", "crf", "dictionary", "vectors")
 MODEL_SETTINGS = {"embed_dropout", "lstm_dropout", "crf"}
 
 
@@ -48,6 +48,8 @@ def choose(task: str, sentences: int, chars: int) -> Recipe:
     settings["batch_chars"] = _batch_chars(chars)
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
     settings["dictionary"] = _dictionary(task, size)
+    settings["crf"] = _crf(task, size)
+    settings["vectors"] = _vectors()
     reason = f"{size} corpus ({sentences:,} sentences, {chars:,} characters, {task})"
     return Recipe(size, reason, settings)
 
@@ -74,6 +76,21 @@ def _dictionary(task: str, size: str) -> str:
     return "jieba,train" if size == "small" else "train"
 
 
+def _crf(task: str, size: str) -> bool:
+    """A CRF for NER on a large corpus: on MSRA NER it added 0.7 points of test F1 to the
+    vectors recipe (3 seeds each, dev higher too); on the small Resume corpora it lowered dev
+    F1, and segmentation and POS gain nothing from it (docs/benchmarks.md)."""
+    return task == "ner" and size == "large"
+
+
+def _vectors() -> bool:
+    """Skip-gram vectors pretrained on the training text, for every task and size where gensim
+    is installed: +0.3 to +0.4 points of test F1 on CTB6, Weibo and PKU's dev (docs/training.md).
+    Word-level models have no character vectors, so the trainer skips them there."""
+    from .embeddings import gensim_available
+    return gensim_available()
+
+
 def _batch_chars(chars: int) -> int:
     """About 64 updates an epoch, between 500 and 3,000 characters a batch (in hundreds): with
     3,000-character batches an epoch of 500 sentences is 6 updates."""
@@ -83,6 +100,8 @@ def _batch_chars(chars: int) -> int:
 def _describe(name: str, value) -> str:
     if name == "crf":
         return "CRF" if value else "no CRF"
+    if name == "vectors":
+        return "skip-gram vectors pretrained on the training text" if value else "no pretrained vectors"
     if name == "embed_dropout":
         return f"dropout {value:g}"
     if name == "lstm_dropout":
@@ -101,6 +120,6 @@ def _describe(name: str, value) -> str:
 # Patience and LR patience count epochs without a dev F1 gain (tagger/train.py); before the
 # first epoch with dev F1 > 0 neither counts, whatever the corpus.
 _BY_SIZE = {
-    "small": dict(epochs=80, patience=12, lr_patience=3, embed_dropout=0.5, lstm_dropout=0.5, crf=False),
-    "large": dict(epochs=20, patience=4, lr_patience=0, embed_dropout=0.2, lstm_dropout=0.2, crf=False),
+    "small": dict(epochs=80, patience=12, lr_patience=3, embed_dropout=0.5, lstm_dropout=0.5),
+    "large": dict(epochs=20, patience=4, lr_patience=0, embed_dropout=0.2, lstm_dropout=0.2),
 }

@@ -25,7 +25,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from . import distributed, embeddings, recipe
+from . import checkpoints, distributed, embeddings, recipe
+from .checkpoints import Training
 from .dictionary import Dictionary
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import EmptyDevError, TaggerError
@@ -57,6 +58,7 @@ class TrainConfig:
     dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
     task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
     units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
+    vectors: bool = False        # pretrain skip-gram vectors on the training text (tagger/embeddings.py)
     char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
     bigram_vectors: str = ""     # pretrained bigram vectors
     ema: float = 0.0             # > 0: evaluate and keep a moving average of the weights (decay per step)
@@ -159,7 +161,7 @@ class Trainer:
         tags = task.tag_set(train_sents + dev_sents)
         model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
-        self._pretrained(model, encoder)
+        embeddings.start(model, encoder, cfg, [s.text for s in train_sents], self.log)
         lexicon = {word for sentence in words for word in sentence}
         segmenter = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device)
 
@@ -178,7 +180,8 @@ class Trainer:
 
         state = {"epoch": 0, "best_f1": -1.0, "best_state": None, "best_epoch": 0, "stale": 0, "elapsed": 0.0}
         if resume and checkpoint and os.path.exists(checkpoint):
-            state = self._restore(checkpoint, model, optimizer, scheduler, rng, encoder)
+            state, self.history = checkpoints.restore(checkpoint, Training(model, optimizer, scheduler, rng, self._average),
+                                                      encoder, cfg.to_dict(), TrainConfig().to_dict())
             self.log(f"resumed from {checkpoint} after epoch {state['epoch']}")
         started = time.monotonic() - state["elapsed"]
         for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
@@ -216,7 +219,8 @@ class Trainer:
                 scheduler.step(dev_score.f1)
             state["elapsed"] = time.monotonic() - started
             if checkpoint and distributed.is_main():
-                self._save_checkpoint(checkpoint, state, model, optimizer, scheduler, rng, encoder)
+                checkpoints.save(checkpoint, state, Training(model, optimizer, scheduler, rng, self._average),
+                                 encoder, cfg.to_dict(), self.history)
             if state["stale"] >= cfg.patience:
                 self.log(f"early stop: no dev F1 gain for {state['stale']} epochs")
                 break
@@ -296,54 +300,6 @@ class Trainer:
             yield
         finally:
             model.load_state_dict(live)
-
-    def _pretrained(self, model: BiLSTMTagger, encoder: Encoder) -> None:
-        """Start the character and bigram embeddings from pretrained vectors, where given."""
-        cfg = self.config
-        if (cfg.char_vectors or cfg.bigram_vectors) and cfg.units != "chars":
-            raise TaggerError("pretrained vectors are for character-level models (not --units words)")
-        if cfg.char_vectors:
-            share = embeddings.initialize(model.char_embed, encoder.chars, cfg.char_vectors, cfg.classes)
-            self.log(f"character embeddings: {share:.1%} of the vocabulary from {cfg.char_vectors}")
-        if cfg.bigram_vectors:
-            if encoder.bigrams is None:
-                raise TaggerError("--bigram-vectors needs bigram embeddings (--bigram-dim > 0)")
-            share = embeddings.initialize(model.bigram_embed, encoder.bigrams, cfg.bigram_vectors, cfg.classes)
-            self.log(f"bigram embeddings: {share:.1%} of the vocabulary from {cfg.bigram_vectors}")
-
-    # -- checkpoints -----------------------------------------------------------------------
-    def _save_checkpoint(self, path, state, model, optimizer, scheduler, rng, encoder) -> None:
-        from .atomic import atomic_write_bytes
-        version, internal, gauss = rng.getstate()
-        payload = {**state, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                   "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-                   "python_rng": [version, list(internal), gauss], "history": self.history,
-                   "vocab": encoder.to_dict(), "train_config": self.config.to_dict(),
-                   "average": self._average.state_dict() if self._average is not None else None}
-        atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
-
-    def _restore(self, path, model, optimizer, scheduler, rng, encoder) -> dict:
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:
-            raise TaggerError(f"{path}: damaged checkpoint; delete it to start afresh") from None
-        def settings(config: dict) -> dict:  # the epoch and time budgets may change on resume
-            config = {**TrainConfig().to_dict(), **config}  # options added since take their defaults
-            return {k: v for k, v in config.items() if k not in ("epochs", "max_minutes")}
-        if payload.get("vocab") != encoder.to_dict() or \
-                settings(payload.get("train_config", {})) != settings(self.config.to_dict()):
-            raise TaggerError(f"{path}: checkpoint is from another corpus or other settings; "
-                              "delete it or train without --resume")
-        model.load_state_dict(payload["model"])
-        optimizer.load_state_dict(payload["optimizer"])
-        scheduler.load_state_dict(payload["scheduler"])
-        if self._average is not None:
-            self._average.load_state_dict(payload["average"])  # present: the settings (ema) matched
-        torch.set_rng_state(payload["torch_rng"])
-        version, internal, gauss = payload["python_rng"]
-        rng.setstate((version, tuple(internal), gauss))
-        self.history = list(payload["history"])
-        return {k: payload[k] for k in ("epoch", "best_f1", "best_state", "best_epoch", "stale", "elapsed")}
 
     # -- pieces ----------------------------------------------------------------------------
     def _prepare(self, sentences: Iterable, task: Task) -> list[Sample]:

@@ -9,10 +9,11 @@ import torch
 from torch import nn
 
 from tagger.cli import main
-from tagger.embeddings import initialize, read_vectors
+from tagger.corpora import read_part, training_parts
+from tagger.embeddings import copy_rows, initialize, pretrain, read_vectors
 from tagger.errors import CorpusError, TaggerError
 from tagger.modelio import load_model
-from tagger.vocab import Vocab
+from tagger.vocab import Vocab, normalize
 
 TINY = ["--epochs", "1", "--hidden", "8", "--char-dim", "4", "--bigram-dim", "3", "--batch-chars", "400",
         "--lr", "0.01", "--quiet", "--no-plot"]
@@ -94,3 +95,35 @@ def test_pretrain_script_is_reproducible(tiny_corpus, tmp_path):
                         "--bigram-dim", "0", "--threads", "1", "--epochs", "1"], check=True, capture_output=True)
         outputs.append((tmp_path / f"{name}.chars.vec").read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
+
+
+def test_skipgram_vectors_start_the_embeddings_up_to_one_scale(tiny_corpus):
+    """Trained with vectors on, the embedding rows are the skip-gram vectors of the training
+    text, each table rescaled by one factor (so directions, the part that carries meaning, are kept)."""
+    train_path, _, _ = tiny_corpus
+    texts = ["".join(words) for words in read_part(training_parts(str(train_path))[0])]
+    encoder_texts = [normalize(t) for t in texts]
+    chars, pairs = pretrain(encoder_texts, 6, 4, seed=3)
+    assert pretrain(encoder_texts, 6, 4, seed=3)[0]["我"].tolist() == chars["我"].tolist()  # reproducible
+    assert set(chars) <= set("".join(encoder_texts)) and all(len(v) == 4 for v in pairs.values())
+
+    vocab = Vocab.build([list(t) for t in encoder_texts])
+    embedding = torch.nn.Embedding(len(vocab), 6)
+    assert copy_rows(embedding, vocab, chars) == pytest.approx(len([c for c in vocab.itos[2:] if c in chars]) / (len(vocab) - 2))
+    rows = [(vocab.stoi[c], chars[c]) for c in vocab.itos[2:] if c in chars]
+    scales = [embedding.weight[i].detach().numpy() / vector for i, vector in rows]
+    first = scales[0][0]
+    assert all(np.allclose(scale, first, rtol=1e-4) for scale in scales)
+
+
+def test_train_pretrains_vectors_unless_told_not_to(tiny_corpus, tmp_path, capsys):
+    train_path, dev_path, _ = tiny_corpus
+    out = tmp_path / "m.model"
+    loud = [option for option in TINY if option != "--quiet"]
+    assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), *loud]) == 0
+    err = capsys.readouterr().err
+    assert "skip-gram vectors pretrained on the training text for 100.0% of the characters" in err
+    assert load_model(out).metadata["train_config"]["vectors"] is True
+    assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), *loud, "--no-vectors"]) == 0
+    assert "skip-gram" not in capsys.readouterr().err
+    assert load_model(out).metadata["train_config"]["vectors"] is False

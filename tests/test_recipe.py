@@ -65,7 +65,7 @@ def test_options_given_explicitly_win_over_the_recipe(tiny_corpus, tmp_path):
     out = tmp_path / "m.model"
     assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), "--epochs", "1", "--quiet",
                  "--patience", "3", "--lr-patience", "1", "--batch-chars", "800", "--dropout", "0.1",
-                 "--no-crf", "--max-minutes", "0", "--dictionary", "none", *TINY_NET]) == 0
+                 "--no-crf", "--max-minutes", "0", "--dictionary", "none", "--no-vectors", *TINY_NET]) == 0
     payload = torch.load(out, weights_only=True)
     train_config, meta = payload["metadata"]["train_config"], payload["metadata"]
     assert (train_config["patience"], train_config["lr_patience"], train_config["batch_chars"],
@@ -73,6 +73,7 @@ def test_options_given_explicitly_win_over_the_recipe(tiny_corpus, tmp_path):
     assert (payload["config"]["crf"], payload["config"]["embed_dropout"], payload["config"]["lstm_dropout"]) == \
         (False, 0.1, 0.1)
     assert train_config["dictionary"] == "" and payload["config"]["dictionary_bits"] == 0
+    assert train_config["vectors"] is False
     assert "recipe" not in meta  # nothing was left to choose
 
 
@@ -100,10 +101,10 @@ def test_help_lists_every_default(command):
         text = action.help and formatter._get_help_string(action)
         assert text and "default" in text, action.option_strings
         if action.dest in ("epochs", "batch_chars", "patience", "lr_patience", "dropout", "crf", "max_minutes",
-                           "dictionary"):
+                           "dictionary", "vectors"):
             assert "chosen from the corpus" in text, action.option_strings
     shown = " ".join(parser.format_help().split())
-    assert "Adam's learning rate (default: 0.002)" in shown and "--no-crf" in shown
+    assert "Adam's learning rate (default: 0.002)" in shown and "--no-crf" in shown and "--no-vectors" in shown
 
 
 def test_small_corpora_get_more_patience_and_smaller_batches_than_large_ones():
@@ -129,3 +130,19 @@ def test_apply_sets_only_the_open_settings():
     assert train.batch_chars == chosen.settings["batch_chars"] != TrainConfig.batch_chars
     with pytest.raises(ValueError, match="not a recipe setting: lr"):
         recipe.apply(chosen, TrainConfig(), ModelConfig(), ["lr"])
+
+
+def test_a_crf_for_ner_on_a_large_corpus_only():
+    assert recipe.choose("ner", 50_000, 2_000_000).settings["crf"] is True
+    assert recipe.choose("ner", 500, 20_000).settings["crf"] is False
+    assert recipe.choose("seg", 50_000, 2_000_000).settings["crf"] is False
+    assert "CRF" in recipe.choose("ner", 50_000, 2_000_000).line() and "no CRF" in recipe.choose("seg", 5, 50).line()
+
+
+def test_vectors_are_pretrained_by_default_where_gensim_is_installed(monkeypatch):
+    for task, size in (("seg", 20_000), ("seg", 2_000_000), ("ner", 20_000), ("pos", 2_000_000)):
+        chosen = recipe.choose(task, 500, size)
+        assert chosen.settings["vectors"] is True
+        assert "skip-gram vectors pretrained on the training text" in chosen.line()
+    monkeypatch.setattr("tagger.embeddings.gensim_available", lambda: False)
+    assert recipe.choose("seg", 500, 20_000).settings["vectors"] is False  # trains without, rather than fails

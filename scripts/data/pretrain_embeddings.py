@@ -11,8 +11,9 @@ finds its row.
     TAGGER_CORPORA=/work/shared/corpora python -m scripts.data.pretrain_embeddings pku -o runs/pku \\
         --char-dim 64 --bigram-dim 32
 
-Uses gensim's Word2Vec (pip install gensim, or ".[embeddings]"): a well-kept, fast C
-implementation; the vectors file it writes is plain word2vec text, read by tagger without gensim.
+Uses tagger's skip-gram pass (tagger.embeddings.skipgram, gensim's Word2Vec), the one `tagger
+train` runs on its own training text by default; this script is for vectors of other or more
+text. The file it writes is plain word2vec text, read by tagger without gensim.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import json
 import sys
 import time
 
+from tagger.embeddings import skipgram
 from tagger.corpora import get_corpus, is_name, read_part, training_parts
 from tagger.errors import TaggerError
 from tagger.atomic import atomic_write_bytes
@@ -38,17 +40,18 @@ def corpus_texts(spec: str, classes: bool) -> list[str]:
     return [normalize(text, classes) for text in texts if text]
 
 
-def train_vectors(sentences: list[list[str]], dim: int, args: argparse.Namespace):
-    from gensim.models import Word2Vec
-    return Word2Vec(sentences, vector_size=dim, window=args.window, min_count=args.min_count, sg=1,
-                    negative=args.negative, epochs=args.epochs, workers=args.threads, seed=args.seed)
+def train_vectors(sentences: list[list[str]], dim: int, args: argparse.Namespace) -> dict:
+    """tagger's own skip-gram pass (tagger.embeddings.skipgram), with this command's settings."""
+    return skipgram(sentences, dim, args.seed, args.threads, window=args.window, min_count=args.min_count,
+                    negative=args.negative, epochs=args.epochs)
 
 
-def write_vectors(vectors, handle) -> None:
-    """gensim KeyedVectors as word2vec text (byte for byte what its save_word2vec_format writes),
-    into an open binary file, so tagger's atomic writer can take it."""
-    handle.write(f"{len(vectors)} {vectors.vector_size}\n".encode("utf-8"))
-    for token, row in zip(vectors.index_to_key, vectors.vectors):
+def write_vectors(vectors: dict, handle) -> None:
+    """token -> vector as word2vec text (what gensim's save_word2vec_format writes), into an
+    open binary file, so tagger's atomic writer can take it."""
+    dim = len(next(iter(vectors.values()))) if vectors else 0
+    handle.write(f"{len(vectors)} {dim}\n".encode("utf-8"))
+    for token, row in vectors.items():
         handle.write(f"{token} {' '.join(map(str, row))}\n".encode("utf-8"))
 
 
@@ -72,12 +75,12 @@ def main() -> int:
         texts = [t for spec in args.corpora for t in corpus_texts(spec, not args.no_classes)]
         report = {"corpora": args.corpora, "sentences": len(texts), "chars": sum(map(len, texts))}
         char_model = train_vectors([list(t) for t in texts], args.char_dim, args)
-        atomic_write_bytes(args.output + ".chars.vec", lambda handle: write_vectors(char_model.wv, handle))
-        report["char_vectors"] = len(char_model.wv)
+        atomic_write_bytes(args.output + ".chars.vec", lambda handle: write_vectors(char_model, handle))
+        report["char_vectors"] = len(char_model)
         if args.bigram_dim > 0:
             bigram_model = train_vectors([bigrams(t) for t in texts], args.bigram_dim, args)
-            atomic_write_bytes(args.output + ".bigrams.vec", lambda handle: write_vectors(bigram_model.wv, handle))
-            report["bigram_vectors"] = len(bigram_model.wv)
+            atomic_write_bytes(args.output + ".bigrams.vec", lambda handle: write_vectors(bigram_model, handle))
+            report["bigram_vectors"] = len(bigram_model)
     except TaggerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

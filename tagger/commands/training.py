@@ -27,7 +27,7 @@ def _configs(args):
              "lr_patience": args.lr_patience, "max_minutes": args.max_minutes, "crf": args.crf,
              "embed_dropout": _or(args.embed_dropout, args.dropout),
              "lstm_dropout": _or(args.lstm_dropout, args.dropout),
-             "dictionary": "" if args.dictionary == "none" else args.dictionary}
+             "dictionary": "" if args.dictionary == "none" else args.dictionary, "vectors": args.vectors}
     if getattr(args, "final", False):  # a final model's epochs are a count to run, not a cap
         given["epochs"] = _final_epochs(args)
     auto = tuple(name for name in SETTINGS if given.get(name) is None)
