@@ -46,6 +46,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
     p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
     p.add_argument("--layers", type=int, default=1, help="stacked BiLSTM layers")
+    p.add_argument("--standard-dim", type=int, default=0, metavar="N",
+                   help="several corpora: also give the network a learned N-dim vector of the text's standard at "
+                        "every step (a criterion embedding); 0: the standard's marker characters alone")
     p.add_argument("--dropout", type=float, help=f"embedding and LSTM dropout; {CHOSEN}")
     p.add_argument("--embed-dropout", type=float, metavar="P",
                    help="dropout on the concatenated embeddings only (default: --dropout)")

@@ -90,7 +90,7 @@ def build_student(config: DistillConfig, encoder, num_tags: int):
     bigram_dim = config.bigram_dim if encoder.bigrams is not None else 0
     if config.network == "idcnn":
         from .idcnn import IDCNNConfig, IDCNNTagger
-        markers = [encoder.chars.stoi.get(encoder.marker(s), -1) for s in encoder.standards]
+        markers = encoder.marker_ids()
         return IDCNNTagger(IDCNNConfig(char_dim=config.char_dim, bigram_dim=bigram_dim, channels=config.channels,
                                        dilations=list(config.dilations), iterations=config.iterations,
                                        dropout=config.dropout, num_tags=num_tags, char_vocab=chars,

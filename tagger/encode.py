@@ -57,6 +57,16 @@ class Inputs(NamedTuple):
 STANDARD_BASE = 0xF0000  # standard k's marker is code point STANDARD_BASE + k (Plane 15, private use)
 
 
+def marker_rows(char_vocab: int, marker_ids: Sequence[int]) -> np.ndarray:
+    """char id -> 1 + the standard whose marker it is, 0 for every other character: the row of
+    a network's standard embedding (row 0: no standard, zeros) that each first step selects."""
+    rows = np.zeros(char_vocab, dtype=np.int64)
+    for k, char_id in enumerate(marker_ids):
+        if char_id >= 0:  # -1: a marker missing from the vocabulary
+            rows[char_id] = k + 1
+    return rows
+
+
 @dataclass
 class Encoder:
     """Turns raw text into character and bigram ids (and dictionary features), as in training.
@@ -94,6 +104,11 @@ class Encoder:
 
     def marker(self, standard: str) -> str:
         return chr(STANDARD_BASE + self.standards.index(standard))
+
+    def marker_ids(self) -> list[int]:
+        """Each standard's marker's character id (-1 if the vocabulary lacks it), in the order of
+        `standards`: what a network's standard embedding is indexed by (see marker_rows)."""
+        return [self.chars.stoi.get(self.marker(s), -1) for s in self.standards]
 
     def wrap(self, seen: str, standard: str | None = None) -> str:
         """The normalized text between its standard's markers (unchanged without standards)."""

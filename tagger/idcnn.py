@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .encode import Inputs
+from .encode import Inputs, marker_rows
 from .model import SavedConfig
 
 NETWORK = "idcnn"  # the model file's config["network"]; absent for the BiLSTM
@@ -76,11 +76,8 @@ class IDCNNTagger(nn.Module):
         self.first = nn.Conv1d(width, config.channels, kernel_size=3, padding=1)
         if config.marker_ids:  # row k+1: standard k's vector; row 0: no marker (zeros)
             self.standard_embed = nn.Embedding(len(config.marker_ids) + 1, config.channels, padding_idx=0)
-            index = torch.zeros(config.char_vocab, dtype=torch.long)
-            for k, char_id in enumerate(config.marker_ids):
-                if char_id >= 0:  # -1: a marker missing from the vocabulary
-                    index[char_id] = k + 1
-            self.register_buffer("marker_index", index, persistent=False)
+            self.register_buffer("marker_index", torch.from_numpy(marker_rows(config.char_vocab, config.marker_ids)),
+                                 persistent=False)
         if config.context:
             self.context = nn.Linear(config.channels, config.channels)
         self.block = nn.ModuleList(nn.Conv1d(config.channels, config.channels, kernel_size=3, padding=d, dilation=d)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .encode import Inputs
+from .encode import Inputs, marker_rows
 from .errors import TaggerError
 
 _DTYPES = {"HalfStorage": np.float16, "FloatStorage": np.float32, "DoubleStorage": np.float64,
@@ -89,6 +89,12 @@ class _NumpyNetwork:
         self.config = config
         self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
         self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
+        # char id -> the row of the standard embedding its marker selects (multi-criteria networks)
+        self.marker_index = marker_rows(config["char_vocab"], config["marker_ids"]) if config.get("marker_ids") else None
+
+    def _standard(self, chars: np.ndarray) -> np.ndarray:
+        """(batch, width): the standard vector each row's first marker selects."""
+        return self.w["standard_embed.weight"][self.marker_index[chars[:, 0]]]
 
     def eval(self):
         """Always in inference mode (no dropout); here so callers can treat both engines alike."""
@@ -128,6 +134,9 @@ class NumpyBiLSTM(_NumpyNetwork):
             parts += [left, right]
         if self.config.get("dictionary_bits", 0) > 0:
             parts.append(self._bits(dictionary))
+        if self.config.get("standard_dim", 0) > 0 and self.marker_index is not None:  # as BiLSTMTagger.embed
+            rows = self._standard(chars)
+            parts.append(np.broadcast_to(rows[:, None, :], (*chars.shape, rows.shape[1])))
         return np.concatenate(parts, axis=-1)
 
     def _bilstm_layer(self, x: np.ndarray, lengths: np.ndarray, layer: int) -> np.ndarray:
@@ -199,12 +208,6 @@ class NumpyIDCNN(_NumpyNetwork):
         self.first = (taps(self.w["first.weight"]), self.w["first.bias"], 1)
         self.block = [(taps(self.w[f"block.{i}.weight"]), self.w[f"block.{i}.bias"], d)
                       for i, d in enumerate(config["dilations"])]
-        self.marker_index = None  # char id -> 1 + the standard it marks, 0 for other characters
-        if config.get("marker_ids"):
-            self.marker_index = np.zeros(config["char_vocab"], dtype=np.int64)
-            for k, char_id in enumerate(config["marker_ids"]):
-                if char_id >= 0:
-                    self.marker_index[char_id] = k + 1
 
     def crf_scores(self) -> None:
         return None
@@ -232,7 +235,7 @@ class NumpyIDCNN(_NumpyNetwork):
         keep = (np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]).astype(np.float32)[:, :, None]
         x = self._conv(x, self.first)
         if self.marker_index is not None:  # the standard's vector at every step
-            x += self.w["standard_embed.weight"][self.marker_index[chars[:, 0]]][:, None, :]
+            x += self._standard(chars)[:, None, :]
         x = np.maximum(x, 0) * keep
         if self.config.get("context"):  # the whole text's mean first-layer features, mapped, at every step
             mean = x.sum(axis=1) / np.maximum(np.asarray(lengths), 1)[:, None].astype(np.float32)

@@ -3,13 +3,18 @@
     characters ─► char embedding ─┐
     left bigram ─► bigram embedding ├─ concat ─► dropout ─► stacked BiLSTM ─► dropout
     right bigram ─► (same table) ──┤                                             │
-    dictionary bits ─► 0/1 inputs ─┘ (optional: tagger/dictionary.py)            │
+    dictionary bits ─► 0/1 inputs ─┤ (optional: tagger/dictionary.py)            │
+    standard ─► standard embedding ┘ (optional: multi-criteria models)           │
                        the same Linear at every time step ("TimeDistributed") ◄─┘
                                                              │
                                                   logits over tags (softmax in the loss)
 
 The left bigram of character i is c[i-1]c[i], the right one c[i]c[i+1]; both come from one
 embedding table, as in Ma, Ganchev & Weiss (2018).
+
+A multi-criteria model reads each text between two markers of its segmentation standard
+(tagger/encode.py). With `standard_dim > 0` it also gets a learned vector of that standard at
+every step (a criterion embedding), looked up from the first step's marker.
 
 Word-level models (English NER, `units="words"`) read words instead of characters: `char_embed`
 then embeds lowercased words, and each word adds a character CNN (embedding -> Conv1d -> max
@@ -23,13 +28,13 @@ PackedSequence zero-fills a full-size gradient at every time step.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from .encode import Inputs
+from .encode import Inputs, marker_rows
 
 
 class SavedConfig:
@@ -63,6 +68,8 @@ class ModelConfig(SavedConfig):
     char_cnn_filters: int = 50  # words: CNN filters (= its output size)
     casing_dim: int = 8        # words: casing embedding size
     crf: bool = False          # learn tag-transition scores (a linear-chain CRF) instead of softmax alone
+    standard_dim: int = 0      # multi-criteria: a learned vector of the text's standard at every step; 0: markers alone
+    marker_ids: list = field(default_factory=list)  # char ids of the standards' markers (-1: not in the vocabulary)
 
 
 class BiLSTMTagger(nn.Module):
@@ -75,6 +82,11 @@ class BiLSTMTagger(nn.Module):
             self.bigram_embed = nn.Embedding(config.bigram_vocab, config.bigram_dim, padding_idx=0)
             input_dim += 2 * config.bigram_dim
         input_dim += config.dictionary_bits
+        if config.standard_dim > 0 and config.marker_ids:
+            self.standard_embed = nn.Embedding(len(config.marker_ids) + 1, config.standard_dim, padding_idx=0)
+            rows = torch.from_numpy(marker_rows(config.char_vocab, config.marker_ids))
+            self.register_buffer("marker_index", rows, persistent=False)
+            input_dim += config.standard_dim
         if config.units == "words":
             self.subchar_embed = nn.Embedding(config.word_char_vocab, config.char_cnn_embed, padding_idx=0)
             self.char_cnn = nn.Conv1d(config.char_cnn_embed, config.char_cnn_filters, kernel_size=3, padding=1)
@@ -108,6 +120,9 @@ class BiLSTMTagger(nn.Module):
         if self.config.dictionary_bits > 0:
             bits = (inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
             parts.append(bits.to(parts[0].dtype))
+        if self.config.standard_dim > 0 and self.config.marker_ids:  # the first step's marker's standard, every step
+            standard = self.standard_embed(self.marker_index[inputs.chars[:, 0]])
+            parts.append(standard[:, None, :].expand(-1, inputs.chars.shape[1], -1))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
     def word_chars(self, subchars: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,9 @@ def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
     if cfg.dictionary_bits > 0:
         rows.append(("dictionary bits (0/1 inputs)", shape(cfg.dictionary_bits), 0))
         width += cfg.dictionary_bits
+    if cfg.standard_dim > 0 and cfg.marker_ids:
+        rows.append(("standard_embed (Embedding, at every step)", shape(cfg.standard_dim), count(model.standard_embed)))
+        width += cfg.standard_dim
     rows.append(("concatenate + embed_dropout (Dropout)", shape(width), 0))
     for i, (fwd, bwd) in enumerate(zip(model.forward_lstms, model.backward_lstms)):
         rows.append((f"lstm{i + 1}_forward (LSTM)", shape(cfg.hidden), count(fwd)))

@@ -158,6 +158,7 @@ class Trainer:
             encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
             model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
             model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
+            model_cfg.marker_ids = encoder.marker_ids() if model_cfg.standard_dim > 0 else []
         tags = task.tag_set(train_sents + dev_sents)
         model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)

@@ -104,3 +104,37 @@ def test_mixed_share_is_spread_evenly():
     assert standards.count(MIXED) == 10
     assert standards[:10].count(MIXED) == 1
     assert mixed_standards("pku", 10, 0.0) == ["pku"] * 10
+
+
+def test_a_criterion_embedding_beside_the_markers_learns_the_standards_on_both_engines(tmp_path):
+    """--standard-dim: a learned vector of the standard at every step. It is a network input
+    like any other: the standard still decides the output, the numpy engine computes the same
+    probabilities, the file round-trips, and the summary's widths add up."""
+    from tagger.model import ModelConfig
+    from tagger.modelio import load_model, save_model
+    from tagger.summary import layer_rows
+    train_split, train_joined = two_standards(300, 1)
+    dev_split, dev_joined = two_standards(30, 2)
+    trainer = Trainer(ModelConfig(char_dim=16, bigram_dim=8, hidden=24, standard_dim=6),
+                      TrainConfig(epochs=12, batch_chars=600, lr=1e-2, seed=1, char_min_count=1,
+                                  bigram_min_count=1, patience=12),
+                      log=lambda message: None, progress=False)
+    model = trainer.fit({"split": train_split, "joined": train_joined}, {"split": dev_split, "joined": dev_joined})
+    network = model.model
+    assert network.config.marker_ids == model.encoder.marker_ids() and min(network.config.marker_ids) >= 0
+    assert network.standard_embed.weight.shape == (len(model.standards) + 1, 6)
+    text = "我们在北京大学研究。"
+    assert model.segment(text, standard="split")[2:4] == ["北京", "大学"]
+    assert model.segment(text, standard="joined")[2] == "北京大学"
+
+    path = tmp_path / "m.model"
+    save_model(model, str(path))
+    inputs = model.encoder.encode_batch([text, "人民日报"], "split")
+    torch_probs = load_model(str(path)).model.log_probs(inputs)
+    numpy_probs = load_model(str(path), engine="numpy").model.log_probs(inputs)
+    assert numpy_probs.shape == torch_probs.shape
+    assert abs(numpy_probs - torch_probs).max() < 1e-4
+    rows = dict((name, shape) for name, shape, _ in layer_rows(network))
+    assert rows["standard_embed (Embedding, at every step)"].endswith("6)")
+    width = 16 + 2 * 8 + network.config.dictionary_bits + 6
+    assert rows["concatenate + embed_dropout (Dropout)"] == f"(batch, time, {width})"

@@ -34,7 +34,7 @@ def _configs(args):
     model_given = {k: v for k, v in given.items() if v is not None and k in MODEL_SETTINGS}
     train_given = {k: v for k, v in given.items() if v is not None and k not in MODEL_SETTINGS}
     model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
-                               layers=args.layers, **model_given)
+                               layers=args.layers, standard_dim=args.standard_dim, **model_given)
     train_config = TrainConfig(lr=args.lr, lr_decay=args.lr_decay,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, threads=args.threads,
