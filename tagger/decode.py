@@ -140,24 +140,53 @@ class Decoder:
         scores: (batch, time, tags) log-probabilities; lengths: (batch,); mask: optional
         (batch, time, tags) bool, False where a tag is forbidden. numpy arrays or CPU tensors.
         learned: optional (transitions, start, end) scores of a CRF, added to the constraints.
+        """
+        paths, pending = self.greedy(scores, lengths, mask, learned)
+        for i, path in zip(pending, self.search([row for _, row in pending.items()], learned)):
+            paths[i] = path
+        return paths
 
-        Without learned scores, a sequence whose best tag at each step already forms a valid
-        sequence needs no search: that path is the best of all paths, so also of the valid
-        ones. Only the other sequences (few, with a trained model) go through Viterbi.
+    def greedy(self, scores, lengths, mask=None, learned=None) -> tuple[list[list[int] | None], dict]:
+        """(paths, pending): the best tag at each step where those already form a valid
+        sequence, None where they do not; pending maps each such row to its (length, tags)
+        masked scores, for `search`.
+
+        Why this is exact: a valid path of the best tag at each step is the best of all paths,
+        so also of the valid ones. Only the other rows need Viterbi; a caller may pool them over
+        several batches (tagger.pipeline does), so the search's per-step overhead is paid once.
+        With learned CRF scores every row is pending.
         """
         scores = _array(scores).astype(np.float32, copy=False)
-        lengths = _array(lengths).astype(np.int64, copy=False)
+        lengths = _array(lengths).astype(np.int64, copy=False).tolist()
         if mask is not None:
             scores = np.where(_array(mask).astype(bool, copy=False), scores, np.float32(NEG_INF))
         if learned is not None or scores.shape[1] == 0:
-            return self._viterbi(scores, lengths, learned)
+            return [None] * len(lengths), {i: scores[i, :n] for i, n in enumerate(lengths)}
         greedy = scores.argmax(axis=2)
-        searched = np.flatnonzero(~self._valid(greedy, scores, lengths))
-        paths = [greedy[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
-        if len(searched):
-            longest = int(lengths[searched].max())
-            for i, path in zip(searched, self._search(scores[searched, :longest], lengths[searched])):
+        valid = self._valid(greedy, scores, np.asarray(lengths)).tolist()
+        paths = [greedy[i, :n].tolist() if ok else None for i, (n, ok) in enumerate(zip(lengths, valid))]
+        return paths, {i: scores[i, :lengths[i]] for i, ok in enumerate(valid) if not ok}
+
+    def search(self, rows: Sequence[np.ndarray], learned=None, batch_steps: int = 50_000) -> list[list[int]]:
+        """Viterbi for each (length, tags) row of masked scores, rows of like length batched
+        together (sorted by length, about `batch_steps` steps a batch, so padding stays small)."""
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        paths: list[list[int]] = [[] for _ in rows]
+        start = 0
+        while start < len(order):
+            stop = start + 1  # at least one row a batch, however long
+            while stop < len(order) and (stop - start + 1) * len(rows[order[stop]]) <= batch_steps:
+                stop += 1
+            group = order[start:stop]
+            time = len(rows[group[-1]])
+            batch = np.zeros((len(group), time, len(self.tags)), dtype=np.float32)
+            for k, i in enumerate(group):
+                batch[k, :len(rows[i])] = rows[i]
+            lengths = np.array([len(rows[i]) for i in group], dtype=np.int64)
+            found = self._viterbi(batch, lengths, learned) if learned is not None else self._search(batch, lengths)
+            for i, path in zip(group, found):
                 paths[i] = path
+            start = stop
         return paths
 
     def _sparse_pays(self) -> bool:

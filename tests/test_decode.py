@@ -109,3 +109,24 @@ def test_sparse_viterbi_is_used_for_many_tags_only():
     pos_tags = [f"{p}-{t}" for t in range(44) for p in "BMES"]
     assert Decoder(pos_tags, "BMES")._sparse_pays()
     assert not Decoder(BMES, "BMES")._sparse_pays()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 12), min_size=1, max_size=9), st.integers(0, 10_000), st.integers(1, 40))
+def test_pooled_search_equals_viterbi_row_by_row(lengths, seed, batch_steps):
+    """search() batches rows of like length however it likes (here, tiny batches too): each
+    row's path is the one Viterbi finds for that row alone."""
+    decoder = Decoder(BMES)
+    rng = np.random.default_rng(seed)
+    rows = [np.log(rng.dirichlet(np.ones(4), size=n)).astype(np.float32) for n in lengths]
+    pooled = decoder.search(rows, batch_steps=batch_steps)
+    for row, path in zip(rows, pooled):
+        assert path == decoder._viterbi(row[None], np.array([len(row)]))[0]
+
+
+def test_tagging_gives_the_same_tags_however_the_search_is_pooled(tiny_model, monkeypatch):
+    import tagger.pipeline as pipeline
+    lines = ["我们喜欢北京的学生。中国人民喜欢和平，他是学生。", "他喜欢苹果和香蕉", "2024年买iPhone15"] * 5
+    whole = tiny_model.segment_lines(lines)
+    monkeypatch.setattr(pipeline, "SEARCH_POOL", 1)  # search after every batch
+    assert tiny_model.segment_lines(lines, batch_chars=40) == whole
