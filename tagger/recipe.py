@@ -4,7 +4,7 @@ A fixed set of defaults cannot suit 500 sentences and 50,000 alike. On a small c
 of 3,000-character batches is a handful of updates, so the model needs smaller batches, more
 epochs and more patience before early stopping gives up; the few examples also call for more
 dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Every task gains
-from skip-gram vectors pretrained on the training text; segmentation from dictionary features of
+from skip-gram vectors pretrained on the training text unless the text is tiny; segmentation from dictionary features of
 its own training words at every size, and a small corpus from jieba's dictionary too; NER on a
 large corpus from a CRF. docs/training.md gives the figures that chose each value.
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 SMALL_CHARS = 200_000    # below: a small corpus (Resume NER's 3,821 sentences are 124k characters)
 MINUTES_PER_MILLION = 60  # the time budget: 60 minutes per million training characters, at least 60
+VECTORS_CHARS = 50_000   # from here on, skip-gram vectors of the training text start the embeddings
 
 # Settings the recipe may choose; each is a TrainConfig or ModelConfig field.
 SETTINGS = ("epochs", "patience", "lr_patience", "batch_chars", "max_minutes",
@@ -49,7 +50,7 @@ def choose(task: str, sentences: int, chars: int) -> Recipe:
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
     settings["dictionary"] = _dictionary(task, size)
     settings["crf"] = _crf(task, size)
-    settings["vectors"] = _vectors()
+    settings["vectors"] = _vectors(chars)
     reason = f"{size} corpus ({sentences:,} sentences, {chars:,} characters, {task})"
     return Recipe(size, reason, settings)
 
@@ -83,12 +84,15 @@ def _crf(task: str, size: str) -> bool:
     return task == "ner" and size == "large"
 
 
-def _vectors() -> bool:
-    """Skip-gram vectors pretrained on the training text, for every task and size where gensim
-    is installed: +0.3 to +0.4 points of test F1 on CTB6, Weibo and PKU's dev (docs/training.md).
-    Word-level models have no character vectors, so the trainer skips them there."""
+def _vectors(chars: int) -> bool:
+    """Skip-gram vectors pretrained on the training text, from 50,000 characters on, where
+    gensim is installed. Dev F1 with them, one seed each (docs/training.md): +0.3 to +0.5 points
+    on CTB6 and Weibo, +1.4 on Resume NER (124k characters); level on 1,000 CTB6 sentences (45k);
+    1.5 points lower on 500 Resume sentences (16k), too little text for skip-gram to learn
+    more than the network does. Word-level models have no character vectors: the trainer
+    skips them there."""
     from .embeddings import gensim_available
-    return gensim_available()
+    return chars >= VECTORS_CHARS and gensim_available()
 
 
 def _batch_chars(chars: int) -> int:

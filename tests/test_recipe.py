@@ -139,10 +139,12 @@ def test_a_crf_for_ner_on_a_large_corpus_only():
     assert "CRF" in recipe.choose("ner", 50_000, 2_000_000).line() and "no CRF" in recipe.choose("seg", 5, 50).line()
 
 
-def test_vectors_are_pretrained_by_default_where_gensim_is_installed(monkeypatch):
-    for task, size in (("seg", 20_000), ("seg", 2_000_000), ("ner", 20_000), ("pos", 2_000_000)):
+def test_vectors_are_pretrained_by_default_where_gensim_is_installed_and_the_text_is_not_tiny(monkeypatch):
+    for task, size in (("seg", 60_000), ("seg", 2_000_000), ("ner", 124_000), ("pos", 2_000_000)):
         chosen = recipe.choose(task, 500, size)
         assert chosen.settings["vectors"] is True
         assert "skip-gram vectors pretrained on the training text" in chosen.line()
+    assert recipe.choose("ner", 500, 16_000).settings["vectors"] is False  # too little text for skip-gram
+    assert "no pretrained vectors" in recipe.choose("ner", 500, 16_000).line()
     monkeypatch.setattr("tagger.embeddings.gensim_available", lambda: False)
-    assert recipe.choose("seg", 500, 20_000).settings["vectors"] is False  # trains without, rather than fails
+    assert recipe.choose("seg", 500, 200_000).settings["vectors"] is False  # trains without, rather than fails
