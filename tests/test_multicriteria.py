@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from tagger.errors import TaggerError
@@ -134,6 +135,16 @@ def test_a_criterion_embedding_beside_the_markers_learns_the_standards_on_both_e
     numpy_probs = load_model(str(path), engine="numpy").model.log_probs(inputs)
     assert numpy_probs.shape == torch_probs.shape
     assert abs(numpy_probs - torch_probs).max() < 1e-4
+    import onnxruntime
+    from tagger.cli import main
+    from tagger.export import exported_order
+    assert main(["export", str(path), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"))
+    names = [i.name for i in session.get_inputs()]
+    logits = session.run(None, dict(zip(names, [np.asarray(a) for a in exported_order(inputs)])))[0]
+    exported = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    real = np.arange(inputs.chars.shape[1])[None, :] < inputs.lengths[:, None]
+    assert abs(exported - torch_probs)[real].max() < 1e-4
     rows = dict((name, shape) for name, shape, _ in layer_rows(network))
     assert rows["standard_embed (Embedding, at every step)"].endswith("6)")
     width = 16 + 2 * 8 + network.config.dictionary_bits + 6
