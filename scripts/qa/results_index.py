@@ -53,6 +53,7 @@ SECTIONS = {
     "models": "Single models: test scores and training histories",
     "defaults": "Training defaults",
     "crossdomain": "Cross-domain segmentation against peer tools",
+    "multi-criteria": "Multi-criteria models",
     "cv": "Cross-validation",
     "speed": "Speed",
     "contention": "Speed under load",
@@ -274,6 +275,8 @@ def rule_speed(m: re.Match, path: Path, rel: str) -> Entry:
     model, _, variant = name.partition(".")
     models = {"pku-single": ("the single-corpus PKU model", "runs/pku-single.model",
                              "the model scripts/recipes/train_default.sh trains"),
+              "shipped": ("the shipped default model, and the shipped fast model beside it (--extra-model)",
+                          "tagger/data/default.model --extra-model fast", ""),
               "pku-novectors": ("the pku-single network trained without pretrained vectors (GPU, seed 1 of "
                                 "ablation-gpu/pku/open-h128-e64)", "MODEL",
                                 "MODEL: the fast-h128e seed-1 model that SET=1 scripts/recipes/gpu_batch.sh "
@@ -340,9 +343,13 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"defaults/table\.md",
      fixed("the defaults table of docs/training.md: every row's JSON beside its target and the best tuned recipe",
            "scripts/recipes/train_defaults.sh table")),
-    (r"defaults/(?P<row>\w+)\.json",
+    (r"defaults/(?P<row>[\w-]+)\.json",
      fixed("`{row}` trained with `tagger train` defaults only: dev and test F1 per seed",
            "scripts/recipes/train_defaults.sh {row}")),
+    (r"multi-criteria/criterion-input\.json",
+     fixed("a two-corpus model (Weibo + UD) reading its standard from markers alone or markers plus a criterion "
+           "embedding (--standard-dim 16): mean and per-corpus dev F1, test F1, per seed",
+           "scripts/recipes/criterion_input.sh SEED...")),
     (r"crossdomain/crossdomain\.json",
      fixed("word F1 of tagger's models and standards, jieba, THULAC and pkuseg on six test sets, out of the box",
            "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "
