@@ -88,8 +88,8 @@ def _vectors(chars: int) -> bool:
     """Skip-gram vectors pretrained on the training text, from 50,000 characters on, where
     gensim is installed. Dev F1 with them, one seed each (docs/training.md): +0.3 to +0.5 points
     on CTB6 and Weibo, +1.4 on Resume NER (124k characters); level on 1,000 CTB6 sentences (45k);
-    1.5 points lower on 500 Resume sentences (16k), too little text for skip-gram to learn
-    more than the network does. Word-level models have no character vectors: the trainer
+    0.9 points lower on 500 Resume sentences (16k; seeds 1-3), too little text for skip-gram to
+    learn more than the network does. Word-level models have no character vectors: the trainer
     skips them there."""
     from .embeddings import gensim_available
     return chars >= VECTORS_CHARS and gensim_available()

@@ -340,6 +340,13 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("learning curves of the pku-h200-nodict and msr-h200-nodict trainings on one chart",
            "tagger plot runs/pku-h200-nodict.history.csv runs/msr-h200-nodict.history.csv -o results/{rel}")),
     (r"models/(?P<name>[\w-]+)/(?P<file>[\w.-]+)", rule_model),
+    (r"defaults/vectors/table\.md",
+     fixed("the two small subsets trained with defaults plus skip-gram vectors (--vectors), beside their targets",
+           "EXTRA=--vectors WORK=runs/vec OUT=results/defaults/vectors scripts/recipes/train_defaults.sh small")),
+    (r"defaults/vectors/(?P<row>[\w-]+)\.json",
+     fixed("`{row}` trained with defaults plus skip-gram vectors (--vectors): dev and test F1 per seed, the "
+           "measurement behind the recipe's 50,000-character threshold for vectors",
+           "EXTRA=--vectors WORK=runs/vec OUT=results/defaults/vectors scripts/recipes/train_defaults.sh {row}")),
     (r"defaults/table\.md",
      fixed("the defaults table of docs/training.md: every row's JSON beside its target and the best tuned recipe",
            "scripts/recipes/train_defaults.sh table")),

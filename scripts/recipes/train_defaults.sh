@@ -9,7 +9,11 @@
 #   ROW: pku msr ctb6 weibo resume msra-ner resume500 ctb1000 (default: all of them);
 #        "small" for the two subsets only, "table" to rewrite the table from the JSON files.
 # Env: THREADS (torch threads per run, 1), WORK (models and logs, runs/defaults), OUT
-# (results/defaults), SEEDS (seeds of the subsets, "1 2 3"). Runs go one after another.
+# (results/defaults), SEEDS (seeds of the subsets, "1 2 3"), EXTRA (options added to the
+# subsets' `tagger train`, for a variant of the defaults). Runs go one after another.
+# The subsets with skip-gram vectors forced on (the measurement behind the recipe's 50,000-
+# character threshold for them): EXTRA=--vectors WORK=runs/vec OUT=results/defaults/vectors
+#   scripts/recipes/train_defaults.sh small
 # The big rows take 10-60 minutes each on one CPU thread; the subsets 1-5 minutes a seed.
 set -euo pipefail
 : "${TAGGER_CORPORA:?set TAGGER_CORPORA to the corpora folder}"
@@ -39,7 +43,7 @@ run_subset() {  # train and score every seed of a subset; the JSON is collected 
   read -r train dev test <<< "$(subset "$row")"
   for seed in $SEEDS; do
     local model=$WORK/$row.seed$seed.model
-    tagger train "$train" --dev "$dev" -o "$model" --threads "$THREADS" --seed "$seed" --no-plot \
+    tagger train "$train" --dev "$dev" -o "$model" --threads "$THREADS" --seed "$seed" --no-plot ${EXTRA:-} \
         > "${model%.model}.log" 2>&1
     tagger evaluate "$model" "$test" --json "${model%.model}.test.json" --threads "$THREADS" > /dev/null
   done
