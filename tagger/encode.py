@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple,
 
 import numpy as np
 
-from .dictionary import Dictionary, code_points, find_sorted
+from .dictionary import Dictionary, KeyTable, code_points
 from .errors import TaggerError
 from .vocab import EOS, Vocab, bigrams, normalize
 
@@ -139,7 +139,7 @@ class Encoder:
         (the per-character Python work was a third of inference time). Texts are non-empty.
 
         Code points index a table for character ids; (code point, next code point or end mark)
-        pairs are found by binary search among the bigram vocabulary's pairs; dictionary
+        pairs are found in a hash table of the bigram vocabulary's pairs (KeyTable); dictionary
         features likewise (Dictionary.batch_features).
         """
         seens = [self.wrap(normalize(t, self.classes), standard) for t in texts]
@@ -160,7 +160,7 @@ class Encoder:
         if self.bigrams is not None:
             following = np.append(codes[1:], _END_MARK)
             following[np.cumsum(lengths) - 1] = _END_MARK  # each text's last character meets </s>
-            where, found = find_sorted(tables["pair_keys"], codes * _PAIR_BASE + following)
+            where, found = tables["pairs"].find(codes * _PAIR_BASE + following)
             ids = tables["pair_ids"]
             inputs = inputs._replace(bigrams=padded(np.where(found, ids[where], 1) if len(ids) else np.ones_like(codes)))
         if self.dictionary is not None:
@@ -181,7 +181,7 @@ class Encoder:
                 elif len(item) == 1 + len(EOS) and item.endswith(EOS):
                     pairs[ord(item[0]) * _PAIR_BASE + _END_MARK] = index
             keys = np.array(sorted(pairs), dtype=np.int64)
-            self._tables = {"chars": chars, "pair_keys": keys,
+            self._tables = {"chars": chars, "pairs": KeyTable(keys),
                             "pair_ids": np.array([pairs[k] for k in keys.tolist()], dtype=np.int64)}
         return self._tables
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tagger.cli import main
 from tagger.dictionary import Dictionary, file_words, jackknife
@@ -144,3 +144,18 @@ def test_vectorized_batch_encoding_carries_dictionary_features(dict_model):
     assert fast.subchars is None and all((a == b).all() for a, b in zip(fast, slow) if a is not None)
     assert [a is None for a in fast] == [a is None for a in slow]
     assert fast.dictionary.any()  # some dictionary word was found
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**62), max_size=300, unique=True), st.lists(st.integers(0, 2**62), max_size=50),
+       st.integers(0, 2**16))
+def test_key_table_finds_exactly_the_keys_it_holds(keys, others, clustered):
+    """KeyTable.find against np.isin: every key is found at its own row, nothing else is found,
+    also when many keys share home slots (the clustered run of consecutive keys)."""
+    from tagger.dictionary import KeyTable
+    keys = np.array(sorted(set(keys) | set(range(clustered, clustered + 40))), dtype=np.int64)
+    table = KeyTable(keys)
+    needles = np.concatenate([keys, np.array(others, dtype=np.int64)])
+    rows, found = table.find(needles)
+    assert (found == np.isin(needles, keys)).all()
+    assert (keys[rows[found]] == needles[found]).all()
