@@ -162,7 +162,9 @@ class Trainer:
         tags = task.tag_set(train_sents + dev_sents)
         model_cfg.num_tags = len(tags)
         model = BiLSTMTagger(model_cfg).to(cfg.device)
-        embeddings.start(model, encoder, cfg, [s.text for s in train_sents], self.log)
+        resuming = bool(resume and checkpoint and os.path.exists(checkpoint))
+        if not resuming:  # a checkpoint brings its own weights
+            embeddings.start(model, encoder, cfg, [s.text for s in train_sents], self.log)
         lexicon = {word for sentence in words for word in sentence}
         segmenter = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device)
 
@@ -180,7 +182,7 @@ class Trainer:
                  f"{sum(p.numel() for p in model.parameters())} parameters")
 
         state = {"epoch": 0, "best_f1": -1.0, "best_state": None, "best_epoch": 0, "stale": 0, "elapsed": 0.0}
-        if resume and checkpoint and os.path.exists(checkpoint):
+        if resuming:
             state, self.history = checkpoints.restore(checkpoint, Training(model, optimizer, scheduler, rng, self._average),
                                                       encoder, cfg.to_dict(), TrainConfig().to_dict())
             self.log(f"resumed from {checkpoint} after epoch {state['epoch']}")
