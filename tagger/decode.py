@@ -142,7 +142,7 @@ class Decoder:
         learned: optional (transitions, start, end) scores of a CRF, added to the constraints.
         """
         paths, pending = self.greedy(scores, lengths, mask, learned)
-        for i, path in zip(pending, self.search([row for _, row in pending.items()], learned)):
+        for i, path in zip(pending, self.search(list(pending.values()), learned)):
             paths[i] = path
         return paths
 

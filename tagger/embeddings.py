@@ -147,7 +147,7 @@ def start(model: nn.Module, encoder, config, texts: Sequence[str], log: Callable
     """Start a new model's character and bigram embeddings from pretrained vectors: the files
     the training config names, else (config.vectors) skip-gram vectors pretrained here on the
     training texts; log what share of each vocabulary found a vector."""
-    if (config.char_vectors or config.bigram_vectors) and config.units != "chars":
+    if (config.char_vectors or config.bigram_vectors or config.vectors) and config.units != "chars":
         raise TaggerError("pretrained vectors are for character-level models (not --units words)")
     if config.char_vectors:
         share = initialize(model.char_embed, encoder.chars, config.char_vectors, config.classes)
@@ -157,7 +157,7 @@ def start(model: nn.Module, encoder, config, texts: Sequence[str], log: Callable
             raise TaggerError("--bigram-vectors needs bigram embeddings (--bigram-dim > 0)")
         share = initialize(model.bigram_embed, encoder.bigrams, config.bigram_vectors, config.classes)
         log(f"bigram embeddings: {share:.1%} of the vocabulary from {config.bigram_vectors}")
-    if config.vectors and config.units == "chars":
+    if config.vectors:
         _start_from_skipgram(model, encoder, config, texts, log)
 
 

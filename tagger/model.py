@@ -71,6 +71,11 @@ class ModelConfig(SavedConfig):
     standard_dim: int = 0      # multi-criteria: a learned vector of the text's standard at every step; 0: markers alone
     marker_ids: list = field(default_factory=list)  # char ids of the standards' markers (-1: not in the vocabulary)
 
+    @property
+    def standard_embedding(self) -> bool:
+        """Whether the network has a criterion embedding: a width for it and standards to name."""
+        return self.standard_dim > 0 and bool(self.marker_ids)
+
 
 class BiLSTMTagger(nn.Module):
     def __init__(self, config: ModelConfig):
@@ -82,7 +87,7 @@ class BiLSTMTagger(nn.Module):
             self.bigram_embed = nn.Embedding(config.bigram_vocab, config.bigram_dim, padding_idx=0)
             input_dim += 2 * config.bigram_dim
         input_dim += config.dictionary_bits
-        if config.standard_dim > 0 and config.marker_ids:
+        if config.standard_embedding:
             self.standard_embed = nn.Embedding(len(config.marker_ids) + 1, config.standard_dim, padding_idx=0)
             rows = torch.from_numpy(marker_rows(config.char_vocab, config.marker_ids))
             self.register_buffer("marker_index", rows, persistent=False)
@@ -120,7 +125,7 @@ class BiLSTMTagger(nn.Module):
         if self.config.dictionary_bits > 0:
             bits = (inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
             parts.append(bits.to(parts[0].dtype))
-        if self.config.standard_dim > 0 and self.config.marker_ids:  # the first step's marker's standard, every step
+        if self.config.standard_embedding:  # the standard the first step's marker names, at every step
             standard = self.standard_embed(self.marker_index[inputs.chars[:, 0]])
             parts.append(standard[:, None, :].expand(-1, inputs.chars.shape[1], -1))
         return self.embed_dropout(torch.cat(parts, dim=-1))

@@ -3,12 +3,13 @@
 A fixed set of defaults cannot suit 500 sentences and 50,000 alike. On a small corpus an epoch
 of 3,000-character batches is a handful of updates, so the model needs smaller batches, more
 epochs and more patience before early stopping gives up; the few examples also call for more
-dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Every task gains
-from skip-gram vectors pretrained on the training text unless the text is tiny; segmentation from dictionary features of
-its own training words at every size, and a small corpus from jieba's dictionary too; NER on a
-large corpus from a CRF. docs/training.md gives the figures that chose each value.
+dropout. On a large corpus the measured settings of docs/benchmarks.md hold. Every character
+model gains from skip-gram vectors pretrained on the training text unless the text is tiny;
+segmentation from dictionary features of its own training words at every size, and a small
+corpus from jieba's dictionary too; NER on a large corpus from a CRF. docs/training.md gives the
+figures that chose each value.
 
-`choose` maps (task, training sentences, training characters) to a `Recipe`; `apply` fills in
+`choose` maps (task, training sentences, training characters, units) to a `Recipe`; `apply` fills in
 only the settings the user left open (`TrainConfig.auto`), so an option set explicitly always wins.
 """
 from __future__ import annotations
@@ -41,16 +42,16 @@ class Recipe:
         return f"{self.reason}: " + ", ".join(p for p in parts if p)
 
 
-def choose(task: str, sentences: int, chars: int) -> Recipe:
+def choose(task: str, sentences: int, chars: int, units: str = "chars") -> Recipe:
     """The recipe for a training corpus of `sentences` sentences and `chars` characters (tokens
-    for word-level models) of `task` (seg, pos or ner)."""
+    for word-level models, units="words") of `task` (seg, pos or ner)."""
     size = "small" if chars < SMALL_CHARS else "large"
     settings = dict(_BY_SIZE[size])
     settings["batch_chars"] = _batch_chars(chars)
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
     settings["dictionary"] = _dictionary(task, size)
     settings["crf"] = _crf(task, size)
-    settings["vectors"] = _vectors(chars)
+    settings["vectors"] = _vectors(chars, units)
     reason = f"{size} corpus ({sentences:,} sentences, {chars:,} characters, {task})"
     return Recipe(size, reason, settings)
 
@@ -84,15 +85,14 @@ def _crf(task: str, size: str) -> bool:
     return task == "ner" and size == "large"
 
 
-def _vectors(chars: int) -> bool:
+def _vectors(chars: int, units: str) -> bool:
     """Skip-gram vectors pretrained on the training text, from 50,000 characters on, where
     gensim is installed. Dev F1 with them, one seed each (docs/training.md): +0.3 to +0.5 points
     on CTB6 and Weibo, +1.4 on Resume NER (124k characters); level on 1,000 CTB6 sentences (45k);
     0.9 points lower on 500 Resume sentences (16k; seeds 1-3), too little text for skip-gram to
-    learn more than the network does. Word-level models have no character vectors: the trainer
-    skips them there."""
+    learn more than the network does. Word-level models have no character vectors, so none."""
     from .embeddings import gensim_available
-    return chars >= VECTORS_CHARS and gensim_available()
+    return units == "chars" and chars >= VECTORS_CHARS and gensim_available()
 
 
 def _batch_chars(chars: int) -> int:

@@ -37,7 +37,7 @@ def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
     if cfg.dictionary_bits > 0:
         rows.append(("dictionary bits (0/1 inputs)", shape(cfg.dictionary_bits), 0))
         width += cfg.dictionary_bits
-    if cfg.standard_dim > 0 and cfg.marker_ids:
+    if cfg.standard_embedding:
         rows.append(("standard_embed (Embedding, at every step)", shape(cfg.standard_dim), count(model.standard_embed)))
         width += cfg.standard_dim
     rows.append(("concatenate + embed_dropout (Dropout)", shape(width), 0))

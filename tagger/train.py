@@ -273,7 +273,7 @@ class Trainer:
         if not self.config.auto:
             return self.config
         units = sum(len(s.text) for s in samples)
-        chosen = recipe.choose(task.name, len(samples), units)
+        chosen = recipe.choose(task.name, len(samples), units, task.units)
         self.config, self.model_config = recipe.apply(chosen, self.config, self.model_config, self.config.auto)
         line = chosen.line(self.config.auto)
         self.recipe = {"line": line, "size": chosen.size,

@@ -145,6 +145,7 @@ def test_vectors_are_pretrained_by_default_where_gensim_is_installed_and_the_tex
         assert chosen.settings["vectors"] is True
         assert "skip-gram vectors pretrained on the training text" in chosen.line()
     assert recipe.choose("ner", 500, 16_000).settings["vectors"] is False  # too little text for skip-gram
+    assert recipe.choose("ner", 500, 2_000_000, units="words").settings["vectors"] is False  # no character vectors
     assert "no pretrained vectors" in recipe.choose("ner", 500, 16_000).line()
     monkeypatch.setattr("tagger.embeddings.gensim_available", lambda: False)
     assert recipe.choose("seg", 500, 200_000).settings["vectors"] is False  # trains without, rather than fails
