@@ -42,10 +42,10 @@ def _add_learning_options(p) -> None:
     p.add_argument("--lr-decay", type=float, default=0.5, help="multiply the learning rate by this when dev F1 stalls")
     p.add_argument("--lr-patience", type=int, help=f"... for more than this many epochs; {CHOSEN}")
     p.add_argument("--seed", type=int, default=1, help="random seed (initial weights, batch order, dropout)")
-    p.add_argument("--char-dim", type=int, default=100, help="character embedding size")
-    p.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
-    p.add_argument("--hidden", type=int, default=200, help="LSTM units per direction")
-    p.add_argument("--layers", type=int, default=1, help="stacked BiLSTM layers")
+    p.add_argument("--char-dim", type=int, help=f"character embedding size; {CHOSEN}")
+    p.add_argument("--bigram-dim", type=int, help=f"bigram embedding size, 0 disables bigram features; {CHOSEN}")
+    p.add_argument("--hidden", type=int, help=f"LSTM units per direction; {CHOSEN}")
+    p.add_argument("--layers", type=int, help=f"stacked BiLSTM layers; {CHOSEN}")
     p.add_argument("--standard-dim", type=int, default=0, metavar="N",
                    help="several corpora: also give the network a learned N-dim vector of the text's standard at "
                         "every step (a criterion embedding); 0: the standard's marker characters alone")

@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import TaggerError
+from .memory import release_free_memory
 from .vocab import normalize
 
 MAX_LEN = 6  # longest word length with its own features; longer words are not matched
@@ -114,9 +115,10 @@ class Dictionary:
     are looked up with a few numpy passes and no Python object per n-gram or word. One lookup
     per n-gram says both whether it is a word and whether it begins a longer one, and only
     where a 2-gram begins a longer word is the 3-gram looked up (this halved the features' time
-    on the PKU test text, output identical). Longer words stay strings and are tried only where
-    a 3-gram begins one. (As Python strings and sets, jieba's 344k words took about 60 MB of
-    memory and a fifth of the inference time.)
+    on the PKU test text, output identical). Longer words are found the same way, one character
+    further at a time, only where the shorter n-gram begins one (`_lookup_index`). (As Python
+    strings and sets, jieba's 344k words took about 60 MB of memory and a fifth of the
+    inference time.)
     """
 
     def __init__(self, words: Iterable[str], max_len: int = MAX_LEN, classes: bool = True,
@@ -170,42 +172,49 @@ class Dictionary:
             longer = (kind & _STEM) != 0
             if n < 3:  # the (n+1)-gram fits and begins with a stem: the only places a longer word may start
                 longer &= left[at] > n
-            at, key = at[longer], key[longer]
-        if self.max_len > 3:
-            self._long_words(joined, at, left, masks, index)
+            at, key, row = at[longer], key[longer], where[longer]
+        for n, (table, kinds) in enumerate(index["longer"], start=4):  # row: the (n-1)-prefix's row
+            fits = left[at] >= n
+            at, row = at[fits], row[fits]
+            where, found = table.find((row << _BITS) | codes[at + n - 1])
+            kind = np.where(found, kinds[where], 0)
+            hit = at[(kind & _WORD) != 0]
+            masks[hit] |= 1 << (n - 2)
+            masks[hit + n - 1] |= 1 << (end_shift + n - 2)
+            longer = (kind & _STEM) != 0
+            at, row = at[longer], where[longer]
         return masks
-
-    def _long_words(self, joined: str, starts: np.ndarray, left: np.ndarray, masks: np.ndarray,
-                    index: dict) -> None:
-        """Words of 4..max_len characters from the positions whose 3-gram begins one (few)."""
-        words, stems, end_shift = index["long_words"], index["long_stems"], self.max_len - 1
-        for i in starts.tolist():
-            for n in range(4, min(self.max_len, int(left[i])) + 1):
-                piece = joined[i:i + n]
-                if piece in words:
-                    masks[i] |= 1 << (n - 2)
-                    masks[i + n - 1] |= 1 << (end_shift + n - 2)
-                if piece not in stems:
-                    break
 
     def _lookup_index(self) -> dict:
         """Key tables of the 2- and 3-character words and of the 2- and 3-character beginnings
-        of longer words (with each key's kinds); sets of the longer words and their beginnings.
-        Built once."""
+        of longer words, with each key's kinds ("ngrams"); then, for n = 4..max_len, a table of
+        the n-character words and beginnings keyed by their (n-1)-character beginning's row in
+        the table before and their n-th character ("longer": a trie whose levels are hash
+        tables, so a key never outgrows 64 bits). Built once, from the code points of the joined
+        words: no str object per word (350k of them, freed at once, would leave the heap
+        fragmented: about 20 MB more at peak with jieba's dictionary)."""
         if self._index is None:
-            by_length: dict[int, list[str]] = {n: [] for n in range(2, self.max_len + 1)}
-            for word in (self._text.split("\n") if self._text else ()):
-                by_length[len(word)].append(word)
-            codes = {n: code_points("".join(ws)).reshape(-1, n) for n, ws in by_length.items()}
-            longer = lambda n: [codes[m][:, :n] for m in codes if m > n]  # noqa: E731
-            self._index = {
-                "ngrams": {n: _kinds(_keys(codes[n]) if n in codes else np.zeros(0, np.int64),
-                                     np.concatenate([_keys(c) for c in longer(n)] or [np.zeros(0, np.int64)]))
-                           for n in (2, 3)},
-                "long_words": frozenset(w for n in range(4, self.max_len + 1) for w in by_length[n]),
-                "long_stems": frozenset(w[:k] for n in range(5, self.max_len + 1) for w in by_length[n]
-                                        for k in range(4, n)),
-            }
+            codes = code_points(self._text)
+            ends = np.append(np.flatnonzero(codes == ord("\n")), len(codes)) if self._text else np.zeros(0, np.int64)
+            starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if self._text else ends
+            lengths = ends - starts
+
+            def keys(chosen: np.ndarray, n: int) -> np.ndarray:  # the first n characters of the chosen words
+                return _keys(codes[starts[chosen][:, None] + np.arange(n)])
+
+            ngrams = {n: _kinds(keys(lengths == n, n), keys(lengths > n, n)) for n in (2, 3)}
+            longer, beyond = [], lengths > 3
+            starts, lengths = starts[beyond], lengths[beyond]
+            rows = ngrams[3][0].find(keys(np.ones(len(starts), bool), 3))[0]
+            for n in range(4, self.max_len + 1):
+                key = (rows << _BITS) | codes[starts + n - 1]
+                table, kinds = _kinds(key[lengths == n], key[lengths > n])
+                longer.append((table, kinds))
+                beyond = lengths > n
+                rows, starts, lengths = table.find(key[beyond])[0], starts[beyond], lengths[beyond]
+            self._index = {"ngrams": ngrams, "longer": longer}
+            del codes, starts, ends, lengths, rows
+            release_free_memory()  # the code points and keys made on the way (tagger/memory.py)
         return self._index
 
     def to_dict(self) -> dict:

@@ -171,11 +171,11 @@ class Encoder:
         """Numpy forms of the vocabularies for encode_batch, built on first use."""
         if self._tables is None:
             chars = np.ones(_END_MARK, dtype=np.int32)  # every code point -> <unk> (1) ...
-            for item, index in self.chars.stoi.items():
+            for index, item in enumerate(self.chars.itos):
                 if len(item) == 1:
                     chars[ord(item)] = index           # ... except the vocabulary's characters
             pairs = {}
-            for item, index in (self.bigrams.stoi.items() if self.bigrams is not None else ()):
+            for index, item in enumerate(self.bigrams.itos if self.bigrams is not None else ()):
                 if len(item) == 2:
                     pairs[ord(item[0]) * _PAIR_BASE + ord(item[1])] = index
                 elif len(item) == 1 + len(EOS) and item.endswith(EOS):

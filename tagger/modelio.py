@@ -16,6 +16,7 @@ from . import __version__
 from .atomic import atomic_write_bytes
 from .encode import encoder_from_dict
 from .errors import ModelFileError, TaggerError
+from .memory import release_free_memory
 from .pipeline import Tagger
 from .tasks import TASKS
 
@@ -153,8 +154,12 @@ def load_model(path: str | os.PathLike, engine: str = "torch") -> Tagger:
     task = {"segmentation": "seg"}.get(payload.get("task"), payload.get("task"))  # files before tasks
     if task not in TASKS:
         raise ModelFileError(f"{path}: unknown task {task!r} (from a newer tagger?)")
-    return Tagger(model, encoder, payload["tags"], payload.get("metadata", {}),
-                  lexicon=payload.get("lexicon", ()), task=task)
+    lexicon, metadata, tags = payload.get("lexicon", ()), payload.get("metadata", {}), payload["tags"]
+    del payload  # the file's float16 weights and lists of strings: freed before the heap is trimmed
+    tagger = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task)
+    del lexicon
+    release_free_memory()
+    return tagger
 
 
 def read_metadata(path: str | os.PathLike) -> dict:

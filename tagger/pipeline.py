@@ -83,8 +83,11 @@ def words_of(line: str, spans: Sequence[Span]) -> list[str]:
     between them as tokens of their own (jieba's way), so that the words join to the line.
 
     Every span edge, the line's ends included, is a cut; the pieces between successive cuts are
-    the words and the runs between them (written as one comprehension over the cuts: this runs
-    once per word of every line segmented)."""
+    the words and the runs between them. (This runs once per word of every line segmented, so
+    a line the spans tile, with no whitespace, is read with one comprehension.)"""
+    words = [line[start:end] for start, end, _ in spans]
+    if sum(map(len, words)) == len(line):  # the spans tile the line (no whitespace): the usual case
+        return words
     cuts = [0, *itertools.chain.from_iterable((start, end) for start, end, _ in spans), len(line)]
     return [line[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
 
@@ -106,9 +109,16 @@ class Tagger:
         self.decoder = Decoder(self.tags, self.task.scheme)
         self.metadata = dict(metadata or {})
         self.keep_atomic = keep_atomic
-        self.lexicon = frozenset(lexicon)  # training words, for search and full mode
+        # training words, for search and full mode: kept as one string, as 100k small str
+        # objects would add about 10 MB to every loaded model that never uses them
+        self._lexicon = "\n".join(sorted(set(lexicon)))
         self.user_dict = UserDict()
         self.device = "cpu"
+
+    @property
+    def lexicon(self) -> frozenset[str]:
+        """The model's training words (for search and full mode; built on each call)."""
+        return frozenset(self._lexicon.split("\n")) if self._lexicon else frozenset()
 
     @property
     def units(self) -> str:
@@ -153,10 +163,16 @@ class Tagger:
 
         `masks` (one per chunk) replace the usual allowed-tag masks (atomic runs, user words).
         `standard` picks the segmentation standard of a multi-criteria model (default: its own).
-        (Encoding the next batch in a helper thread while the network runs was measured: no
-        faster on 2 cores, as the threads contend for the GIL between torch calls.)
         """
-        results: list[list[str] | None] = [None] * len(chunks)
+        return [[self.tags[t] for t in path] for path in self.tag_paths(chunks, batch_chars, masks, standard)]
+
+    def tag_paths(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
+                  masks: Sequence[np.ndarray | None] | None = None,
+                  standard: str | None = None) -> list[list[int]]:
+        """tag_chunks() as tag ids (indices into self.tags).
+        (Encoding the next batch in a helper thread while the network runs was measured: no
+        faster on 2 cores, as the threads contend for the GIL between torch calls.)"""
+        results: list[list[int] | None] = [None] * len(chunks)
         learned = self.model.crf_scores()
         pending: dict[int, np.ndarray] = {}  # chunk -> scores of rows whose best tags are not valid
         for batch_ids in length_grouped_batches([len(c) for c in chunks], batch_chars):
@@ -168,7 +184,7 @@ class Tagger:
             paths, unsolved = self.decoder.greedy(log_probs, lengths, mask, learned)
             for i, path in zip(batch_ids, paths):
                 if path is not None:
-                    results[i] = [self.tags[t] for t in path]
+                    results[i] = path
             pending.update((batch_ids[row], scores) for row, scores in unsolved.items())
             if sum(map(len, pending.values())) * len(self.tags) > SEARCH_POOL:
                 self._search(pending, results, learned)
@@ -180,7 +196,7 @@ class Tagger:
         the pool. Pooled over batches, the search's per-step numpy calls are paid once for many
         rows (on the PKU test, 40-50% of the rows have some invalid step)."""
         for i, path in zip(pending, self.decoder.search(list(pending.values()), learned)):
-            results[i] = [self.tags[t] for t in path]
+            results[i] = path
         pending.clear()
 
     def _batch_mask(self, texts: Sequence, given: Sequence[np.ndarray | None] | None, time: int) -> np.ndarray | None:
@@ -210,9 +226,10 @@ class Tagger:
             return self._label_word_lines(lines, batch_chars)
         layout = [list(_pieces(line)) for line in lines]
         chunks = [piece for pieces in layout for _, piece in pieces]
-        tags = iter(self.tag_chunks(chunks, batch_chars, standard=standard) if chunks else [])
-        return [[(offset + s, offset + e, label) for offset, chunk in pieces
-                 for s, e, label in self.task.spans(chunk, next(tags))] for pieces in layout]
+        offsets = [offset for pieces in layout for offset, _ in pieces]
+        paths = self.tag_paths(chunks, batch_chars, standard=standard) if chunks else []
+        spans = iter(self.task.spans_of_paths(chunks, paths, self.tags, offsets))
+        return [list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces)))) for pieces in layout]
 
     def label_texts(self, texts: Sequence, standard: str | None = None) -> list[list[Span]]:
         """Spans of sample texts as the model reads them: strings for character models, word

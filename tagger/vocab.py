@@ -18,7 +18,7 @@ import itertools
 import operator
 import unicodedata
 from collections import Counter
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -94,7 +94,12 @@ class Vocab:
 
     def __init__(self, items: Sequence[str]):
         self.itos: list[str] = [PAD, UNK] + [s for s in items if s not in (PAD, UNK)]
-        self.stoi: dict[str, int] = {s: i for i, s in enumerate(self.itos)}
+
+    @cached_property
+    def stoi(self) -> dict[str, int]:
+        """string -> id, built on first use: inference looks bigrams up in the encoder's hash
+        table instead, so a loaded model does not pay for a dict of 140k bigrams."""
+        return {s: i for i, s in enumerate(self.itos)}
 
     @classmethod
     def build(cls, sequences: Iterable[Iterable[str]], min_count: int = 1,

@@ -13,7 +13,7 @@ from tagger.corpora import read_part, training_parts
 from tagger.model import ModelConfig
 from tagger.train import Trainer, TrainConfig
 
-TINY_NET = ["--hidden", "8", "--char-dim", "8", "--bigram-dim", "4", "--threads", "1", "--no-plot"]
+TINY_NET = ["--hidden", "8", "--layers", "1", "--char-dim", "8", "--bigram-dim", "4", "--threads", "1", "--no-plot"]
 
 
 def dev_scores(monkeypatch, f1s):
@@ -115,6 +115,18 @@ def test_small_corpora_get_more_patience_and_smaller_batches_than_large_ones():
     assert small.settings["batch_chars"] < large.settings["batch_chars"] == 3000
     assert large.settings["max_minutes"] == 120 and small.settings["max_minutes"] == 60
     assert "500 sentences, 20,000 characters" in small.line()
+
+
+def test_large_segmentation_corpora_get_two_narrower_layers_and_the_rest_one_wide_layer():
+    net = ("char_dim", "bigram_dim", "hidden", "layers", "embed_dropout", "lstm_dropout")
+    large_seg = recipe.choose("seg", 50_000, 2_000_000).settings
+    assert tuple(large_seg[k] for k in net) == (64, 32, 128, 2, 0.35, 0.35)
+    for task, chars in (("seg", 20_000), ("ner", 2_000_000), ("pos", 2_000_000)):
+        assert tuple(recipe.choose(task, 500, chars).settings[k] for k in net[:4]) == (100, 50, 200, 1)
+    assert "2 BiLSTM layers of 128 units" in recipe.choose("seg", 50_000, 2_000_000).line()
+    train, model = recipe.apply(recipe.choose("seg", 50_000, 2_000_000), TrainConfig(), ModelConfig(hidden=300),
+                                ["char_dim", "layers"])
+    assert (model.char_dim, model.layers, model.hidden) == (64, 2, 300)  # a setting given stays
 
 
 def test_segmentation_gets_the_training_words_as_dictionary_features_and_ner_does_not():

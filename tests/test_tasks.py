@@ -18,6 +18,23 @@ from tagger.tags import transition_rules
 from tagger.tasks import Sample, Task, token_accuracy, word_f1
 
 
+TAG_SETS = {"seg": ("B", "M", "E", "S"), "pos": ("B-n", "M-n", "E-n", "S-n", "B-v", "M-v", "E-v", "S-v"),
+            "ner": ("O", "B-PER", "I-PER", "E-PER", "S-PER")}
+
+
+@given(st.sampled_from(["seg", "pos", "ner"]),
+       st.lists(st.tuples(st.lists(st.integers(0, 7), min_size=1, max_size=12), st.integers(0, 50)), max_size=6))
+def test_spans_of_paths_equal_spans_text_by_text(name, rows):
+    """The batch route (one numpy pass) gives what spans() gives each text, any tag ids, valid or not."""
+    task, tags = Task(name), TAG_SETS[name]
+    paths = [[i % len(tags) for i in ids] for ids, _ in rows]
+    texts = ["字" * len(path) for path in paths]
+    offsets = [offset for _, offset in rows]
+    expected = [[(offset + s, offset + e, lab) for s, e, lab in task.spans(text, [tags[i] for i in path])]
+                for text, path, offset in zip(texts, paths, offsets)]
+    assert task.spans_of_paths(texts, paths, tags, offsets) == expected
+
+
 @given(st.lists(st.tuples(st.text("甲乙丙丁", min_size=1, max_size=4), st.sampled_from(["n", "v", "w"])),
                 min_size=1, max_size=8))
 def test_pos_sample_tags_spans_round_trip(pairs):

@@ -35,7 +35,7 @@ case "$BASE" in
   msra-ner)  ARGS="--dictionary jieba --dropout 0.3 --epochs 30 --patience 4 --max-minutes 30" ;;
   conll2003) ARGS="--units words --char-dim 100 --dropout 0.5 --unk-dropout 0.05 --batch-chars 1000 --epochs 40 --patience 6 --max-minutes 25" ;;
   ud-pos)    ARGS="--dictionary jieba,train --dropout 0.3 --batch-chars 1500 --bigram-min-count 2 --epochs 40 --patience 6 --max-minutes 15" ;;
-  pd1998)    ARGS="--dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
+  pd1998)    ARGS="--char-dim 100 --bigram-dim 50 --hidden 200 --layers 1 --dictionary jieba,train --dropout 0.2 --epochs 30 --patience 4 --max-minutes 35" ;;
   pos-small) CORPUS=pd1998; ARGS=$(scripts/recipes/train_pos_model.sh --print-args) ;;  # the shipped POS recipe
   *) echo "unknown benchmark $NAME" >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@ def _configs(args):
     from ..recipe import MODEL_SETTINGS, SETTINGS
     from ..train import TrainConfig
     given = {"epochs": args.epochs, "batch_chars": args.batch_chars, "patience": args.patience,
+             "char_dim": args.char_dim, "bigram_dim": args.bigram_dim, "hidden": args.hidden, "layers": args.layers,
              "lr_patience": args.lr_patience, "max_minutes": args.max_minutes, "crf": args.crf,
              "embed_dropout": _or(args.embed_dropout, args.dropout),
              "lstm_dropout": _or(args.lstm_dropout, args.dropout),
@@ -33,8 +34,7 @@ def _configs(args):
     auto = tuple(name for name in SETTINGS if given.get(name) is None)
     model_given = {k: v for k, v in given.items() if v is not None and k in MODEL_SETTINGS}
     train_given = {k: v for k, v in given.items() if v is not None and k not in MODEL_SETTINGS}
-    model_config = ModelConfig(char_dim=args.char_dim, bigram_dim=args.bigram_dim, hidden=args.hidden,
-                               layers=args.layers, standard_dim=args.standard_dim, **model_given)
+    model_config = ModelConfig(standard_dim=args.standard_dim, **model_given)
     train_config = TrainConfig(lr=args.lr, lr_decay=args.lr_decay,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, threads=args.threads,
