@@ -129,10 +129,12 @@ def test_large_segmentation_corpora_get_two_narrower_layers_and_the_rest_one_wid
     assert (model.char_dim, model.layers, model.hidden) == (64, 2, 300)  # a setting given stays
 
 
-def test_segmentation_gets_the_training_words_as_dictionary_features_and_ner_does_not():
+def test_segmentation_gets_the_training_words_as_dictionary_features_and_small_ner_none():
     assert recipe.choose("seg", 500, 20_000).settings["dictionary"] == "jieba,train"  # small: jieba's words too
     assert recipe.choose("seg", 50_000, 2_000_000).settings["dictionary"] == "train"
     assert recipe.choose("ner", 500, 20_000).settings["dictionary"] == ""
+    large_ner = recipe.choose("ner", 50_000, 2_000_000).settings  # a large NER corpus: jieba's words
+    assert (large_ner["dictionary"], large_ner["embed_dropout"], large_ner["lstm_dropout"]) == ("jieba", 0.3, 0.3)
 
 
 def test_apply_sets_only_the_open_settings():
