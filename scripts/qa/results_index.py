@@ -362,6 +362,10 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "
            "--model tagger/data/default.model:all --model runs/pku-single.model --threads 1 "
            "--peers-python PEERS_VENV/bin/python", "peers and their versions: results/crossdomain/README.md")),
+    (r"crossdomain/fast\.json",
+     fixed("word F1 of the shipped default and fast models on the six test sets, default standard (docs/speed.md)",
+           "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "
+           "--model tagger/data/fast.model --peers none --threads 2 -o results/crossdomain/fast.json")),
     (r"crossdomain/README\.md",
      fixed("notes on crossdomain.json: the peers' versions and what each tool column is", "", "prose")),
     (r"cv/ud/ud\.csv", fixed("5-fold cross-validation on UD Chinese's training text: per-fold scores", CV)),
