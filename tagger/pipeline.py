@@ -22,6 +22,7 @@ import numpy as np
 from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask, standalone_spans
 from .encode import Encoder, Inputs, WordEncoder, blocks, length_grouped_batches
 from .errors import TaggerError
+from .memory import release_free_memory
 from .metrics import spans as word_spans
 from .sentences import SENTENCE_END
 from .tags import BMES
@@ -239,9 +240,13 @@ class Tagger:
     def iter_label(self, lines: Iterable[str], batch_lines: int = 512, batch_chars: int = BATCH_CHARS,
                    standard: str | None = None) -> Iterator[tuple[str, list[Span]]]:
         """Stream: (line, its labeled spans) for each line, in order, reading `batch_lines`
-        lines at a time; the network sees at most ~`batch_chars` characters at once."""
+        lines at a time; the network sees at most ~`batch_chars` characters at once. After each
+        block the heap's free pages go back to the system (tagger/memory.py): without that, peak
+        memory crept up with the input's length (409 against 393 MB for ten copies of the PKU
+        test file against one)."""
         for block in blocks(lines, batch_lines):
             yield from zip(block, self.label_lines(block, batch_chars, standard))
+            release_free_memory()
 
     def label_units(self, unit_lists: Sequence[Sequence[str]], batch_chars: int = BATCH_CHARS) -> list[list[Span]]:
         """Spans over units (characters or words) of pre-split texts; empty texts give []."""
