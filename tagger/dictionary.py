@@ -199,13 +199,13 @@ class Dictionary:
             starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if self._text else ends
             lengths = ends - starts
 
-            def keys(chosen: np.ndarray, n: int) -> np.ndarray:  # the first n characters of the chosen words
-                return _keys(codes[starts[chosen][:, None] + np.arange(n)])
+            def keys(firsts: np.ndarray, n: int) -> np.ndarray:  # the first n characters of words starting there
+                return _keys(codes[firsts[:, None] + np.arange(n)])
 
-            ngrams = {n: _kinds(keys(lengths == n, n), keys(lengths > n, n)) for n in (2, 3)}
+            ngrams = {n: _kinds(keys(starts[lengths == n], n), keys(starts[lengths > n], n)) for n in (2, 3)}
             longer, beyond = [], lengths > 3
             starts, lengths = starts[beyond], lengths[beyond]
-            rows = ngrams[3][0].find(keys(np.ones(len(starts), bool), 3))[0]
+            rows = ngrams[3][0].find(keys(starts, 3))[0]
             for n in range(4, self.max_len + 1):
                 key = (rows << _BITS) | codes[starts + n - 1]
                 table, kinds = _kinds(key[lengths == n], key[lengths > n])

@@ -50,6 +50,7 @@ def choose(task: str, sentences: int, chars: int, units: str = "chars") -> Recip
     size = "small" if chars < SMALL_CHARS else "large"
     settings = dict(_BY_SIZE[size])
     settings.update(_network(task, size))
+    settings["embed_dropout"] = settings["lstm_dropout"] = _dropout(task, size)
     settings["batch_chars"] = _batch_chars(chars)
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
     settings["dictionary"] = _dictionary(task, size)
@@ -72,16 +73,23 @@ def apply(recipe: Recipe, train_config, model_config, auto: list[str] | tuple[st
 
 def _network(task: str, size: str) -> dict:
     """Segmentation on a large corpus: two BiLSTM layers of 128 units over 64/32-dim character
-    and bigram embeddings, dropout 0.35. Against one layer of 200 units over 100/50 dims it costs
-    about the same multiply-adds per character; its dev F1 was higher on MSR (0.9783 against
-    0.9771) and level on PKU and Weibo (docs/training.md). NER on a large corpus: dropout 0.3
-    (see _dictionary). Every other case: one layer of 200 units over 100/50 dims, dropout by
-    size; a second layer was not measured to pay on small corpora, NER or POS."""
+    and bigram embeddings. Against one layer of 200 units over 100/50 dims it costs about the
+    same multiply-adds per character; with dropout 0.35 (_dropout) its dev F1 was higher on MSR
+    (0.9783 against 0.9771) and level on PKU and Weibo (docs/training.md). Every other case:
+    one layer of 200 units over 100/50 dims; a second layer was not measured to pay on small
+    corpora, NER or POS."""
     if task == "seg" and size == "large":
-        return dict(char_dim=64, bigram_dim=32, hidden=128, layers=2, embed_dropout=0.35, lstm_dropout=0.35)
-    if task == "ner" and size == "large":  # dropout 0.3: see _dictionary
-        return dict(char_dim=100, bigram_dim=50, hidden=200, layers=1, embed_dropout=0.3, lstm_dropout=0.3)
+        return dict(char_dim=64, bigram_dim=32, hidden=128, layers=2)
     return dict(char_dim=100, bigram_dim=50, hidden=200, layers=1)
+
+
+def _dropout(task: str, size: str) -> float:
+    """On the embeddings and the LSTM output alike: 0.5 on a small corpus (its few examples,
+    docs/training.md); on a large one 0.35 for segmentation's two layers (_network), 0.3 for NER
+    (see _dictionary), 0.2 otherwise (docs/benchmarks.md)."""
+    if size == "small":
+        return 0.5
+    return {"seg": 0.35, "ner": 0.3}.get(task, 0.2)
 
 
 def _dictionary(task: str, size: str) -> str:
@@ -155,6 +163,6 @@ def _describe(name: str, value, settings: dict) -> str:
 # Patience and LR patience count epochs without a dev F1 gain (tagger/train.py); before the
 # first epoch with dev F1 > 0 neither counts, whatever the corpus.
 _BY_SIZE = {
-    "small": dict(epochs=80, patience=12, lr_patience=3, embed_dropout=0.5, lstm_dropout=0.5),
-    "large": dict(epochs=20, patience=4, lr_patience=0, embed_dropout=0.2, lstm_dropout=0.2),
+    "small": dict(epochs=80, patience=12, lr_patience=3),
+    "large": dict(epochs=20, patience=4, lr_patience=0),
 }

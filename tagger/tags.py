@@ -67,12 +67,16 @@ def word_bounds(tags: Sequence[str]) -> list[tuple[int, int]]:
     return list(zip([0, *cuts], cuts))
 
 
-def bound_tables(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """word_bounds' rule as two lookup tables over tag ids: (a word ends after this tag, a
-    word begins at this tag), for finding words of many texts at once in numpy."""
+def word_starts(ids: np.ndarray, firsts: np.ndarray, tags: Sequence[str]) -> np.ndarray:
+    """word_bounds' rule over the tag ids (indices into `tags`) of several texts laid end to
+    end, text k beginning at index firsts[k]: the indices where a word begins (at a B or S,
+    after an E or S, and where a text begins), found for all texts in one numpy pass."""
     prefixes = [prefix(tag) for tag in tags]
-    return (np.array([p in _ENDS for p in prefixes], dtype=bool),
-            np.array([p in _STARTS for p in prefixes], dtype=bool))
+    ends_after = np.array([p in _ENDS for p in prefixes], dtype=bool)
+    begins = np.array([p in _STARTS for p in prefixes], dtype=bool)[ids]
+    begins[1:] |= ends_after[ids[:-1]]
+    begins[firsts] = True
+    return np.flatnonzero(begins)
 
 
 def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:

@@ -22,7 +22,7 @@ from .entities import entity_score, spans_to_tags, tags_to_spans
 from .errors import TaggerError
 from .metrics import score as word_score
 from .metrics import spans as word_spans
-from .tags import BMES, bound_tables, label, typed_bmes, word_bounds, words_to_tags
+from .tags import BMES, label, typed_bmes, word_bounds, word_starts, words_to_tags
 
 Span = tuple[int, int, str]
 TASKS = ("seg", "pos", "ner")
@@ -114,12 +114,8 @@ class Task:
         if not np.array_equal(lengths, np.fromiter(map(len, texts), np.int64, len(texts))):
             raise ValueError("a text and its tags differ in length")
         ids = np.fromiter(itertools.chain.from_iterable(paths), np.int64, int(lengths.sum()))
-        ends_after, starts_at = bound_tables(tags)
         firsts = np.cumsum(lengths) - lengths
-        begins = starts_at[ids]                 # a word begins at a B or S,
-        begins[1:] |= ends_after[ids[:-1]]     # after an E or S,
-        begins[firsts] = True                  # and where a text begins
-        starts = np.flatnonzero(begins)
+        starts = word_starts(ids, firsts, tags)
         ends = np.append(starts[1:], len(ids))
         counts = np.diff(np.append(np.searchsorted(starts, firsts), len(starts))).tolist()
         shift = np.repeat(np.asarray(offsets, dtype=np.int64) - firsts, counts)
