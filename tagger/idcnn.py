@@ -87,9 +87,10 @@ class IDCNNTagger(nn.Module):
 
     def embed(self, inputs: Inputs) -> torch.Tensor:
         """(batch, time, input width): char and right-bigram embeddings, dictionary bits."""
-        parts = [self.char_embed(inputs.chars)]
+        dtype = self.output.weight.dtype  # loaded tables may be float16 (modelio.load_weights)
+        parts = [self.char_embed(inputs.chars).to(dtype)]
         if self.config.bigram_dim > 0:
-            parts.append(self.bigram_embed(inputs.bigrams))
+            parts.append(self.bigram_embed(inputs.bigrams).to(dtype))
         if self.config.dictionary_bits > 0:
             parts.append(((inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0).to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))

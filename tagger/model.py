@@ -78,6 +78,8 @@ class ModelConfig(SavedConfig):
 
 
 class BiLSTMTagger(nn.Module):
+    bfloat16 = False  # inference on the CPU in bfloat16 (engine.choose_precision); set by modelio.load_model
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
@@ -103,8 +105,8 @@ class BiLSTMTagger(nn.Module):
         self.backward_lstms = nn.ModuleList()
         for layer in range(config.layers):
             size = input_dim if layer == 0 else 2 * config.hidden
-            self.forward_lstms.append(nn.LSTM(size, config.hidden, batch_first=True))
-            self.backward_lstms.append(nn.LSTM(size, config.hidden, batch_first=True))
+            self.forward_lstms.append(nn.LSTM(size, config.hidden))  # time-major: see `encode`
+            self.backward_lstms.append(nn.LSTM(size, config.hidden))
         self.between_dropout = nn.Dropout(config.lstm_dropout)
         self.out_dropout = nn.Dropout(config.lstm_dropout)
         self.output = nn.Linear(2 * config.hidden, config.num_tags)  # applied at every step
@@ -115,11 +117,12 @@ class BiLSTMTagger(nn.Module):
 
     def embed(self, inputs: Inputs) -> torch.Tensor:
         """(batch, time, input width): the embeddings and features of every step, concatenated."""
-        parts = [self.char_embed(inputs.chars)]
+        dtype = self.output.weight.dtype  # loaded tables may be float16 (modelio.load_weights)
+        parts = [self.char_embed(inputs.chars).to(dtype)]
         if self.config.units == "words":
             parts += [self.word_chars(inputs.subchars), self.casing_embed(inputs.casing)]
         if self.config.bigram_dim > 0:
-            right = self.bigram_embed(inputs.bigrams)               # c[i] c[i+1]
+            right = self.bigram_embed(inputs.bigrams).to(dtype)     # c[i] c[i+1]
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
         if self.config.dictionary_bits > 0:
@@ -137,26 +140,38 @@ class BiLSTMTagger(nn.Module):
         return self.char_cnn(x).max(dim=2).values.reshape(batch, time, -1)
 
     def encode(self, inputs: Inputs) -> torch.Tensor:
-        """BiLSTM outputs at every step, (batch, time, 2*hidden); padding does not reach real steps."""
-        x = self.embed(inputs)
+        """BiLSTM outputs at every step, (time, batch, 2*hidden); padding does not reach real steps.
+
+        Time-major, the layout the LSTM kernel computes in: given (batch, time, ...) tensors,
+        nn.LSTM copies its input to time-major and its output back, and reversing the
+        non-contiguous result copied it again (an eighth of inference time went to copies)."""
+        x = self.embed(inputs).transpose(0, 1).contiguous()
         for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
             if layer > 0:
-                x = self.between_dropout(x)
+                x = self.batch_major_dropout(self.between_dropout, x)
             ahead, _ = fwd(x)
             behind, _ = bwd(reverse_padded(x, inputs.lengths))
             x = torch.cat([ahead, reverse_padded(behind, inputs.lengths)], dim=-1)
         return x
 
+    def batch_major_dropout(self, dropout: nn.Dropout, x: torch.Tensor) -> torch.Tensor:
+        """Dropout on a time-major tensor, its mask drawn in (batch, time) order: the order of
+        the batch-major layout this network trained in before, so a seed trains the same model."""
+        if not self.training or dropout.p == 0:
+            return x
+        return dropout(x.transpose(0, 1).contiguous()).transpose(0, 1).contiguous()
+
     def forward(self, inputs: Inputs) -> torch.Tensor:
         """Tag logits (batch, time, num_tags) for a batch of torch tensors."""
-        return self.output(self.out_dropout(self.encode(inputs)))
+        return self.output(self.batch_major_dropout(self.out_dropout, self.encode(inputs))).transpose(0, 1)
 
     def log_probs(self, inputs: Inputs) -> np.ndarray:
         """Inference on padded numpy inputs: tag log-probabilities (batch, time, tags) as numpy,
         the interface every network shares (tagger/pipeline.py's `Network`)."""
         device = self.char_embed.weight.device
         self.eval()
-        with torch.inference_mode():
+        faster = self.bfloat16 and device.type == "cpu"
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=faster):
             logits = self(inputs.map(lambda a: torch.from_numpy(a).to(device), lengths=False)
                           ._replace(lengths=torch.from_numpy(inputs.lengths)))
             return torch.log_softmax(logits.float(), -1).cpu().numpy()
@@ -200,13 +215,13 @@ class BiLSTMTagger(nn.Module):
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Reverse each sequence of a (batch, time, features) tensor within its length.
+    """Reverse each sequence of a time-major (time, batch, features) tensor within its length.
 
     Padding positions stay where they are, so the operation is its own inverse. Rows are picked
-    with one index_select over (batch*time, features): several times faster than `gather`.
+    with one index_select over (time*batch, features): several times faster than `gather`.
     """
-    batch, time, features = x.shape
-    steps = torch.arange(time, device=x.device).unsqueeze(0)
-    index = lengths.to(x.device).unsqueeze(1) - 1 - steps
-    index = torch.where(index >= 0, index, steps) + time * torch.arange(batch, device=x.device).unsqueeze(1)
-    return x.reshape(batch * time, features).index_select(0, index.reshape(-1)).reshape(batch, time, features)
+    time, batch, features = x.shape
+    steps = torch.arange(time, device=x.device).unsqueeze(1)
+    index = lengths.to(x.device).unsqueeze(0) - 1 - steps
+    index = torch.where(index >= 0, index, steps) * batch + torch.arange(batch, device=x.device).unsqueeze(0)
+    return x.reshape(time * batch, features).index_select(0, index.reshape(-1)).reshape(time, batch, features)

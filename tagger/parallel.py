@@ -18,13 +18,14 @@ _worker_segmenter = None
 _worker_standard = None
 
 
-def _init_worker(model_path: str | list[str] | None, user_dict: str | None, standard: str | None = None) -> None:
+def _init_worker(model_path: str | list[str] | None, user_dict: str | None, standard: str | None = None,
+                 precision: str = "auto") -> None:
     global _worker_segmenter, _worker_standard
     _worker_standard = standard
     import torch
     torch.set_num_threads(1)
     from . import load
-    _worker_segmenter = load(model_path)
+    _worker_segmenter = load(model_path, precision=precision)
     if user_dict:
         _worker_segmenter.user_dict.load(user_dict)
 
@@ -34,13 +35,14 @@ def _segment_block(lines: list[str]) -> list[list[str]]:
 
 
 def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, jobs: int, batch_lines: int = 512,
-                     user_dict: str | None = None, standard: str | None = None) -> Iterator[list[str]]:
+                     user_dict: str | None = None, standard: str | None = None,
+                     precision: str = "auto") -> Iterator[list[str]]:
     """Words for each line, in input order, computed by `jobs` worker processes (`model_path`:
     a model file, a list of them for an ensemble, or None for the shipped model), following
     `standard` (a multi-criteria model's; default: its own)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(model_path, user_dict, standard)) as pool:
+                             initargs=(model_path, user_dict, standard, precision)) as pool:
         pending: deque = deque()
         for block in blocks(lines, batch_lines):
             pending.append(pool.submit(_segment_block, block))

@@ -111,7 +111,7 @@ def test_all_expands_to_each_listed_standard_and_passes_it(bench, tmp_path, monk
     model = tmp_path / "multi.model"
     model.write_bytes(b"")
     fake = FakeSegmenter(["pku", "msr"])
-    monkeypatch.setattr(bench, "load", lambda path: fake)
+    monkeypatch.setattr(bench, "load", lambda path, precision: fake)
     tools, segmenters = bench.model_tools([f"{model}:all", str(model)])
     assert [(t.label, t.standard) for t in tools] == [("multi:pku", "pku"), ("multi:msr", "msr"), ("multi", None)]
     for tool in tools:
@@ -130,7 +130,7 @@ def test_no_standard_keyword_for_a_model_without_standards(bench, tmp_path, monk
 
     model = tmp_path / "old.model"
     model.write_bytes(b"")
-    monkeypatch.setattr(bench, "load", lambda path: OldSegmenter())
+    monkeypatch.setattr(bench, "load", lambda path, precision: OldSegmenter())
     tools, segmenters = bench.model_tools([f"{model}:all"])
     assert [(t.label, t.standard) for t in tools] == [("old", None)]
     output, _ = bench.run_model(segmenters[tools[0].path], tools[0], ["我们 好"])

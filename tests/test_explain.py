@@ -23,9 +23,9 @@ def test_explain_agrees_with_the_model(tiny_model):
     assert result["probs"].shape == (len(text), 4)
     assert torch.allclose(result["probs"].sum(-1), torch.ones(len(text)))
     layer = result["layers"][-1]  # the last layer's states are what the output layer reads
-    encoded = tiny_model.model.encode(collate([tiny_model.encoder.encode(text)]).inputs)
+    encoded = tiny_model.model.encode(collate([tiny_model.encoder.encode(text)]).inputs)  # (time, batch, 2*hidden)
     assert torch.allclose(torch.cat([layer["forward"]["hidden"], layer["backward"]["hidden"]], -1),
-                          encoded[0], atol=1e-5)
+                          encoded[:, 0], atol=1e-5)
 
 
 def test_explain_command_html_and_png(tiny_model, tmp_path, capsys):

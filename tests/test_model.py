@@ -12,10 +12,10 @@ from .conftest import train_tiny
 
 
 def test_reverse_padded_is_its_own_inverse():
-    x = torch.arange(2 * 4 * 1, dtype=torch.float).view(2, 4, 1)
+    x = torch.arange(2 * 4 * 1, dtype=torch.float).view(2, 4, 1).transpose(0, 1).contiguous()  # (time, batch, 1)
     lengths = torch.tensor([3, 4])
     rev = reverse_padded(x, lengths)
-    assert rev[0, :, 0].tolist() == [2, 1, 0, 3] and rev[1, :, 0].tolist() == [7, 6, 5, 4]
+    assert rev[:, 0, 0].tolist() == [2, 1, 0, 3] and rev[:, 1, 0].tolist() == [7, 6, 5, 4]
     assert torch.equal(reverse_padded(rev, lengths), x)
 
 
@@ -188,11 +188,11 @@ def test_unk_dropout_only_touches_real_bigrams():
 
 
 def test_reverse_padded_matches_a_python_reversal():
-    x = torch.arange(2 * 4 * 3, dtype=torch.float32).reshape(2, 4, 3)
+    x = torch.arange(4 * 2 * 3, dtype=torch.float32).reshape(4, 2, 3)  # (time, batch, features)
     lengths = torch.tensor([3, 4])
     out = reverse_padded(x, lengths)
     for row, n in enumerate(lengths.tolist()):
-        assert torch.equal(out[row, :n], x[row, :n].flip(0)) and torch.equal(out[row, n:], x[row, n:])
+        assert torch.equal(out[:n, row], x[:n, row].flip(0)) and torch.equal(out[n:, row], x[n:, row])
 
 
 @settings(max_examples=40, deadline=None)

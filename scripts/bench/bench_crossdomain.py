@@ -179,7 +179,7 @@ def check_standard(path: str, segmenter, standard: str) -> None:
         raise TaggerError(f"{path}: this model has no standards to choose from; drop ':{standard}'")
 
 
-def model_tools(specs: Sequence[str]) -> tuple[list[ModelTool], dict[str, object]]:
+def model_tools(specs: Sequence[str], precision: str = "float32") -> tuple[list[ModelTool], dict[str, object]]:
     """The tagger columns for `--model` values, and each model file loaded once.
 
     `PATH:all` expands to every standard the model lists; a model that lists none runs once,
@@ -188,7 +188,7 @@ def model_tools(specs: Sequence[str]) -> tuple[list[ModelTool], dict[str, object
     for spec in specs:
         path, standard = split_model_spec(spec)
         if path not in loaded:
-            loaded[path] = load(path)
+            loaded[path] = load(path, precision=precision)
         segmenter = loaded[path]
         if standard == "all":
             standards = model_standards(segmenter)
@@ -425,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "peers it cannot import are skipped")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads for tagger, and the BLAS/OpenMP thread variables for the peers")
+    parser.add_argument("--precision", default="float32", choices=("float32", "bfloat16", "auto"),
+                        help="what BiLSTM models compute in (default float32: the same figures on every machine)")
     parser.add_argument("--cache", type=Path, help="keep the peers' outputs here and reuse them")
     parser.add_argument("--outputs", type=Path, help="also write every tool's segmented text here, TOOL/SET.txt")
     parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help=f"JSON results (default: {DEFAULT_OUTPUT})")
@@ -451,7 +453,7 @@ def run(args: argparse.Namespace, command: str) -> int:
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     root = corpora_root()
-    tools, segmenters = model_tools(args.model or [str(DEFAULT_MODEL)])
+    tools, segmenters = model_tools(args.model or [str(DEFAULT_MODEL)], args.precision)
     peers, skipped = available_peers(args.peers_python, wanted_peers, args.threads) if wanted_peers else ({}, {})
     for peer, why in skipped.items():
         print(f"skipping {peer}: {why}", file=sys.stderr)

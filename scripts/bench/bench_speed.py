@@ -8,7 +8,9 @@ peak RSS of a separate `tagger segment FILE` process and the start-up time of
 `echo 一句话 | tagger segment`; writes everything as JSON. Word/POS tagging is timed apart (the
 shipped POS model, `tagger segment --pos`, beside jieba.posseg): it is the slower job, with 176
 typed tags to score and decode instead of 4, and is not part of the segmentation ratios.
-Run with nothing else on the machine; --threads should be the number of free cores.
+Run with nothing else on the machine; --threads should be the number of free cores. The model
+runs at the precision `tagger.load` chooses (`precision` in the JSON); where that is bfloat16,
+the row `tagger_float32` gives the same model in float32.
 
 The roofline (`roofline` in the JSON, for each model and engine): the network's multiply-adds
 per character (tagger.summary.multiply_adds_per_step), this machine's peak multiply-adds per
@@ -115,17 +117,20 @@ def roofline(segmenter, torch_model, lines: list[str], chars: int, peak: float) 
 
 
 def measure_model(name: str, model: str | None, lines: list[str], chars: int, gold: str | None, threads: int,
-                  peak: float, results: dict) -> None:
-    """Both engines of one model: chars/s, F1 and the roofline, into results["tools"] and ["roofline"]."""
+                  peak: float, results: dict, precision: str = "auto", engines: tuple = ("torch", "numpy")) -> None:
+    """Both engines of one model: chars/s, F1 and the roofline, into results["tools"] and ["roofline"].
+    The torch engine runs at `precision` (auto: as `tagger.load` chooses); the JSON says which."""
     import tagger
     from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
-    torch_segmenter = tagger.load(model)
-    for engine in ("torch", "numpy"):
+    torch_segmenter = tagger.load(model, precision=precision)
+    chosen = "bfloat16" if getattr(torch_segmenter.model, "bfloat16", False) else "float32"
+    for engine in engines:
         with threadpool_limits(threads):
             segmenter = torch_segmenter if engine == "torch" else tagger.load(model, engine="numpy")
             seconds, out = timed(segmenter.segment_lines, lines)
             key = name if engine == "torch" else f"{name}_numpy_engine"
-            results["tools"].setdefault(key, {}).update(chars_per_s=round(chars / seconds), f1=f1_of(out, gold))
+            results["tools"].setdefault(key, {}).update(chars_per_s=round(chars / seconds), f1=f1_of(out, gold),
+                                                        precision=chosen if engine == "torch" else "float32")
             results["roofline"][key] = roofline(segmenter, torch_segmenter.model, lines, chars, peak)
 
 
@@ -199,6 +204,9 @@ def main() -> None:
     results["roofline"] = {}
     measure_model("tagger", args.model, lines, chars, gold, args.threads, peak, results)
     results["tools"]["tagger"].update(import_s=round(imported - start, 2), load_s=round(loaded - imported, 2))
+    if results["tools"]["tagger"]["precision"] != "float32":  # auto took bfloat16: float32 beside it
+        measure_model("tagger_float32", args.model, lines, chars, gold, args.threads, peak, results,
+                      precision="float32", engines=("torch",))
     for extra in args.extra_model:
         measure_model(f"tagger:{extra}", extra, lines, chars, gold, args.threads, peak, results)
 

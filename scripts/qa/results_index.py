@@ -308,6 +308,7 @@ def rule_memory(m: re.Match, path: Path, rel: str) -> Entry:
 
 
 MEMORY_MODELS = {  # file -> (--model, what the model is)
+    "shipped.json": ("default", "the shipped default model, at the precision `tagger segment` chooses (auto)"),
     "torch.json": ("runs/pku-single.model", "MODEL: pku-single (scripts/recipes/train_default.sh)"),
     "torch-jobs2.json": ("runs/pku-single.model", "MODEL: pku-single (scripts/recipes/train_default.sh)"),
     "numpy.json": ("MODEL", "MODEL: the 200-unit PKU model with `--dictionary jieba,train` (pku-h200-dict, "
@@ -366,6 +367,11 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("word F1 of the shipped default and fast models on the six test sets, default standard (docs/speed.md)",
            "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "
            "--model tagger/data/fast.model --peers none --threads 2 -o results/crossdomain/fast.json")),
+    (r"crossdomain/bfloat16\.json",
+     fixed("word F1 of the shipped default model run in bfloat16 (what --precision auto takes on a CPU with "
+           "native bfloat16) on the six test sets, default standard; float32 figures: fast.json",
+           "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model --precision bfloat16 "
+           "--peers none --threads 2 -o results/crossdomain/bfloat16.json")),
     (r"crossdomain/README\.md",
      fixed("notes on crossdomain.json: the peers' versions and what each tool column is", "", "prose")),
     (r"cv/ud/ud\.csv", fixed("5-fold cross-validation on UD Chinese's training text: per-fold scores", CV)),

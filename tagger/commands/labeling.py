@@ -12,7 +12,7 @@ from ..errors import TaggerError
 
 
 def cmd_segment(args) -> int:
-    engine = choose_engine(args.engine, args.file, args.device)
+    engine = choose_engine(args.engine, args.file, args.device, args.precision)
     return _run_lines(args, engine,
                       lambda lines: (args.delimiter.join(words) + "\n" for words in _words(args, engine, lines)))
 
@@ -47,7 +47,7 @@ def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]
 def _load(args, path, engine: str = "torch"):
     """The model at `path` on --device with --threads, its --standard checked before any input is read."""
     from .. import load
-    segmenter = load(path, engine, threads=args.threads).to(check_device(args.device))
+    segmenter = load(path, engine, threads=args.threads, precision=args.precision).to(check_device(args.device))
     segmenter.encoder.standard_of(args.standard)
     return segmenter
 
@@ -68,7 +68,8 @@ def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
         if args.user_dict:
             from ..userdict import UserDict
             UserDict().load(args.user_dict)
-        return segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict, args.standard)
+        return segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict, args.standard,
+                                args.precision)
     segmenter = _load(args, args.model, engine)
     if args.user_dict:
         segmenter.user_dict.load(args.user_dict)
