@@ -4,7 +4,8 @@ Loading a model builds large temporary structures (the unpickled file, the dicti
 the vocabulary's lookup tables) and drops them. glibc keeps the freed pages in its heap, where
 they are fragmented around what stays, so they count in the process's resident memory for
 good: about 20-30 MB each time with the shipped model. glibc's `malloc_trim(0)` returns the free
-pages inside the heap as well as at its top. Elsewhere (macOS, musl) this does nothing.
+pages inside the heap as well as at its top. Elsewhere (macOS, musl) this does nothing, as
+does `one_heap_arena`, which keeps torch's threads from each fragmenting a heap of their own.
 """
 from __future__ import annotations
 
