@@ -366,7 +366,7 @@ def length_grouped_batches(lengths: Sequence[int], max_chars: int, rng: random.R
 def grid_length(n: int) -> int:
     """`n` rounded up to the grid of batch widths that inference pads to: a multiple of 2 up to
     64, of 4 up to 256, of 32 beyond (see `shaped_batches` for why). Steps of 4 throughout
-    padded 1 point more of the PKU test text and saved a fifth of the shapes."""
+    padded about 1 point more of the PKU test text, for a fifth fewer shapes."""
     step = 2 if n <= 64 else 4 if n <= 256 else 32
     return max(step, -(-n // step) * step)
 
@@ -388,8 +388,8 @@ def shaped_batches(lengths: Sequence[int], max_chars: int, max_rows: int = 256) 
     `grid_length` value and, for that width T, it holds max_chars // T texts (at most
     `max_rows`): T is the smallest grid width that all of its texts fit. Only the last batch is
     short; its rows are padded to a power of two. A stream then meets a few dozen shapes, each
-    again and again, and pads about as little as exact shapes did (4% of the steps on the PKU
-    test text, streamed in blocks of 4,096 lines).
+    again and again, and pads little more than exact shapes did (5.9% of the steps against 4.0%
+    on the PKU test text, streamed in blocks of 2,048 lines).
     """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     batches: list[ShapedBatch] = []

@@ -78,7 +78,7 @@ class ModelConfig(SavedConfig):
 
 
 class BiLSTMTagger(nn.Module):
-    bfloat16 = False  # inference on the CPU in bfloat16 (engine.choose_precision); set by modelio.load_model
+    bfloat16_inference = False  # inference on the CPU in bfloat16 (engine.choose_precision); set by modelio.load_model
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -170,7 +170,7 @@ class BiLSTMTagger(nn.Module):
         the interface every network shares (tagger/pipeline.py's `Network`)."""
         device = self.char_embed.weight.device
         self.eval()
-        faster = self.bfloat16 and device.type == "cpu"
+        faster = self.bfloat16_inference and device.type == "cpu"
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=faster):
             logits = self(inputs.map(lambda a: torch.from_numpy(a).to(device), lengths=False)
                           ._replace(lengths=torch.from_numpy(inputs.lengths)))

@@ -151,7 +151,7 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
             model = BiLSTMTagger(ModelConfig.from_dict(payload["config"]))
             load_weights(model, payload["state_dict"])
             if network == "bilstm":  # the CNN student gains little from it (docs/speed.md)
-                model.bfloat16 = precision == "bfloat16"
+                model.bfloat16_inference = precision == "bfloat16"
         encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None

@@ -247,7 +247,7 @@ class Tagger:
 
         Why 2,048 lines a block: the lines of a block are sorted by length into batches, and
         the fewer lines there are, the more each batch pads its shorter lines. On the PKU test
-        text, blocks of 512 lines padded 14% of the steps, blocks of 2,048 6%: `tagger segment`
+        text, blocks of 512 lines padded 13% of the steps, blocks of 2,048 6%: `tagger segment`
         on ten copies of it took 13 s instead of 16 (`batch_lines` memory: a few MB per 1,000
         lines). After each block the heap's free pages go back to the system
         (tagger/memory.py): without that, peak memory crept up with the input's length."""

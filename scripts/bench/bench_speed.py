@@ -123,7 +123,7 @@ def measure_model(name: str, model: str | None, lines: list[str], chars: int, go
     import tagger
     from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
     torch_segmenter = tagger.load(model, precision=precision)
-    chosen = "bfloat16" if getattr(torch_segmenter.model, "bfloat16", False) else "float32"
+    chosen = "bfloat16" if getattr(torch_segmenter.model, "bfloat16_inference", False) else "float32"
     for engine in engines:
         with threadpool_limits(threads):
             segmenter = torch_segmenter if engine == "torch" else tagger.load(model, engine="numpy")
