@@ -24,7 +24,8 @@ def cmd_explain(args) -> int:
     from ..explain import explain, to_html, to_png
     if not args.text.strip():
         raise TaggerError("nothing to explain: the text is empty")
-    result = explain(load(args.model), args.text, args.standard)
+    # float32: the probabilities shown come from the same numbers as the tags decoded
+    result = explain(load(args.model, precision="float32"), args.text, args.standard)
     if args.output.lower().endswith(".png"):
         try:
             to_png(result, args.output, args.units)
