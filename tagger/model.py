@@ -144,7 +144,7 @@ class BiLSTMTagger(nn.Module):
 
         Time-major, the layout the LSTM kernel computes in: given (batch, time, ...) tensors,
         nn.LSTM copies its input to time-major and its output back, and reversing the
-        non-contiguous result copied it again (an eighth of inference time went to copies)."""
+        non-contiguous result copied it again (3% of inference time, by torch's profiler)."""
         x = self.embed(inputs).transpose(0, 1).contiguous()
         for layer, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
             if layer > 0:
