@@ -180,9 +180,9 @@ class Tagger:
         for batch in shaped_batches([len(c) for c in chunks], batch_chars):
             batch_ids, texts = batch.ids, [chunks[i] for i in batch.ids]
             inputs = self.encoder.encode_batch(texts, standard)
-            markers = inputs.chars.shape[1] - max(map(len, texts))  # steps the encoder adds
-            log_probs = self.model.log_probs(pad_inputs(inputs, batch.rows, batch.time + markers))
-            log_probs, lengths = self.encoder.unwrap(log_probs[:len(texts)], inputs.lengths)
+            rows, time = inputs.chars.shape[:2]  # the network sees the grid's shape; the decoder the batch's own
+            padded = pad_inputs(inputs, batch.rows, batch.time + 2 * self.encoder.margin)
+            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(padded)[:rows, :time], inputs.lengths)
             mask = self._batch_mask(texts, [masks[i] for i in batch_ids] if masks is not None else None,
                                     log_probs.shape[1])
             paths, unsolved = self.decoder.greedy(log_probs, lengths, mask, learned)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import itertools
 import operator
-from array import array
 import unicodedata
+from array import array
 from collections import Counter
 from functools import cached_property, lru_cache
 from pathlib import Path
