@@ -41,6 +41,7 @@ from typing import Optional, Sequence
 from scripts.common import command_line, reporting_errors
 from tagger import DEFAULT_MODEL, load
 from tagger.atomic import write_json, write_text_atomic
+from tagger.engine import PRECISIONS
 from tagger.corpora import corpora_root, get_corpus, training_words
 from tagger.errors import TaggerError
 from tagger.metrics import score
@@ -425,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "peers it cannot import are skipped")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads for tagger, and the BLAS/OpenMP thread variables for the peers")
-    parser.add_argument("--precision", default="float32", choices=("float32", "bfloat16", "auto"),
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS,
                         help="what BiLSTM models compute in (default float32: the same figures on every machine)")
     parser.add_argument("--cache", type=Path, help="keep the peers' outputs here and reuse them")
     parser.add_argument("--outputs", type=Path, help="also write every tool's segmented text here, TOOL/SET.txt")
