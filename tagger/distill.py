@@ -42,11 +42,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
 
+from . import networks
 from .encode import Inputs
 from .errors import TaggerError
 from .teacher import Store, load_teachers, read_labeled, read_raw_texts, teacher_passes
 
-NETWORKS = ("idcnn", "bilstm")
+NETWORKS = tuple(sorted(networks.NETWORKS, reverse=True))  # the student choices: idcnn (default), bilstm
 
 
 @dataclass
@@ -88,20 +89,21 @@ def build_student(config: DistillConfig, encoder, num_tags: int):
     chars, bigram_vocab = len(encoder.chars), len(encoder.bigrams) if encoder.bigrams is not None else 0
     bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
     bigram_dim = config.bigram_dim if encoder.bigrams is not None else 0
-    if config.network == "idcnn":
-        from .idcnn import IDCNNConfig, IDCNNTagger
-        markers = encoder.marker_ids()
-        return IDCNNTagger(IDCNNConfig(char_dim=config.char_dim, bigram_dim=bigram_dim, channels=config.channels,
-                                       dilations=list(config.dilations), iterations=config.iterations,
-                                       dropout=config.dropout, num_tags=num_tags, char_vocab=chars,
-                                       bigram_vocab=bigram_vocab, dictionary_bits=bits, marker_ids=markers,
-                                       context=config.context))
-    if config.network == "bilstm":
-        from .model import BiLSTMTagger, ModelConfig
-        return BiLSTMTagger(ModelConfig(char_dim=config.char_dim, bigram_dim=bigram_dim, hidden=config.hidden,
-                                        embed_dropout=config.dropout, lstm_dropout=config.dropout, num_tags=num_tags,
-                                        char_vocab=chars, bigram_vocab=bigram_vocab, dictionary_bits=bits))
-    raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
+    if config.network not in NETWORKS:
+        raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
+    network = networks.get(config.network)
+    if network.name == "idcnn":
+        settings = network.config_class(char_dim=config.char_dim, bigram_dim=bigram_dim, channels=config.channels,
+                                        dilations=list(config.dilations), iterations=config.iterations,
+                                        dropout=config.dropout, num_tags=num_tags, char_vocab=chars,
+                                        bigram_vocab=bigram_vocab, dictionary_bits=bits,
+                                        marker_ids=encoder.marker_ids(), context=config.context)
+    else:
+        settings = network.config_class(char_dim=config.char_dim, bigram_dim=bigram_dim, hidden=config.hidden,
+                                        embed_dropout=config.dropout, lstm_dropout=config.dropout,
+                                        num_tags=num_tags, char_vocab=chars, bigram_vocab=bigram_vocab,
+                                        dictionary_bits=bits)
+    return network.torch_class()(settings)
 
 
 def _pca_init(student_table, teacher_table) -> bool:

@@ -12,7 +12,9 @@ import html
 
 import torch
 
+from . import networks
 from .encode import collate
+from .errors import TaggerError
 from .pipeline import Tagger
 from .tags import tags_to_words
 
@@ -40,6 +42,9 @@ def explain(segmenter: Tagger, text: str, standard: str | None = None) -> dict:
     if not text:
         raise ValueError("nothing to explain: empty text")
     model = segmenter.model.eval()
+    network = networks.of_model(model)
+    if not network.recurrent:
+        raise TaggerError(f"tagger explain shows LSTM states; this model's network ({network.name}) has none")
     batch = collate([segmenter.encoder.encode(text, standard=segmenter.encoder.standard_of(standard))])
     own = slice(segmenter.encoder.margin, segmenter.encoder.margin + len(text))  # the text's own steps
     probs = torch.softmax(model(batch.inputs), -1)[0][own]

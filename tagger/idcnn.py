@@ -28,36 +28,12 @@ tagger/distill.py; `tagger.lite.NumpyIDCNN` computes the same network without to
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 from torch import nn
 
 from .encode import Inputs, marker_rows
-from .model import SavedConfig
-
-NETWORK = "idcnn"  # the model file's config["network"]; absent for the BiLSTM
-
-
-@dataclass
-class IDCNNConfig(SavedConfig):
-    network: str = NETWORK
-    char_dim: int = 32
-    bigram_dim: int = 16       # 0 turns bigram features off
-    channels: int = 64         # width of every convolution
-    dilations: list = field(default_factory=lambda: [1, 2, 4])
-    iterations: int = 1        # the dilated block applied this many times (shared weights)
-    dropout: float = 0.1
-    num_tags: int = 4
-    char_vocab: int = 0
-    bigram_vocab: int = 0
-    dictionary_bits: int = 0
-    units: str = "chars"
-    crf: bool = False
-    marker_ids: list = field(default_factory=list)  # char ids of the standards' markers (multi-criteria)
-    context: bool = False      # add a vector of the whole text (the mean of the first layer) at every step
-
+from .configs import NETWORK, IDCNNConfig  # noqa: F401 (re-exported: idcnn.IDCNNConfig)
 
 class IDCNNTagger(nn.Module):
     """The same interface as model.BiLSTMTagger: forward(inputs) -> logits (batch, time, tags),

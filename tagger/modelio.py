@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from . import __version__
+from . import __version__, networks
 from .atomic import atomic_write_bytes
 from .encode import encoder_from_dict
 from .engine import choose_precision
@@ -35,7 +35,6 @@ def looks_like_model_file(path: str | os.PathLike) -> bool:
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
-NETWORKS = ("bilstm", "idcnn")  # config["network"]; files without the key hold a BiLSTM
 SHIPPED = {"default": "default.model", "fast": "fast.model"}  # names for the models in tagger/data
 
 
@@ -137,20 +136,13 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
         raise ModelFileError(f"{path}: a word-level model; the numpy engine runs character models only "
                              "(use --engine torch)")
     try:
-        network = payload["config"].get("network", "bilstm")  # "idcnn": a distilled student (tagger/idcnn.py)
-        if network not in NETWORKS:
-            raise ModelFileError(f"{path}: unknown network {network!r} (from a newer tagger?)")
+        network = networks.of_config(payload["config"], str(path))
         if engine == "numpy":
-            model = (lite.NumpyIDCNN if network == "idcnn" else lite.NumpyBiLSTM)(payload["config"], payload["state_dict"])
+            model = network.numpy_class()(payload["config"], payload["state_dict"])
         else:
-            if network == "idcnn":
-                from .idcnn import IDCNNConfig as ModelConfig
-                from .idcnn import IDCNNTagger as BiLSTMTagger
-            else:
-                from .model import BiLSTMTagger, ModelConfig
-            model = BiLSTMTagger(ModelConfig.from_dict(payload["config"]))
+            model = network.torch_class()(network.config(payload["config"]))
             load_weights(model, payload["state_dict"])
-            if network == "bilstm":  # the CNN student gains little from it (docs/speed.md)
+            if network.recurrent:  # the CNN student gains little from it (docs/speed.md)
                 model.bfloat16_inference = precision == "bfloat16"
         encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:

@@ -6,6 +6,7 @@ PyTorch's LSTM keeps two bias vectors per gate (b_ih and b_hh), so one direction
 """
 from __future__ import annotations
 
+from . import networks
 from .model import BiLSTMTagger
 
 
@@ -54,8 +55,7 @@ def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
 
 def summary_text(model) -> str:
     """The table of a BiLSTM (rows from this module) or of a distilled ID-CNN (its own rows)."""
-    from .idcnn import IDCNNTagger
-    convolutional = isinstance(model, IDCNNTagger)
+    convolutional = not networks.of_model(model).recurrent
     rows = model.layer_rows() if convolutional else layer_rows(model)
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -25,7 +25,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from . import checkpoints, distributed, embeddings, recipe
+from . import checkpoints, distributed, embeddings, networks, recipe
 from .checkpoints import Training
 from .dictionary import Dictionary
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
@@ -161,7 +161,7 @@ class Trainer:
             model_cfg.marker_ids = encoder.marker_ids() if model_cfg.standard_dim > 0 else []
         tags = task.tag_set(train_sents + dev_sents)
         model_cfg.num_tags = len(tags)
-        model = BiLSTMTagger(model_cfg).to(cfg.device)
+        model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))
         if not resuming:  # a checkpoint brings its own weights
             embeddings.start(model, encoder, cfg, [s.text for s in train_sents], self.log)
