@@ -222,6 +222,10 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--top-errors", type=int, default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
                         "gold words the word list lacks), and put them in the JSON")
+    p.add_argument("--compare", action="store_true",
+                   help="two predictions A B: F1 of each, A - B with its 95%% interval (paired bootstrap over "
+                        "sentences) and p-value (approximate randomization): is the difference significant?")
+    p.add_argument("--draws", type=int, default=10_000, help="with --compare: randomization and bootstrap draws")
     p.add_argument("--threads", type=int, help=THREADS_HELP)
 
 

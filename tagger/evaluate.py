@@ -104,18 +104,18 @@ def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part
                          standard, top_errors: int) -> Report:
     """Word scores of a segmenter (it segments the gold text) or of an output file, line by line;
     OOV against `word_list` (a file given) or, for a corpus, its training words."""
-    from .corpora import format_of, read_part, read_word_list, training_words
+    from .corpora import read_word_list, training_words
     from .metrics import error_regions, format_errors, format_table, score
-    gold_words = list(read_part(gold_part)) if format_of(gold_part) != "segmented" else _segmented(gold_part.path)
+    gold_words = gold_lines(gold_part)
     seconds = None
     if segmenter is not None:
-        standard = _evaluation_standard(segmenter, gold, standard)
+        standard = evaluation_standard(segmenter, gold, standard)
         start = time.monotonic()
         predicted = segmenter.segment_lines(["".join(words) for words in gold_words], standard=standard)
         seconds = time.monotonic() - start
     else:
         standard = None  # an output file was segmented already
-        predicted = _segmented(predictions[0])
+        predicted = segmented_lines(predictions[0])
     if len(predicted) != len(gold_words):
         raise TaggerError(f"{name}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold_words)}")
     words = read_word_list(word_list) if word_list else training_words(gold)
@@ -132,13 +132,19 @@ def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part
     return Report(lines, scores)
 
 
-def _segmented(path: str) -> list[list[str]]:
+def gold_lines(gold_part) -> list[list[str]]:
+    """The gold words of each line (a segmented file line by line, blank lines kept)."""
+    from .corpora import format_of, read_part
+    return list(read_part(gold_part)) if format_of(gold_part) != "segmented" else segmented_lines(gold_part.path)
+
+
+def segmented_lines(path: str) -> list[list[str]]:
     """The words of each line of a segmented file, blank lines kept (they pair output with gold)."""
     from .readers import read_lines
     return [line.split() for _, line in read_lines(path)]
 
 
-def _evaluation_standard(segmenter, gold: str, standard: Optional[str]) -> Optional[str]:
+def evaluation_standard(segmenter, gold: str, standard: Optional[str]) -> Optional[str]:
     """`standard`, else the gold corpus's own standard when the model has one of that name
     (`evaluate MULTI.model pku` follows pku's), else None: the model's default."""
     if standard:

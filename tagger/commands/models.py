@@ -10,8 +10,14 @@ from ..errors import TaggerError
 
 def cmd_evaluate(args) -> int:
     from ..evaluate import evaluate
-    report = evaluate(args.prediction, args.gold, args.format, args.words, args.standard, args.top_errors,
-                      args.threads, note=lambda message: print(message, file=sys.stderr))
+    if args.compare:
+        from ..significance import compare
+        if len(args.prediction) != 2:
+            raise TaggerError(f"--compare takes two predictions (models or output files), not {len(args.prediction)}")
+        report = compare(*args.prediction, args.gold, args.format, args.standard, args.threads, args.draws)
+    else:
+        report = evaluate(args.prediction, args.gold, args.format, args.words, args.standard, args.top_errors,
+                          args.threads, note=lambda message: print(message, file=sys.stderr))
     for line in report.lines:
         print(line)
     if args.json:
