@@ -82,6 +82,8 @@ def _registry() -> dict[str, dict]:
                        test=Part("resume_ner/test.char.bmes", "columns"), task="ner"),
         "msra-ner": dict(train=_carved("msra_ner/train.txt", "msra"), test=Part("msra_ner/test_with_label.txt", "msra"),
                          task="ner"),
+        # PD 1998's own tags as entities (tagger/pdner.py); dev and test carved as for pd1998
+        "pd1998-ner": dict(zip(("train", "test"), _carved_with_test("pd1998/199801.txt", "pd1998")), task="ner"),
         "conll2003": dict(train=(Part("conll2003_en/eng.train", "columns"), Part("conll2003_en/eng.testa", "columns")),
                           test=Part("conll2003_en/eng.testb", "columns"), task="ner", units="words"),
     }

@@ -23,6 +23,7 @@ import sys
 from typing import Iterator
 
 from .errors import CorpusError, TaggerError
+from .pdner import pd1998_entities
 
 Words = list[str]
 Tagged = list[tuple[str, str]]
@@ -126,22 +127,28 @@ def read_raw(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "st
         yield line
 
 
-def _parse_pd1998_line(line: str) -> Tagged:
+def _parse_pd1998_line(line: str, compounds: list | None = None) -> Tagged:
+    """(word, POS) pairs; the outermost bracketed compounds go to `compounds` as (first word,
+    end word, tag) when a list is given."""
     tokens = line.split()
     if tokens and _PD_ID.match(tokens[0]):
         tokens = tokens[1:]
     pairs: Tagged = []
-    depth = 0
+    depth = opened = 0
     for token in tokens:
         match = _PD_TOKEN.match(token)
         if not match:
             raise ValueError(f"malformed token {token!r}: expected word/POS")
         opening, word, pos, closing = match.groups()
+        if opening and not depth:
+            opened = len(pairs)
         depth += bool(opening)
         if closing:
             if depth == 0:
                 raise ValueError(f"']' without '[' in {token!r}")
             depth -= 1
+            if not depth and compounds is not None:
+                compounds.append((opened, len(pairs) + 1, closing))
         pairs.append((word, pos))
     if depth:
         raise ValueError("'[' without a closing ']'")
@@ -199,6 +206,18 @@ def read_pd1998_documents(path: str | os.PathLike, bad: BadLines | None = None) 
             continue
         if pairs:
             yield tokens[0].rsplit("-", 1)[0] if _PD_ID.match(tokens[0]) else f"line{number}"
+
+
+def _parse_pd1998_ner_line(line: str) -> Labeled | None:
+    compounds: list = []
+    pairs = _parse_pd1998_line(line, compounds)
+    return pd1998_entities(pairs, compounds) if pairs else None
+
+
+def read_pd1998_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Labeled]:
+    """People's Daily 1998's own tags as entity spans (nr PER, ns LOC, nt ORG, t TIME; the rules
+    are in tagger/pdner.py), one paragraph each, as `read_pd1998` yields them."""
+    return _parsed(path, _parse_pd1998_ner_line, bad)
 
 
 def read_slash_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
@@ -351,5 +370,6 @@ _ITEM_READERS = {
     ("msra", "pos"): read_slash_tagged,  # any `word/tag` file
     ("conll", "pos"): read_conll_pos,
     ("msra", "ner"): read_msra_ner,
+    ("pd1998", "ner"): read_pd1998_ner,
     ("columns", "ner"): read_columns,
 }

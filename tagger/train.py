@@ -125,8 +125,8 @@ class Trainer:
         task = Task(cfg.task, cfg.units)
         multi = isinstance(train_sentences, Mapping)
         final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
-        if multi and task.name != "seg":
-            raise TaggerError("training on several corpora (standards) is for segmentation only (--task seg)")
+        if multi and (task.name == "pos" or task.units != "chars"):
+            raise TaggerError("training on several corpora (standards) is for segmentation and character NER")
         train_sets = dict(train_sentences) if multi else {None: train_sentences}
         dev_sets = {} if final else dict(dev_sentences) if multi else {None: dev_sentences}
         train_sents, standards, members = [], [], {}
@@ -321,10 +321,11 @@ class Trainer:
                 fold_dictionaries: Sequence[Dictionary] | None = None,
                 standards: Sequence[str | None] | None = None) -> list:
         """(encoded text, tag ids) per sample; sample i takes fold i's dictionary if given, and
-        is read with standard i (multi-criteria models), whose marker steps are tagged S."""
+        is read with standard i (multi-criteria models), whose marker steps are tagged S (a word
+        of their own) or, for entities, O."""
         index = {t: i for i, t in enumerate(tags)}
         folds = len(fold_dictionaries) if fold_dictionaries else 0
-        marker_tags = [index["S"]] * encoder.margin if encoder.margin else []
+        marker_tags = [index["O" if task.name == "ner" else "S"]] * encoder.margin if encoder.margin else []
         standards = standards or [None] * len(samples)
         return [(encoder.encode(sample.text, fold_dictionaries[i % folds] if folds else None, standards[i]),
                  marker_tags + [index[t] for t in task.tags(sample)] + marker_tags)

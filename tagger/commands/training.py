@@ -77,7 +77,8 @@ def cmd_train(args) -> int:
         if len(set(names)) < len(names):
             raise TaggerError(f"{args.corpus}: two corpora would have the same standard name ({', '.join(names)})")
         sources = {name: (spec, *training_parts(spec, None, args.format)) for name, spec in zip(names, specs)}
-        train_config.task = task = args.task or "seg"
+        entities = all(task_of(spec, train_part) == "ner" for spec, train_part, _ in sources.values())
+        train_config.task = task = args.task or ("ner" if entities else "seg")  # entity corpora: NER standards
         train_config.units = "chars"
     else:
         sources = {None: (args.corpus, *training_parts(args.corpus, args.dev, args.format))}
