@@ -243,6 +243,10 @@ def _add_serve(sub) -> None:
     p.add_argument("--no-pos", action="store_true", help="load no POS model")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=8000, help="port to listen on")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a name the Host header may give besides localhost, 127.0.0.1, ::1 and --host "
+                        "(repeat for more; '*': any, which lets other sites' pages reach the service by "
+                        "DNS rebinding)")
     p.add_argument("--threads", type=int, help="torch threads (default: the cores free now)")
     p.add_argument("--max-body-bytes", type=int, default=1_000_000, help="largest request body")
     p.add_argument("--max-texts", type=int, default=1_000, help="texts per request")

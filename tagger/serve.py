@@ -5,16 +5,20 @@
     curl -s localhost:8000/segment -H 'content-type: application/json' \\
          -d '{"texts": ["我们在北京大学研究生命的起源。"]}'
 
-Built on FastAPI (OpenAPI description at /openapi.json) and uvicorn. The models are loaded once,
-when the app is made. One worker thread runs them for every segment and tag request: requests
-that arrive while it is busy wait in a queue and are segmented together in the next call, so a
-loaded server runs wide, length-grouped batches (several times the throughput of one text at
-a time) while an idle one adds no wait. Explanations run in the request threads beside it (a
+Built on FastAPI (OpenAPI description at /openapi.json; no /docs page, which would load its
+scripts from a CDN) and uvicorn. The models are loaded once, when the app is made. One worker
+thread runs them for every segment and tag request: requests that arrive while it is busy wait
+in a queue and are segmented together in the next call, so a loaded server runs wide,
+length-grouped batches (several times the throughput of one text at a time) while an idle one
+adds no wait. A request is queued in parts of at most `batch_chars` characters, and the parts of
+a client that has hung up are dropped. Explanations run in the request threads beside it (a
 loaded model can be used from many threads).
 
 Every bad request gets a 4xx status and a JSON body {"error": "one line saying what was wrong"}:
-invalid JSON, an empty body, a text that is not a string, an unknown standard, or a body,
-text count or text length over the limits (413).
+invalid JSON, an empty body, a text that is not a string or not valid Unicode (a lone
+surrogate), an unknown standard, or a body, text count or text length over the limits (413).
+What guards the server itself (Host allow-list, timeouts, body limits, the bounded queue) is in
+tagger/serve_limits.py.
 """
 from __future__ import annotations
 
@@ -22,51 +26,55 @@ import asyncio
 import concurrent.futures
 import os
 import queue
+import re
 import threading
+import time
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import Annotated, Any, Callable, Sequence
+from typing import Annotated, Any, Callable, Iterable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 from starlette.exceptions import HTTPException
 
 from . import __version__
 from .errors import TaggerError
+from .memory import release_free_memory
+from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, HostCheck, Limits, RequestError, SafeJSONResponse,
+                           client_gone, error_response, retry_seconds, server_config)
+
+__all__ = ["Limits", "RequestError", "create_app", "serve", "validation_message"]
 
 WHITESPACE_FLAG = "x"  # a whitespace run's tag in POS output, as in tagger.posseg
 FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail for a body json.loads refused
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may hold; beyond it the answer is 413 with the limit named."""
-    body_bytes: int = 1_000_000
-    texts: int = 1_000
-    chars: int = 10_000          # per text
-    explain_chars: int = 1_000   # explain recomputes the LSTM step by step, in Python
-    batch_chars: int = 50_000    # characters the worker takes from the queue for one model call
-
-
-class RequestError(Exception):
-    """A bad request: its status and one line for the client."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: in a str from JSON's \\udXXX, never in UTF-8
+MAX_ERRORS = 5  # validation errors listed in a 422's detail (their count is given too)
+MAX_FIELDS = 8  # keys of a request body read at all: the models have 2 or 3
 
 
 # -- request bodies ---------------------------------------------------------------------
 StandardName = Annotated[StrictStr, Field(max_length=64)]
 
 
-class TextsRequest(BaseModel):
+class RequestBody(BaseModel):
+    """A request body: a JSON object of a few known fields. Why the checks before pydantic's: a
+    body of 100,000 unknown keys or wrong texts would otherwise give 100,000 errors, each built
+    and sent (a 9 MB answer for a 200 KB request); here it gives one."""
     model_config = ConfigDict(extra="forbid")
-    texts: list[StrictStr]
+
+    @model_validator(mode="before")
+    @classmethod
+    def few_fields(cls, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) > MAX_FIELDS:
+            raise ValueError(f"the body has {len(value)} fields; it takes {', '.join(cls.model_fields)}")
+        return value
+
+
+class TextsRequest(RequestBody):
+    texts: Annotated[list[StrictStr], Field(fail_fast=True)]  # the first text at fault, not all of them
     standard: StandardName | None = None
 
 
@@ -74,8 +82,7 @@ class SegmentRequest(TextsRequest):
     pos: StrictBool = False
 
 
-class ExplainRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExplainRequest(RequestBody):
     text: StrictStr
     standard: StandardName | None = None
     pos: StrictBool = False
@@ -95,11 +102,15 @@ class Batcher:
 
     Why one thread: the model's batches are length-grouped, so one call over many requests'
     texts runs wider, fuller batches than one call each. The worker never waits for more work:
-    it takes what is queued when it is free, up to `batch_chars` characters."""
+    it takes what is queued when it is free, up to `batch_chars` characters. A job whose future
+    was cancelled (its client hung up) is dropped unrun. When the queue runs empty, the heap's
+    free pages go back to the system (tagger/memory.py), so memory returns to its level after a
+    burst of load."""
 
     def __init__(self, batch_chars: int):
         self.batch_chars = batch_chars
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.chars_per_second: float | None = None  # the model's recent speed, for Retry-After
         self.thread = threading.Thread(target=self._work, name="tagger-batcher", daemon=True)
         self.thread.start()
 
@@ -117,18 +128,30 @@ class Batcher:
             job = self.jobs.get()
             if job is None:
                 return
-            batch, chars = [job], sum(map(len, job.texts))
-            while chars < self.batch_chars:
+            batch, chars = [], 0
+            while job is not None:
+                if job.future.set_running_or_notify_cancel():  # False: cancelled, dropped unrun
+                    batch.append(job)
+                    chars += sum(map(len, job.texts))
+                if chars >= self.batch_chars:
+                    break
                 try:
                     job = self.jobs.get_nowait()
                 except queue.Empty:
                     break
-                if job is None:
-                    self._run(batch)
-                    return
-                batch.append(job)
-                chars += sum(map(len, job.texts))
-            self._run(batch)
+            self._run_timed(batch, chars)
+            if job is None:  # close() was called while jobs were queued
+                return
+            if self.jobs.empty():
+                release_free_memory()
+
+    def _run_timed(self, batch: list[Job], chars: int) -> None:
+        started = time.perf_counter()
+        self._run(batch)
+        if chars >= 1_000:
+            speed = chars / max(time.perf_counter() - started, 1e-6)
+            self.chars_per_second = speed if self.chars_per_second is None else \
+                0.8 * self.chars_per_second + 0.2 * speed
 
     def _run(self, batch: list[Job]) -> None:
         groups: dict[tuple, list[Job]] = {}
@@ -148,6 +171,20 @@ class Batcher:
             for job in jobs:
                 job.future.set_result(outputs[at:at + len(job.texts)])
                 at += len(job.texts)
+
+
+def parts(texts: list[str], chars: int) -> Iterable[list[str]]:
+    """`texts` in consecutive parts of about `chars` characters (each at least one text)."""
+    part: list[str] = []
+    size = 0
+    for text in texts:
+        if part and size + len(text) > chars:
+            yield part
+            part, size = [], 0
+        part.append(text)
+        size += len(text)
+    if part or not texts:
+        yield part
 
 
 # -- the app -----------------------------------------------------------------------------
@@ -182,10 +219,12 @@ def _loaded(model, threads: int | None):
 
 
 def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLike | Any = None,
-               limits: Limits = Limits(), threads: int | None = None) -> FastAPI:
+               limits: Limits = Limits(), threads: int | None = None,
+               allowed_hosts: Sequence[str] = LOCAL_HOSTS) -> FastAPI:
     """The service over `model` (a model file, a loaded Tagger, or None for the shipped
     model) and `pos_model` for `pos` requests (None: the shipped POS model; False: none; a POS
-    `model` serves them itself). Both are loaded here, once."""
+    `model` serves them itself). Both are loaded here, once. Requests whose Host header is not
+    one of `allowed_hosts` ("*": any) get 421."""
     models = Models(model, pos_model, threads)
     batcher_box: dict[str, Batcher] = {}
 
@@ -195,54 +234,76 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         yield
         batcher_box.pop("batcher").close()
 
-    app = FastAPI(title="tagger", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="tagger", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  default_response_class=SafeJSONResponse,
                   description="Chinese word segmentation, POS tagging and NER with a BiLSTM tagger.")
     run_segment = _runner(models.main.segment_lines)
     run_tag = _runner(models.main.label_lines)
     run_pos = _runner(models.pos.label_lines) if models.pos is not None else None
     app.state.models = models
     app.state.limits = limits
-    app.add_middleware(BodyLimit, max_bytes=limits.body_bytes)
+    app.add_middleware(BodyReader, max_bytes=limits.body_bytes, seconds=limits.body_seconds)
+    app.add_middleware(HostCheck, allowed=allowed_hosts)  # outermost: checked before the body is read
     _add_error_handlers(app)
+    queued = Backlog(limits.queue_chars, "characters")
+    explaining = Backlog(limits.explain_jobs, "explanations")
 
-    async def batched(run, texts: list[str], standard: str | None) -> list:
+    async def batched(request: Request, run, texts: list[str], standard: str | None) -> list:
+        """`run` over `texts` in the worker, in parts; the parts not yet run are dropped if
+        the client hangs up meanwhile."""
         batcher = batcher_box.get("batcher")
         if batcher is None:  # the app runs without its lifespan (a test client used bare)
             return run(texts, standard)
-        return await asyncio.wrap_future(batcher.submit(run, texts, standard))
+        cost = sum(map(len, texts)) + len(texts)
+        with queued.admit(cost, retry_seconds(queued.admitted + cost, batcher.chars_per_second)):
+            if await request.is_disconnected():
+                raise ClientGone()
+            futures = [batcher.submit(run, part, standard) for part in parts(texts, limits.batch_chars)]
+            results = asyncio.gather(*map(asyncio.wrap_future, futures))
+            gone = asyncio.ensure_future(client_gone(request.receive))
+            try:
+                await asyncio.wait({results, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gone.cancel()
+            if not results.done():
+                for future in futures:
+                    future.cancel()
+                results.cancel()
+                raise ClientGone()
+            return [output for part in results.result() for output in part]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         return HTMLResponse(resources.files("tagger").joinpath("web/index.html").read_text(encoding="utf-8"))
 
     @app.get("/health", summary="Status, the served models and the limits")
-    def health() -> dict:
+    async def health() -> dict:  # async: answered on the event loop, never behind busy worker threads
         main = models.main
         return {"status": "ok", "version": __version__, "model": models.main_name, "task": main.task.name,
                 "segments": models.segments, "tags": list(main.tags), "standards": list(main.standards),
                 "default_standard": main.encoder.default_standard, "pos_model": models.pos_name,
-                "limits": asdict(limits)}
+                "limits": asdict(limits), "queued_chars": queued.admitted}
 
     @app.post("/segment", summary="Words of each text (with POS tags when pos is true)")
-    async def segment(body: SegmentRequest) -> dict:
+    async def segment(body: SegmentRequest, request: Request) -> dict:
         _check_texts(body.texts, limits)
         if body.pos:
             if run_pos is None:
                 raise RequestError(400, "this server has no POS model (start it with --pos-model)")
             models.pos.encoder.standard_of(body.standard)
-            spans = await batched(run_pos, body.texts, body.standard)
+            spans = await batched(request, run_pos, body.texts, body.standard)
             return _pos_output(body.texts, spans, models.pos.user_dict)
         if not models.segments:
             raise RequestError(400, f"the served model is a {models.main.task.name} model; it does not "
                                     "segment (use /tag)")
         models.main.encoder.standard_of(body.standard)
-        return {"words": await batched(run_segment, body.texts, body.standard)}
+        return {"words": await batched(request, run_segment, body.texts, body.standard)}
 
     @app.post("/tag", summary="Labeled spans of each text: entities (ner), words and POS (pos), words (seg)")
-    async def tag(body: TextsRequest) -> dict:
+    async def tag(body: TextsRequest, request: Request) -> dict:
         _check_texts(body.texts, limits)
         models.main.encoder.standard_of(body.standard)
-        spans = await batched(run_tag, body.texts, body.standard)
+        spans = await batched(request, run_tag, body.texts, body.standard)
         return {"spans": [[{"text": text[s:e], "start": s, "end": e, "label": label} for s, e, label in line]
                           for text, line in zip(body.texts, spans)]}
 
@@ -254,14 +315,20 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         if len(body.text) > limits.explain_chars:
             raise RequestError(413, f"text: {len(body.text)} characters; explain takes at most "
                                     f"{limits.explain_chars}")
+        _check_unicode("text", body.text)
         if body.pos and models.pos is None:
             raise RequestError(400, "this server has no POS model (start it with --pos-model)")
-        result = explain_text(models.pos if body.pos else models.main, body.text, body.standard)
+        with explaining.admit(1):
+            result = explain_text(models.pos if body.pos else models.main, body.text, body.standard)
         return {"text": result["text"], "tags": result["tags"], "words": result["words"],
                 "tag_names": result["tag_names"],
                 "probs": [[round(p, 4) for p in row] for row in result["probs"].tolist()]}
 
     return app
+
+
+class ClientGone(Exception):
+    """The client hung up before its answer was ready: its work is dropped, nothing is sent."""
 
 
 def _runner(method: Callable) -> Callable:
@@ -275,6 +342,16 @@ def _check_texts(texts: list[str], limits: Limits) -> None:
     for number, text in enumerate(texts):
         if len(text) > limits.chars:
             raise RequestError(413, f"texts.{number}: {len(text)} characters; a text takes at most {limits.chars}")
+        _check_unicode(f"texts.{number}", text)
+
+
+def _check_unicode(where: str, text: str) -> None:
+    """A lone surrogate (JSON's "\\ud800" escape alone) is not a character: no UTF-8 encodes it,
+    so no answer could hold it. Every other code point is segmented as it is."""
+    found = SURROGATE.search(text)
+    if found:
+        raise RequestError(422, f"{where}: a lone surrogate U+{ord(found.group()):04X} at character {found.start()} "
+                                "is not valid Unicode; send each character as UTF-8 or as a surrogate pair")
 
 
 def _pos_output(texts: list[str], spans: list, user_dict) -> dict:
@@ -289,48 +366,53 @@ def _pos_output(texts: list[str], spans: list, user_dict) -> dict:
 
 
 # -- errors ------------------------------------------------------------------------------
-MAX_MESSAGE = 300  # characters of an error message: it may quote the client's input
-
-
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    if len(message) > MAX_MESSAGE:
-        message = message[:MAX_MESSAGE - 1] + "…"
-    return JSONResponse({"error": message, **extra}, status_code=status)
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestError)
     async def request_error(request: Request, error: RequestError) -> JSONResponse:
-        return _error(error.status, error.message)
+        return error_response(error.status, error.message, error.headers)
 
     @app.exception_handler(TaggerError)
     async def tagger_error(request: Request, error: TaggerError) -> JSONResponse:
-        return _error(400, str(error))
+        return error_response(400, str(error))
+
+    @app.exception_handler(ClientGone)
+    async def client_gone_error(request: Request, error: ClientGone) -> JSONResponse:
+        return error_response(499, "the client closed the connection")  # nobody reads it
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        status, message = validation_message(error.errors())
-        detail = [{"loc": [str(part) for part in item.get("loc", ())], "msg": str(item.get("msg", "")),
-                   "type": str(item.get("type", ""))} for item in error.errors()]  # the input is not echoed
-        return _error(status, message, detail=detail)
+        errors = error.errors()
+        status, message = validation_message(errors)
+        detail = [{"loc": [_short(str(part)) for part in item.get("loc", ())], "msg": _short(str(item.get("msg", ""))),
+                   "type": _short(str(item.get("type", "")))} for item in errors[:MAX_ERRORS]]  # the input is not echoed
+        return error_response(status, message, detail=detail, errors=len(errors))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         if error.status_code == 400 and error.detail == FASTAPI_PARSE_ERROR:  # what it says when json.loads fails
-            return _error(400, "invalid JSON: the body could not be read (not UTF-8, or nested too deeply)")
-        return _error(error.status_code, str(error.detail))
+            return error_response(400, "invalid JSON: the body could not be read (not UTF-8, or nested too deeply)")
+        return error_response(error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(UnicodeError)
+    async def not_unicode(request: Request, error: UnicodeError) -> JSONResponse:
+        return error_response(400, f"the request holds text that is not valid Unicode ({type(error).__name__})")
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception) -> JSONResponse:
-        return _error(500, f"internal error ({type(error).__name__}); this is a bug in tagger")
+        return error_response(500, f"internal error ({type(error).__name__}); this is a bug in tagger")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A piece of an error's detail, cut: a location may be a key the client sent, of any length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def validation_message(errors: Sequence[dict]) -> tuple[int, str]:
     """(status, one line) for pydantic's errors: 400 for a body that is empty or not JSON, 415
     for a body sent as another content type, 422 for JSON of the wrong shape, naming the first
-    field at fault."""
+    field at fault (and how many errors there were)."""
     first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid request"}
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    where = _short(".".join(str(part) for part in first.get("loc", ()) if part != "body"))
     if first.get("type") == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "")
         return 400, f"invalid JSON{': ' + reason if reason else ''}"
@@ -341,7 +423,8 @@ def validation_message(errors: Sequence[dict]) -> tuple[int, str]:
         return 415, "the body must be JSON, sent with the header content-type: application/json"
     got = f", got {_json_type(value)}" if first.get("type") in ("string_type", "bool_type", "list_type",
                                                                   "model_attributes_type", "dict_type") else ""
-    return 422, f"{where or 'body'}: {first.get('msg', 'invalid')}{got}"
+    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    return 422, f"{where or 'body'}: {first.get('msg', 'invalid')}{got}{more}"
 
 
 def _json_type(value) -> str:
@@ -350,65 +433,11 @@ def _json_type(value) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-class BodyLimit:
-    """ASGI middleware: a request body over `max_bytes` gets 413 before the app parses it, read
-    no further than the limit (a stated Content-Length over it is refused unread)."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        stated = dict(scope.get("headers") or []).get(b"content-length")
-        if stated is not None and (not stated.isdigit() or int(stated) > self.max_bytes):
-            await self._refuse(send, stated)
-            return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._refuse(send, None)
-                return
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
-
-    async def _refuse(self, send, stated: bytes | None) -> None:
-        if stated is not None and not stated.isdigit():
-            response = _error(400, "bad Content-Length header")
-        else:
-            size = f"{int(stated)} bytes" if stated is not None else "over the limit"
-            response = _error(413, f"request body {size}; the limit is {self.max_bytes} bytes")
-        await response({"type": "http"}, _nothing, send)
-
-
-async def _nothing() -> dict:
-    return {"type": "http.disconnect"}
-
-
-def _replay(body: bytes, receive):
-    """An ASGI receive that gives the body read already, then waits on the real one."""
-    sent = False
-
-    async def replay() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-    return replay
-
-
 def serve(model=None, pos_model=None, host: str = "127.0.0.1", port: int = 8000,
-          limits: Limits = Limits(), threads: int | None = None, log_level: str = "info") -> None:
-    """Load the models and serve until interrupted (what `tagger serve` runs)."""
+          limits: Limits = Limits(), threads: int | None = None, log_level: str = "info",
+          allow_hosts: Sequence[str] = ()) -> None:
+    """Load the models and serve until interrupted (what `tagger serve` runs). The Host
+    header may name localhost, the bound `host` or one of `allow_hosts`."""
     import uvicorn
-    app = create_app(model, pos_model, limits, threads)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, limit_concurrency=None)
+    app = create_app(model, pos_model, limits, threads, allowed_hosts=(*LOCAL_HOSTS, host, *allow_hosts))
+    uvicorn.Server(server_config(app, host, port, limits, log_level)).run()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import shutil
 import socket
 import threading
@@ -20,6 +21,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from tagger.cli import build_parser, main  # noqa: E402
 from tagger.serve import Batcher, Limits, create_app  # noqa: E402
+from tagger.serve_limits import server_config  # noqa: E402
 
 TEXTS = ["我们在北京大学研究生命的起源。", "  他说 Hello  world\t你好 ", "", " ", "中文English混合，２０２４年。",
          "北京欢迎你。" * 60]
@@ -34,7 +36,7 @@ class Server:
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        self.server = uvicorn.Server(server_config(app, "127.0.0.1", self.port, app.state.limits, "warning"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 60
@@ -277,6 +279,193 @@ def test_cli_errors_are_one_line(monkeypatch, capsys):
     monkeypatch.setitem(__import__("sys").modules, "uvicorn", None)
     assert main(["serve"]) == 1
     assert capsys.readouterr().err.strip() == 'tagger: error: tagger serve needs uvicorn: pip install "tagger[serve]"'
+
+
+# -- odd Unicode, amplification, hosts, assets ----------------------------------------------
+def escaped(text: str) -> bytes:
+    """A JSON body {"texts": [text]} as a client may send it: every character \\u-escaped, so a
+    lone surrogate arrives as one."""
+    return b'{"texts": ["' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
+                                    "".join(f"\\u{u:04x}" for u in (0xD7C0 + (ord(c) >> 10), 0xDC00 + (ord(c) & 0x3FF)))
+                                    for c in text).encode() + b'"]}'
+
+
+@pytest.mark.parametrize("path", ["/segment", "/tag", "/explain"])
+def test_a_lone_surrogate_is_a_422_naming_it(server, path):
+    body = b'{"text": "a\\ud800b"}' if path == "/explain" else b'{"texts": ["ok", "a\\ud800b"]}'
+    status, answer = server.request("POST", path, body, JSON)
+    where = "text" if path == "/explain" else "texts.1"
+    assert status == 422 and answer["error"].startswith(f"{where}: a lone surrogate U+D800 at character 1")
+
+
+def test_surrogates_elsewhere_are_a_422_and_an_answer_escapes_them():
+    from tagger.serve_limits import SafeJSONResponse
+    body = SafeJSONResponse({"error": "a\ud800b"}).body
+    assert body == b'{"error":"a\\ud800b"}' and json.loads(body) == {"error": "a\ud800b"}
+
+
+@pytest.mark.parametrize("body", [b'{"texts": ["a"], "standard": "\\udfff"}', b'{"texts": ["a"], "\\ud800": 1}',
+                                  b'{"text": "\\udc00", "pos": true}'])
+def test_surrogates_in_other_fields_are_a_422(server, body):
+    status, answer = server.request("POST", "/explain" if b'"text"' in body else "/segment", body, JSON)
+    assert status == 422 and "\n" not in answer["error"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=30))
+def test_any_code_points_get_their_words_or_a_4xx(server, text):
+    status, answer = server.request("POST", "/segment", escaped(text), JSON)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert status == 422 and "lone surrogate" in answer["error"]
+    else:
+        assert status == 200 and "".join(answer["words"][0]) == text
+
+
+@pytest.mark.parametrize("body", [json.dumps({"texts": [1] * 100_000}).encode(),
+                                  json.dumps({str(k): 1 for k in range(50_000)}).encode(),
+                                  json.dumps({"texts": ["a"], "k" * 50_000: 1}).encode()],
+                         ids=["100k bad texts", "50k unknown fields", "a 50k-character field name"])
+def test_validation_errors_are_capped(server, body):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.request("POST", "/segment", body, JSON)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    answer = json.loads(data)
+    assert response.status == 422 and len(data) <= 4096 and "\n" not in answer["error"]
+    assert len(answer["detail"]) <= 5 and answer["errors"] >= 1
+
+
+def test_only_the_allowed_hosts_are_served(server):
+    for host in ["localhost", f"localhost:{server.port}", "127.0.0.1", f"[::1]:{server.port}", "LOCALHOST"]:
+        assert server.request("GET", "/health", headers={"host": host})[0] == 200, host
+    for host in ["evil.example", f"evil.example:{server.port}", "127.0.0.1.evil.example", "localhost.evil:80"]:
+        status, answer = server.request("GET", "/health", headers={"host": host})
+        assert status == 421 and "--allow-host" in answer["error"], host
+
+
+def test_allow_host_extends_the_list(models):
+    open_to = Server(create_app(models.main, pos_model=False, allowed_hosts=("localhost", "tagger.lan")))
+    try:
+        assert open_to.request("GET", "/health", headers={"host": "tagger.lan:8000"})[0] == 200
+        assert open_to.request("GET", "/health", headers={"host": "other.lan"})[0] == 421
+        assert open_to.request("GET", "/health", headers={"host": "127.0.0.1"})[0] == 421
+    finally:
+        open_to.close()
+    assert build_parser().parse_args(["serve", "--allow-host", "a", "--allow-host", "b"]).allow_host == ["a", "b"]
+
+
+def test_no_third_party_assets(server):
+    assert server.request("GET", "/docs")[0] == 404 and server.request("GET", "/redoc")[0] == 404
+    for path in ["/", "/openapi.json"]:
+        status, body = server.request("GET", path)
+        text = body if isinstance(body, str) else json.dumps(body)
+        assert status == 200 and not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), path
+
+
+# -- a server that cannot be stalled -------------------------------------------------------
+QUICK = Limits(body_bytes=2_000, header_seconds=0.4, body_seconds=0.4, keep_alive_seconds=0.4, queue_chars=40)
+
+
+@pytest.fixture(scope="module")
+def gated(models):
+    """A server whose model calls wait on `gate` (and record their texts), with short timeouts
+    and a queue of 40 characters."""
+    import copy
+    gate, calls = threading.Event(), []
+    tagger = copy.copy(models.main)
+
+    def segment_lines(texts, standard=None):
+        calls.append(list(texts))
+        assert gate.wait(30)
+        return models.main.segment_lines(texts, standard=standard)
+    tagger.segment_lines = segment_lines
+    running = Server(create_app(tagger, pos_model=False, limits=QUICK))
+    running.gate, running.calls = gate, calls
+    gate.set()
+    yield running
+    running.close()
+
+
+def connect(server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def closed_after(sock: socket.socket) -> tuple[float, bytes]:
+    """(seconds until the server closed the connection, what it sent before)."""
+    started, data = time.monotonic(), b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return time.monotonic() - started, data
+
+
+def test_an_idle_or_trickling_connection_is_closed(gated):
+    idle = connect(gated)
+    assert closed_after(idle)[0] < 3
+    trickle = connect(gated)
+    started = time.monotonic()
+    with pytest.raises(OSError):  # closed under the trickle: a reset or a broken pipe
+        for byte in b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100:
+            trickle.send(bytes([byte]))
+            time.sleep(0.05)
+            assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 3
+
+
+def test_a_body_not_sent_in_time_gets_408(gated):
+    half = connect(gated)
+    half.sendall(b"POST /segment HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{\"texts\": [")
+    seconds, data = closed_after(half)
+    assert seconds < 3 and data.startswith(b"HTTP/1.1 408") and b"not all sent within 0.4 s" in data
+
+
+def test_a_kept_alive_connection_is_closed_when_idle(gated):
+    sock = connect(gated)
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    seconds, data = closed_after(sock)
+    assert data.startswith(b"HTTP/1.1 200") and seconds < 3
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+def test_a_large_body_gets_its_413_not_a_reset(gated, chunked):
+    big = b'{"texts": ["' + b"a" * 3_000_000 + b'"]}'
+    body = iter([big[i:i + 65536] for i in range(0, len(big), 65536)]) if chunked else big
+    status, answer = gated.request("POST", "/segment", body, JSON)
+    assert status == 413 and "the limit is 2000 bytes" in answer["error"]
+
+
+def wait_until(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_work_of_a_client_that_hung_up_is_dropped_and_a_full_queue_gets_503(gated):
+    gated.gate.clear()
+    gated.calls.clear()
+    first = threading.Thread(target=gated.post, args=("/segment", {"texts": ["第一"]}))
+    first.start()
+    wait_until(lambda: gated.calls)  # the worker holds the first request
+    gone = connect(gated)
+    body = json.dumps({"texts": ["走了"]}).encode()
+    gone.sendall(b"POST /segment HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    wait_until(lambda: gated.request("GET", "/health")[1]["queued_chars"] == 6)
+    status, answer = gated.post("/segment", {"texts": ["好" * 40]})  # more than the queue holds
+    assert status == 503 and "busy" in answer["error"]
+    connection = http.client.HTTPConnection("127.0.0.1", gated.port, timeout=10)
+    connection.request("POST", "/segment", json.dumps({"texts": ["好" * 40]}).encode(), JSON)
+    assert connection.getresponse().getheader("retry-after").isdigit()
+    connection.close()
+    gone.close()
+    wait_until(lambda: gated.request("GET", "/health")[1]["queued_chars"] == 3)  # its part dropped
+    gated.gate.set()
+    first.join(30)
+    assert gated.post("/segment", {"texts": ["然后"]})[0] == 200
+    assert ["走了"] not in gated.calls and gated.calls[0] == ["第一"] and gated.calls[-1] == ["然后"]
+    assert gated.request("GET", "/health")[1]["queued_chars"] == 0
 
 
 # -- concurrency ------------------------------------------------------------------------
