@@ -17,32 +17,36 @@ from .commands.labeling import cmd_segment, cmd_tag
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary
 from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
+from .trainconfig import TrainConfig
 from .engine import AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
 from .errors import TaggerError
 from .pipeline import BATCH_CHARS, BATCH_LINES
+from .readers import FORMATS
+from .tasks import TASKS
+from .threads import HELP as THREADS_HELP
 
 CHOSEN = "default: chosen from the corpus size and task (docs/training.md)"
-THREADS_HELP = "threads for every pool the engine uses (default: the cores free now)"
+CORPUS_FORMATS = ("auto", *(f for f in FORMATS if f != "raw"))  # the labeled formats, or sniffed
 
 
 def _add_learning_options(p) -> None:
     """Model and training options shared by `train` and `cv`."""
-    p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll", "columns"],
-                   help="corpus format; auto: sniffed from the file")
-    p.add_argument("--task", choices=["seg", "pos", "ner"],
+    d = TrainConfig()
+    p.add_argument("--format", default="auto", choices=CORPUS_FORMATS, help="corpus format; auto: sniffed from the file")
+    p.add_argument("--task", choices=TASKS,
                    help="seg (words), pos (joint words + POS), ner (entities); default: the corpus's, "
                         "else inferred from the format (tag columns -> ner, otherwise seg)")
     p.add_argument("--units", choices=["chars", "words"],
                    help="chars (Chinese) or words (whitespace tokens, English; a char CNN reads each word); "
                         "default: the corpus's, else words when a column file's units are multi-letter words")
-    p.add_argument("--epochs", type=int, help=f"most epochs; {CHOSEN} (with --final: 20)")
+    p.add_argument("--epochs", type=int, help=f"most epochs; {CHOSEN} (with --final: {d.epochs})")
     p.add_argument("--batch-chars", type=int, help=f"characters per mini-batch; {CHOSEN}")
-    p.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam's learning rate")
     p.add_argument("--patience", type=int,
                    help=f"epochs without a dev F1 gain before stopping (counted once dev F1 is above 0); {CHOSEN}")
-    p.add_argument("--lr-decay", type=float, default=0.5, help="multiply the learning rate by this when dev F1 stalls")
+    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="multiply the learning rate by this when dev F1 stalls")
     p.add_argument("--lr-patience", type=int, help=f"... for more than this many epochs; {CHOSEN}")
-    p.add_argument("--seed", type=int, default=1, help="random seed (initial weights, batch order, dropout)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (initial weights, batch order, dropout)")
     p.add_argument("--char-dim", type=int, help=f"character embedding size; {CHOSEN}")
     p.add_argument("--bigram-dim", type=int, help=f"bigram embedding size, 0 disables bigram features; {CHOSEN}")
     p.add_argument("--hidden", type=int, help=f"LSTM units per direction; {CHOSEN}")
@@ -58,10 +62,10 @@ def _add_learning_options(p) -> None:
     p.add_argument("--crf", action=argparse.BooleanOptionalAction,
                    help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone; "
                         f"{CHOSEN}")
-    p.add_argument("--bigram-min-count", type=int, default=3, help="rarer bigrams share the <unk> embedding")
-    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+    p.add_argument("--bigram-min-count", type=int, default=d.bigram_min_count, help="rarer bigrams share the <unk> embedding")
+    p.add_argument("--ema", type=float, default=d.ema, metavar="DECAY",
                    help="score and keep a moving average of the weights, e.g. 0.999 (0: off)")
-    p.add_argument("--unk-dropout", type=float, default=0.0,
+    p.add_argument("--unk-dropout", type=float, default=d.unk_dropout,
                    help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--dictionary", metavar="SOURCES",
@@ -77,8 +81,8 @@ def _add_learning_options(p) -> None:
     p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
     p.add_argument("--max-minutes", type=float,
                    help=f"training time budget per run, 0 for none; {CHOSEN}")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--threads", type=int, help=THREADS_HELP)
+    p.add_argument("--device", default=d.device, help="cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true", help="no progress messages (no epoch log, no recipe line)")
@@ -247,7 +251,7 @@ def _add_serve(sub) -> None:
                    help="a name the Host header may give besides localhost, 127.0.0.1, ::1 and --host "
                         "(repeat for more; '*': any, which lets other sites' pages reach the service by "
                         "DNS rebinding)")
-    p.add_argument("--threads", type=int, help="torch threads (default: the cores free now)")
+    p.add_argument("--threads", type=int, help=THREADS_HELP)
     p.add_argument("--max-body-bytes", type=int, default=1_000_000, help="largest request body")
     p.add_argument("--max-texts", type=int, default=1_000, help="texts per request")
     p.add_argument("--max-chars", type=int, default=10_000, help="characters per text")

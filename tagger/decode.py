@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .tags import BMES, prefix, transition_rules
+from .tags import BMES, Scheme, boundary_columns, transition_rules
 
 NEG_INF = -1e9
 
@@ -66,7 +66,7 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
     """
     if not spans:
         return mask
-    ends, begins = _columns(tags, "E", "S"), _columns(tags, "B", "S")
+    begins, ends = boundary_columns(tags)[:2]
     if mask is None:
         mask = np.ones((length, len(tags)), dtype=bool)
     for start, end in spans:
@@ -75,15 +75,10 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
     return mask
 
 
-def _columns(tags: Sequence[str], *prefixes: str) -> list[int]:
-    """Indices of the tags with one of these BMES prefixes (`B` matches `B` and `B-v`)."""
-    return [i for i, t in enumerate(tags) if prefix(t) in prefixes]
-
-
 def force_boundaries_mask(length: int, cuts: Sequence[int], tags: Sequence[str] = BMES,
                           mask: np.ndarray | None = None) -> np.ndarray:
     """Require a word boundary before each position in `cuts` (0 < cut < length)."""
-    open_word, inside = _columns(tags, "B", "M"), _columns(tags, "M", "E")
+    open_word, inside = boundary_columns(tags)[2:]
     if mask is None:
         mask = np.ones((length, len(tags)), dtype=bool)
     for cut in cuts:
@@ -124,7 +119,7 @@ def _predecessor_buckets(allowed: np.ndarray) -> list[tuple[np.ndarray, np.ndarr
 class Decoder:
     """Constrained Viterbi over a fixed tag scheme."""
 
-    def __init__(self, tags: Sequence[str] = BMES, scheme: str = "BMES"):
+    def __init__(self, tags: Sequence[str] = BMES, scheme: str | Scheme = "BMES"):
         allowed, start, end = transition_rules(tags, scheme)
         self.tags = tuple(tags)
         self.transitions = np.where(np.array(allowed, dtype=bool), 0.0, NEG_INF).astype(np.float32)

@@ -1,62 +1,17 @@
-"""Typed spans <-> BIO / BIOES tags, and entity-level scores: the NER pieces of a task.
+"""Entity-level scores: the metric of tasks whose spans are typed (NER, and POS as word+POS).
 
 A span is (start, end, type) over units (characters for Chinese, tokens for English), end
-exclusive. Scheme rules give constrained decoding its transitions, as BMES does for words.
+exclusive; tagger/tags.py turns tags into spans.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .metrics import prf
 
 Span = tuple[int, int, str]
-
-
-def spans_to_tags(length: int, spans: Iterable[Span], scheme: str = "BIOES") -> list[str]:
-    tags = ["O"] * length
-    for start, end, kind in spans:
-        if scheme == "BIOES" and end - start == 1:
-            tags[start] = f"S-{kind}"
-            continue
-        tags[start] = f"B-{kind}"
-        for i in range(start + 1, end):
-            tags[i] = f"I-{kind}"
-        if scheme == "BIOES":
-            tags[end - 1] = f"E-{kind}"
-    return tags
-
-
-def tags_to_spans(tags: Sequence[str]) -> list[Span]:
-    """Spans from BIO, BIOES, BMES-typed (M for I) or IOB1 tags; a stray I starts a span."""
-    spans, start, kind = [], None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, label = tag.partition("-")
-        prefix = "I" if prefix == "M" else prefix
-        continues = prefix in ("I", "E") and start is not None and label == kind
-        if start is not None and not continues:
-            spans.append((start, i, kind))
-            start = kind = None
-        if prefix in ("B", "S") or (prefix in ("I", "E") and start is None):
-            start, kind = i, label
-        if prefix in ("E", "S") and start is not None:
-            spans.append((start, i + 1, kind))
-            start = kind = None
-    return spans
-
-
-def allowed(prev: str, nxt: str, scheme: str = "BIOES") -> bool:
-    """May tag `nxt` follow tag `prev`? ("<s>" and "</s>" mark the sequence ends.)"""
-    p, _, prev_kind = prev.partition("-")
-    n, _, next_kind = nxt.partition("-")
-    if scheme == "BIOES":
-        if p in ("B", "I"):  # an entity is open: only I or E of the same type may follow
-            return n in ("I", "E") and next_kind == prev_kind
-        return n not in ("I", "E")
-    if n == "I":  # BIO: I continues a B or I of the same type
-        return p in ("B", "I") and next_kind == prev_kind
-    return True
 
 
 @dataclass

@@ -24,12 +24,13 @@ from typing import Iterator
 
 from .errors import CorpusError, TaggerError
 from .pdner import pd1998_entities
+from .tags import TAG_PATTERN
 
 Words = list[str]
 Tagged = list[tuple[str, str]]
 
 FORMATS = ("segmented", "pd1998", "msra", "conll", "columns", "raw")
-_TAG = re.compile(r"^(O|[BIMES]-\S+|[BIMES])$")
+_TAG = re.compile(TAG_PATTERN)
 
 _PD_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
 _PD_TOKEN = re.compile(r"^(\[?)(.+)/([A-Za-z]+)(?:\]([A-Za-z]+))?$")

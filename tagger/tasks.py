@@ -1,31 +1,31 @@
-"""Tasks: what a sequence of per-character tags means, and how it is scored.
+"""Tasks: what a sequence of per-unit tags means, and how it is scored.
 
-Every task's data is the same shape, a `Sample`: the text and labeled character spans.
+Every task's data is the same shape, a `Sample`: the text and labeled spans. A task is a tag
+scheme (tagger/tags.py: tags <-> spans, transition rules) plus a metric, plus the shape its
+readers give:
 
-    seg  words: spans cover the text, label ''        tags BMES            metric: word F1
-    pos  words + POS: spans cover the text, label POS tags typed BMES (B-v) metric: word+POS F1
-    ner  entities: spans are the entities only        tags BIOES (B-PER)   metric: entity F1
+    seg  words: spans cover the text, label ''        scheme BMES        metric: word F1
+    pos  words + POS: spans cover the text, label POS scheme BMES-typed  metric: word+POS F1
+    ner  entities: spans are the entities only        scheme BIOES       metric: entity F1
 
-So the model, the trainer and the decoder are shared; a task adds a tag scheme (its tags and
-transition rules) and a metric. Readers give words, (word, POS) pairs or (units, spans); `sample`
-turns them into a Sample.
+So the model, the trainer and the decoder are shared. Readers give words, (word, POS) pairs or
+(units, spans or tags); `sample` turns them into a Sample.
 """
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .entities import entity_score, spans_to_tags, tags_to_spans
+from .entities import entity_score
 from .errors import TaggerError
 from .metrics import score as word_score
 from .metrics import spans as word_spans
-from .tags import BMES, label, typed_bmes, word_bounds, word_starts, words_to_tags
+from .tags import Scheme, label, scheme_named, tags_to_spans, word_starts
 
 Span = tuple[int, int, str]
-TASKS = ("seg", "pos", "ner")
 
 
 class Sample(NamedTuple):
@@ -37,69 +37,90 @@ class Sample(NamedTuple):
         return [self.text[s:e] for s, e, _ in self.spans]
 
 
+def _from_words(item, units: str) -> Sample:
+    words = list(item)
+    return Sample("".join(words), [(s, e, "") for s, e in word_spans(words)])
+
+
+def _from_pairs(item, units: str) -> Sample:
+    words = [w for w, _ in item]
+    return Sample("".join(words), [(s, e, lab) for (s, e), (_, lab) in zip(word_spans(words), item)])
+
+
+def _from_units(item, units: str) -> Sample:
+    """(units, spans) or (units, per-unit tags of any flavour: IOB1, BIO, BIOES, typed BMES)."""
+    unit_list, labels = item
+    text = tuple(unit_list) if units == "words" else "".join(unit_list)
+    if labels and isinstance(labels[0], str):
+        labels = tags_to_spans(labels)
+    return Sample(text, [(s, e, k) for s, e, k in labels])
+
+
+def _word_metric(gold: Sequence[Sample], predicted: Sequence[Sequence[Span]], words: set[str] | None = None):
+    """The SIGHAN word score (with OOV and IV recall against `words`)."""
+    return word_score([g.words for g in gold], [[g.text[s:e] for s, e, _ in p] for g, p in zip(gold, predicted)],
+                      words)
+
+
+def _span_metric(gold: Sequence[Sample], predicted: Sequence[Sequence[Span]], words: set[str] | None = None):
+    """Span P/R/F1 per label (conlleval semantics)."""
+    return entity_score([g.spans for g in gold], predicted)
+
+
+class Kind(NamedTuple):
+    """What makes a task: its reader's item shape, its scheme, its metric, and whether a
+    word-level (English) model may learn it."""
+    sample: Callable
+    scheme: str
+    metric: Callable
+    word_units: bool = False
+
+
+KINDS = {"seg": Kind(_from_words, "BMES", _word_metric),
+         "pos": Kind(_from_pairs, "BMES-typed", _span_metric),
+         "ner": Kind(_from_units, "BIOES", _span_metric, word_units=True)}
+TASKS = tuple(KINDS)
+
+
 @dataclass(frozen=True)
 class Task:
     name: str
     units: str = "chars"  # "words": a sample's text is a tuple of words (English NER)
+    scheme: Scheme = field(default=None, compare=False)  # None: the task's own (KINDS)
 
     def __post_init__(self) -> None:
-        if self.name not in TASKS:
+        if self.name not in KINDS:
             raise TaggerError(f"unknown task {self.name!r}; choose {', '.join(TASKS)}")
-        if self.units == "words" and self.name != "ner":
+        if self.units == "words" and not KINDS[self.name].word_units:
             raise TaggerError("word-level models do NER only (--units words needs --task ner)")
-
-    @property
-    def scheme(self) -> str:
-        return "BIOES" if self.name == "ner" else "BMES"
+        if self.scheme is None:
+            object.__setattr__(self, "scheme", scheme_named(KINDS[self.name].scheme))
 
     @property
     def segments(self) -> bool:
         """Does the output cover the text with words (seg, pos)?"""
-        return self.name != "ner"
+        return self.scheme.segments
 
     # -- data ------------------------------------------------------------------------------
     def sample(self, item) -> Sample:
         """A Sample from what a reader yields: words, (word, label) pairs, or (units, spans|tags)."""
         if isinstance(item, Sample):
             return item
-        if self.name == "ner":
-            units, labels = item
-            text = tuple(units) if self.units == "words" else "".join(units)
-            if labels and isinstance(labels[0], str):  # per-unit tags (IOB1, BIO, BIOES, BMES)
-                labels = tags_to_spans(labels)
-            return Sample(text, [(s, e, k) for s, e, k in labels])
-        if self.name == "pos":
-            words, labels = [w for w, _ in item], [p for _, p in item]
-        else:
-            words, labels = list(item), [""] * len(item)
-        return Sample("".join(words), [(s, e, lab) for (s, e), lab in zip(word_spans(words), labels)])
+        return KINDS[self.name].sample(item, self.units)
 
     def tags(self, sample: Sample) -> list[str]:
-        """Per-character tags of a sample."""
-        if self.name == "ner":
-            return spans_to_tags(len(sample.text), sample.spans, "BIOES")
-        if self.name == "pos":
-            return typed_bmes(sample.words, [lab for _, _, lab in sample.spans])
-        return words_to_tags(sample.words)
+        """Per-unit tags of a sample."""
+        return self.scheme.tags(len(sample.text), sample.spans)
 
     def tag_set(self, samples: Iterable[Sample]) -> tuple[str, ...]:
         """All tags the scheme allows for the labels seen, in a fixed order."""
-        if self.name == "seg":
-            return BMES
-        labels = sorted({lab for s in samples for _, _, lab in s.spans})
-        if self.name == "pos":
-            return tuple(f"{p}-{lab}" for lab in labels for p in BMES)
-        return ("O",) + tuple(f"{p}-{lab}" for lab in labels for p in "BIES")
+        return self.scheme.tag_set(sorted({lab for s in samples for _, _, lab in s.spans}))
 
     def spans(self, text: str, tags: Sequence[str]) -> list[Span]:
         """Labeled spans from predicted tags."""
-        if self.name == "ner":
-            return tags_to_spans(tags)
         if len(text) != len(tags):
             raise ValueError(f"{len(text)} characters but {len(tags)} tags")
-        if self.name == "pos":
-            return [(start, end, label(tags[start])) for start, end in word_bounds(tags)]
-        return [(start, end, "") for start, end in word_bounds(tags)]
+        return self.scheme.spans(tags)
 
     def spans_of_paths(self, texts: Sequence[str], paths: Sequence[Sequence[int]], tags: Sequence[str],
                        offsets: Sequence[int]) -> list[list[Span]]:
@@ -108,7 +129,7 @@ class Task:
         numpy pass with word_bounds' rule: this is the per-character work of segmenting a whole
         file, which as Python loops over tag strings took a sixth of the fast model's time."""
         lengths = np.fromiter(map(len, paths), np.int64, len(paths))
-        if self.name == "ner" or not len(lengths) or lengths.min() == 0:
+        if not self.segments or not len(lengths) or lengths.min() == 0:
             return [[(offset + s, offset + e, lab) for s, e, lab in self.spans(text, [tags[t] for t in path])]
                     for text, path, offset in zip(texts, paths, offsets)]
         if not np.array_equal(lengths, np.fromiter(map(len, texts), np.int64, len(texts))):
@@ -119,7 +140,7 @@ class Task:
         ends = np.append(starts[1:], len(ids))
         counts = np.diff(np.append(np.searchsorted(starts, firsts), len(starts))).tolist()
         shift = np.repeat(np.asarray(offsets, dtype=np.int64) - firsts, counts)
-        if self.name == "pos":
+        if self.scheme.typed:
             labels_of = [label(tag) for tag in tags]
             labels: Iterable[str] = [labels_of[t] for t in ids[starts].tolist()]
         else:
@@ -130,11 +151,8 @@ class Task:
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, gold: Sequence[Sample], predicted: Sequence[Sequence[Span]], words: set[str] | None = None):
-        """seg: the SIGHAN word score; pos and ner: span P/R/F1 (conlleval semantics) per label."""
-        if self.name == "seg":
-            return word_score([g.words for g in gold], [[g.text[s:e] for s, e, _ in p]
-                                                        for g, p in zip(gold, predicted)], words)
-        return entity_score([g.spans for g in gold], predicted)
+        """The task's metric: seg the SIGHAN word score; pos and ner span P/R/F1 per label."""
+        return KINDS[self.name].metric(gold, predicted, words)
 
 
 def word_f1(gold: Sequence[Sample], predicted: Sequence[Sequence[Span]]) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 
+HELP = "threads for every pool the engine uses (default: $TAGGER_THREADS when set, else the cores free now)"
 SAMPLE_SECONDS = 0.05  # long enough to see a busy core, short beside a model's load time
 _chosen = 0  # the last thread count given explicitly in this process (0: none)
 

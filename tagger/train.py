@@ -17,7 +17,6 @@ import random
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import torch
@@ -27,6 +26,7 @@ from tqdm import tqdm
 
 from . import checkpoints, distributed, embeddings, networks, recipe
 from .checkpoints import Training
+from .trainconfig import TrainConfig
 from .dictionary import Dictionary
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
 from .errors import EmptyDevError, TaggerError
@@ -34,39 +34,6 @@ from .model import BiLSTMTagger, ModelConfig
 from .pipeline import Tagger
 from .trainset import MIXED, balanced_epoch, build_dictionaries, build_encoder, mixed_standards, split_sample
 from .tasks import Sample, Task
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 20
-    batch_chars: int = 3000      # characters per mini-batch (padding included)
-    lr: float = 2e-3
-    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls ...
-    lr_patience: int = 0         # ... for more than this many epochs
-    clip: float = 5.0            # max gradient norm
-    patience: int = 4            # epochs without a dev F1 gain before stopping
-    seed: int = 1
-    char_min_count: int = 2      # rarer characters train the <unk> embedding
-    bigram_min_count: int = 3
-    classes: bool = True         # digits -> 0, Latin letters -> a
-    max_minutes: float | None = None  # stop before an epoch that would overrun this budget
-    threads: int | None = None
-    device: str = "cpu"
-    split_sentences: bool = True  # cut long training paragraphs at sentence ends
-    unk_dropout: float = 0.0     # share of bigram ids replaced by <unk> in training (word dropout)
-    dictionary: str = ""         # dictionary features: comma-separated 'jieba', 'train', word-list paths
-    dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
-    task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
-    units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
-    vectors: bool = False        # pretrain skip-gram vectors on the training text (tagger/embeddings.py)
-    char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
-    bigram_vectors: str = ""     # pretrained bigram vectors
-    ema: float = 0.0             # > 0: evaluate and keep a moving average of the weights (decay per step)
-    mixed_share: float = 0.1     # several corpora: share of each one's sentences that train the "mixed" standard
-    auto: tuple[str, ...] = ()   # settings chosen from the corpus (tagger/recipe.py) instead of the values here
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class DevScore(NamedTuple):
@@ -325,7 +292,7 @@ class Trainer:
         of their own) or, for entities, O."""
         index = {t: i for i, t in enumerate(tags)}
         folds = len(fold_dictionaries) if fold_dictionaries else 0
-        marker_tags = [index["O" if task.name == "ner" else "S"]] * encoder.margin if encoder.margin else []
+        marker_tags = [index[task.scheme.filler]] * encoder.margin if encoder.margin else []
         standards = standards or [None] * len(samples)
         return [(encoder.encode(sample.text, fold_dictionaries[i % folds] if folds else None, standards[i]),
                  marker_tags + [index[t] for t in task.tags(sample)] + marker_tags)

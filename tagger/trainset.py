@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import math
 import random
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
+from .trainconfig import TrainConfig
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
 from .sentences import split_words
 from .tasks import Sample
 from .vocab import Vocab, bigrams, normalize
-
-if TYPE_CHECKING:
-    from .train import TrainConfig
 
 MIXED = "mixed"  # the standard for text whose standard is unknown: learned from a share of every corpus
 
@@ -32,7 +30,7 @@ def split_sample(sample: Sample) -> list[Sample]:
     return pieces
 
 
-def build_encoder(sentences: Sequence[Sequence[str]], config: "TrainConfig", use_bigrams: bool,
+def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,
                   standards: Sequence[str | None] | None = None, names: Sequence[str] = ()) -> Encoder:
     """Vocabularies of the training texts as the model reads them (each text of a multi-criteria
     corpus between the markers of its standard `standards[i]`; `names` lists the standards)."""

@@ -5,7 +5,9 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from tagger.decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
-from tagger.tags import BMES, is_valid
+from tagger.tags import BMES
+
+from .test_tags import is_valid
 
 
 def brute_force(scores: torch.Tensor, mask: torch.Tensor | None):

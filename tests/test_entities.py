@@ -2,7 +2,8 @@
 
 from hypothesis import given, strategies as st
 
-from tagger.entities import allowed, entity_score, spans_to_tags, tags_to_spans
+from tagger.entities import entity_score
+from tagger.tags import allowed, spans_to_tags, tags_to_spans
 
 
 @st.composite
@@ -49,7 +50,7 @@ def test_entity_f1_hand_case():
 
 
 def test_ner_readers(tmp_path):
-    from tagger.entities import tags_to_spans
+    from tagger.tags import tags_to_spans
     from tagger.readers import read_column_tags, read_msra_ner
     resume = tmp_path / "r.bmes"
     resume.write_text("高 B-NAME\n勇 E-NAME\n： O\n\n中 S-LOC\n", encoding="utf-8")

@@ -11,10 +11,10 @@ from tagger import DEFAULT_MODEL
 from tagger.errors import TaggerError
 from tagger.cli import main
 from tagger.decode import Decoder
-from tagger.entities import allowed, entity_score, tags_to_spans
+from tagger.entities import entity_score
 from tagger.modelio import load_model, save_model
 from tagger.readers import read_items, sniff_format
-from tagger.tags import transition_rules
+from tagger.tags import allowed, tags_to_spans, transition_rules
 from tagger.tasks import Sample, Task, token_accuracy, word_f1
 
 

@@ -5,6 +5,7 @@ import argparse
 
 from ..distill import NETWORKS, DistillConfig, distill
 from ..errors import TaggerError
+from ..threads import HELP as THREADS_HELP
 
 DESCRIPTION = "Knowledge distillation: a small, fast student learns a teacher's per-character tag distributions."
 
@@ -48,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", metavar="FILE.npz",
                    help="keep the teacher pass here and reuse it when teachers and sources are the same "
                         "(trying several students; default: none)")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--threads", type=int, help=THREADS_HELP)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     p.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16)")
 
@@ -79,10 +80,9 @@ def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
 
 
 def cmd_distill(args) -> int:
+    from ..threads import set_threads
     teachers, sources, config = config_of(args)
-    if config.threads:
-        from ..threads import set_threads
-        set_threads(config.threads)
+    set_threads(config.threads)
     distill(teachers, args.output, sources, config)
     return 0
 

@@ -89,9 +89,8 @@ def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
     if fmt == "jsonl":
         items = [{"text": line[s:e], "start": s, "end": e, "label": label} for s, e, label in spans]
         return json.dumps({"text": line, "spans": items}, ensure_ascii=False) + "\n"
-    if segmenter.task.name == "ner":  # one character a row with its BIOES tag
-        from ..entities import spans_to_tags
-        tags = spans_to_tags(len(line), spans, "BIOES")
+    if not segmenter.task.segments:  # one character a row with its entity tag
+        tags = segmenter.task.scheme.tags(len(line), spans)
         rows = [f"{c}\t{t}" for c, t in zip(line, tags) if not c.isspace()]
     else:  # one word a row with its POS (or '_' for plain segmentation)
         rows = [f"{line[s:e]}\t{label or '_'}" for s, e, label in spans]

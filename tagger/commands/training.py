@@ -179,8 +179,10 @@ def cmd_cv(args) -> int:
     from ..corpora import format_of, is_name, read_part, training_parts, whole
     from ..cv import cross_validate, summarize, to_markdown
     from ..readers import BadLines
+    from ..threads import set_threads
 
     model_config, train_config = _configs(args)
+    set_threads(args.threads)
     if (args.task or "seg") != "seg":
         raise TaggerError("cv runs segmentation only for now; train NER and POS models with `tagger train`")
     train_part, dev_part = training_parts(args.corpus, None, args.format)
