@@ -3,15 +3,15 @@
 `viterbi` takes per-step tag scores (log-probabilities) and returns, for every sequence, the
 highest-scoring path that obeys the scheme's transition rules and an optional per-position mask
 of allowed tags. The mask is how outside knowledge reaches the decoder without post-editing the
-words: runs of Latin letters, digits or URLs that must stay whole (`atomic_spans`), and user
-dictionary words (a word that must be kept whole forbids a boundary inside it).
+words: the tokens that must stay whole (URLs, addresses, paths, options, runs of Latin letters
+and digits: tagger/tokens.py finds them), and user dictionary words (a word that must be kept
+whole forbids a boundary inside it).
 
 It runs on numpy (torch tensors are accepted as input), so inference without torch
 (tagger/lite.py) decodes with the very same code.
 """
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 import numpy as np
@@ -19,42 +19,6 @@ import numpy as np
 from .tags import BMES, Scheme, boundary_columns, transition_rules
 
 NEG_INF = -1e9
-
-_ALNUM = r"A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"  # ASCII and full-width letters and digits
-
-# Runs never split inside: URLs and e-mail addresses; command-line options (`--epochs`, `-v`,
-# `--lr=0.1`) at the start of a whitespace-separated piece; then runs of Latin letters and
-# digits (ASCII or full width) joined by inner separators, which keeps numbers (`3.14`,
-# `1,000`), versions (`v2.1.0`), file names and paths (`src/train.py`) and code identifiers
-# (`snake_case`, `obj.method`, `std::vector`, `C++`) whole.
-_ATOMIC = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s\u3000-\u303f\uff01-\uff0c\uff1a-\uff20\u4e00-\u9fff]+"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-    rf"|(?<!\S)--?[A-Za-z][A-Za-z0-9_\-]*(?:=[{_ALNUM}._/:\-]+)?"
-    rf"|[{_ALNUM}]+(?:[.,:_\-/\\\uff0e\uff0c\uff1a]+[{_ALNUM}]+)*(?:\+\+)?"
-)
-
-# Tokens of their own, whatever the model says: `#` and `@` (the Weibo corpus writes
-# `# 话题 #` and `@ 用户`), and each emoji with its modifiers, zero-width joins and flags.
-_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]"
-_STANDALONE = re.compile(
-    r"[#@\uff03\uff20]"
-    r"|[\U0001F1E6-\U0001F1FF]{2}"
-    rf"|{_EMOJI}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI}\uFE0F?)*"
-)
-
-
-def atomic_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each run of two or more characters that must not be split inside."""
-    return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
-
-
-def standalone_spans(text: str, atomic: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """(start, end) of each token that must be a word of its own (`#`, `@`, an emoji), except
-    inside an atomic run (the `@` of an e-mail address)."""
-    return [m.span() for m in _STANDALONE.finditer(text)
-            if not any(a <= m.start() < b for a, b in atomic)]
-
 
 def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequence[str] = BMES,
                     mask: np.ndarray | None = None) -> np.ndarray | None:
@@ -72,6 +36,20 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
     for start, end in spans:
         mask[start:end - 1, ends] = False
         mask[start + 1:end, begins] = False
+    return mask
+
+
+def free_edges(mask: np.ndarray, tags: Sequence[str], first: bool, last: bool) -> np.ndarray:
+    """A copy of a chunk's `mask` whose first step may begin a word (`first`) and whose last may
+    end one (`last`). Why: a token longer than a chunk is cut into chunks, each decoded as a word
+    of its own, and their spans are joined again (tagger/pipeline.py); inside the token the mask
+    forbids those edges, and the chunk would have no valid path."""
+    mask = mask.copy()
+    begins, ends = boundary_columns(tags)[:2]
+    if first:
+        mask[0, begins] = True
+    if last:
+        mask[-1, ends] = True
     return mask
 
 

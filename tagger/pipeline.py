@@ -12,14 +12,15 @@ engine's `lite.NumpyBiLSTM`, or an ensemble (`ensemble.MeanOfModels`).
 """
 from __future__ import annotations
 
+import bisect
 import itertools
-
+import math
 import re
 from typing import Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask, standalone_spans
+from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
 from .encode import Encoder, Inputs, WordEncoder, blocks, pad_inputs, shaped_batches
 from .errors import TaggerError
 from .memory import release_free_memory
@@ -27,6 +28,7 @@ from .metrics import spans as word_spans
 from .sentences import SENTENCE_END
 from .tags import BMES
 from .tasks import Span, Task
+from .tokens import Tokens, find_tokens
 from .userdict import UserDict
 
 MAX_CHUNK = 200  # longer text runs are cut (at a sentence end when possible) before the model:
@@ -55,19 +57,31 @@ class Network(Protocol):
         """Inference mode: no dropout."""
 
 
-def split_long(text: str, limit: int = MAX_CHUNK) -> list[str]:
-    """Cut a run longer than `limit` after sentence ends, else hard, into pieces <= limit."""
+def chunk_cuts(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = ()) -> list[int]:
+    """Where a run longer than `limit` is cut into chunks of at most `limit`: after the last
+    sentence end of each window (if past a quarter of it), else at the window's end. No cut
+    falls inside a `whole` span (sorted, not overlapping) unless that span is longer than what
+    is left of the window: the cut then moves back to the span's start, or, if that is within
+    the first quarter of the window, stays inside it (the caller joins the pieces again)."""
     if len(text) <= limit:
-        return [text]
-    pieces, start = [], 0
+        return []
+    cuts, start = [], 0
     while len(text) - start > limit:
-        window = text[start:start + limit]
-        ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() < len(window)]
-        cut = ends[-1] if ends and ends[-1] > limit // 4 else limit
-        pieces.append(text[start:start + cut])
-        start += cut
-    pieces.append(text[start:])
-    return pieces
+        ends = [m.end() for m in SENTENCE_END.finditer(text, start, start + limit)
+                if m.end() < start + limit and _covering(whole, m.end()) is None]
+        cut = ends[-1] if ends and ends[-1] - start > limit // 4 else start + limit
+        span = _covering(whole, cut)
+        if span is not None and span[0] - start > limit // 4:
+            cut = span[0]
+        cuts.append(cut)
+        start = cut
+    return cuts
+
+
+def split_long(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = ()) -> list[str]:
+    """`text` cut where `chunk_cuts` says."""
+    bounds = [0, *chunk_cuts(text, limit, whole), len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def check_texts(lines: Sequence) -> None:
@@ -140,22 +154,47 @@ class Tagger:
 
     # -- the network, in batches -------------------------------------------------------
     def allowed_tags(self, text: str) -> np.ndarray | None:
-        """Allowed tags per character (None: all): atomic runs stay whole, `#`, `@` and emoji
-        are words of their own, user-dictionary words are exact words."""
+        """Allowed tags per character (None: all): tokens kept whole stay whole, `#`, `@`,
+        emoji, URLs and the like are words of their own, user-dictionary words are exact words."""
+        return self._allowed(text, self._tokens(text))
+
+    def _tokens(self, text: str) -> Tokens:
+        return find_tokens(text) if self.keep_atomic else Tokens([], [])
+
+    def _allowed(self, text: str, tokens: Tokens) -> np.ndarray | None:
         if not self.task.segments:
             return None  # entity tags say nothing about word boundaries
-        atomic = atomic_spans(text) if self.keep_atomic else []
-        alone = standalone_spans(text, atomic) if self.keep_atomic else []
-        words = alone
+        words = tokens.words
         if len(self.user_dict):
-            # a dictionary word may cover an atomic run, never cut into one
+            # a dictionary word may cover a token, never cut into one
+            kept = sorted(tokens.runs + tokens.words)
             words = words + [(s, e) for s, e in self.user_dict.find(text)
-                             if not any(a < e and s < b and not (s <= a and b <= e) for a, b in atomic + alone)]
-        mask = keep_whole_mask(len(text), atomic + words, self.tags)
+                             if _covering(kept, s) is None and _covering(kept, e) is None]
+        mask = keep_whole_mask(len(text), tokens.runs + words, self.tags)
         cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
         if cuts:
             mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
         return mask
+
+    def _chunks(self, line: str) -> Iterator[tuple[int, str, np.ndarray | None, bool]]:
+        """(offset, chunk, its allowed-tag mask, whether it continues a token cut before it) for
+        the non-whitespace runs of a line, long runs cut by `chunk_cuts`. The masks are made
+        over whole runs, so a token is kept whole even where a chunk ends inside it."""
+        offset = 0
+        for piece in _SPACES.split(line):
+            if piece and not piece.isspace():
+                tokens = self._tokens(piece)
+                mask = self._allowed(piece, tokens)
+                whole = sorted(tokens.runs + tokens.words)
+                cuts = chunk_cuts(piece, MAX_CHUNK, whole)
+                joined = {cut for cut in cuts if mask is not None and _covering(whole, cut) is not None}
+                bounds = [0, *cuts, len(piece)]
+                for a, b in zip(bounds, bounds[1:]):
+                    chunk_mask = None if mask is None else mask[a:b]
+                    if a in joined or b in joined:
+                        chunk_mask = free_edges(chunk_mask, self.tags, a in joined, b in joined)
+                    yield offset + a, piece[a:b], chunk_mask, a in joined
+            offset += len(piece)
 
     def tag_chunks(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
                    masks: Sequence[np.ndarray | None] | None = None,
@@ -228,12 +267,18 @@ class Tagger:
         self.encoder.standard_of(standard)  # an unknown standard fails before any work
         if self.units == "words":
             return self._label_word_lines(lines, batch_chars)
-        layout = [list(_pieces(line)) for line in lines]
-        chunks = [piece for pieces in layout for _, piece in pieces]
-        offsets = [offset for pieces in layout for offset, _ in pieces]
-        paths = self.tag_paths(chunks, batch_chars, standard=standard) if chunks else []
+        layout = [list(self._chunks(line)) for line in lines]
+        chunks = [chunk for pieces in layout for _, chunk, _, _ in pieces]
+        offsets = [offset for pieces in layout for offset, _, _, _ in pieces]
+        masks = [mask for pieces in layout for _, _, mask, _ in pieces]
+        paths = self.tag_paths(chunks, batch_chars, masks, standard=standard) if chunks else []
         spans = iter(self.task.spans_of_paths(chunks, paths, self.tags, offsets))
-        return [list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces)))) for pieces in layout]
+        out = []
+        for pieces in layout:
+            line_spans = list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces))))
+            joins = {offset for offset, _, _, joined in pieces if joined}
+            out.append(_joined(line_spans, joins) if joins else line_spans)
+        return out
 
     def label_texts(self, texts: Sequence, standard: str | None = None) -> list[list[Span]]:
         """Spans of sample texts as the model reads them: strings for character models, word
@@ -312,13 +357,20 @@ class Tagger:
             raise TaggerError("this model finds entities; it does not segment (use `tag`)")
 
 
-def _pieces(line: str) -> Iterator[tuple[int, str]]:
-    """(offset, chunk) for the non-whitespace runs of a line, long runs cut by `split_long`."""
-    offset = 0
-    for piece in _SPACES.split(line):
-        if piece and not piece.isspace():
-            for chunk in split_long(piece):
-                yield offset, chunk
-                offset += len(chunk)
+def _covering(spans: Sequence[tuple[int, int]], cut: int) -> tuple[int, int] | None:
+    """The one of the sorted, non-overlapping `spans` that `cut` falls strictly inside, if any
+    (a binary search: a long run may hold thousands of tokens)."""
+    at = bisect.bisect_right(spans, (cut, math.inf)) - 1
+    return spans[at] if at >= 0 and spans[at][0] < cut < spans[at][1] else None
+
+
+def _joined(spans: list[Span], joins: set[int]) -> list[Span]:
+    """The spans with each pair that meets at a join made one (the label of the first): the
+    pieces of a token longer than a chunk."""
+    out: list[Span] = []
+    for span in spans:
+        if out and span[0] in joins and out[-1][1] == span[0]:
+            out[-1] = (out[-1][0], span[1], out[-1][2])
         else:
-            offset += len(piece)
+            out.append(span)
+    return out

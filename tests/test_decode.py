@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from hypothesis import given, settings, strategies as st
 
-from tagger.decode import Decoder, atomic_spans, force_boundaries_mask, keep_whole_mask
+from tagger.decode import Decoder, force_boundaries_mask, keep_whole_mask
 from tagger.tags import BMES
 
 from .test_tags import is_valid
@@ -55,12 +55,6 @@ def test_batched_viterbi_equals_one_by_one():
     batched = decoder.viterbi(scores, torch.tensor(lengths))
     for i, n in enumerate(lengths):
         assert batched[i] == decoder.viterbi(scores[i:i + 1, :n], torch.tensor([n]))[0]
-
-
-def test_atomic_spans():
-    text = "访问https://example.com/a?b=1后在2024年买iPhone15和3.5公斤，Ｗｉｎｄｏｗｓ１０"
-    found = [text[s:e] for s, e in atomic_spans(text)]
-    assert found == ["https://example.com/a?b=1", "2024", "iPhone15", "3.5", "Ｗｉｎｄｏｗｓ１０"]
 
 
 def test_forced_boundary():
