@@ -12,46 +12,23 @@ written against jieba, `tagger.install_as_jieba()` makes `import jieba` give tag
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Sequence
-
 __version__ = "0.1.0"
 
-DEFAULT_MODEL = Path(__file__).parent / "data" / "default.model"
-POS_MODEL = Path(__file__).parent / "data" / "pos.model"  # joint segmentation + POS (tagger.posseg)
-FAST_MODEL = Path(__file__).parent / "data" / "fast.model"  # distilled from the default: `load("fast")`
-
-
-def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch",
-         threads: "int | None" = None, precision: str = "auto"):
-    """A `Tagger` (tagger/pipeline.py) from a model file (the shipped default model when path is None), or from a
-    list of model files trained alike: an ensemble, the mean of their tag probabilities.
-    "default" and "fast" name the shipped models (fast: a small student distilled from the
-    default, docs/speed.md).
-
-    engine="numpy" runs inference without importing torch (faster start, less memory).
-    threads caps the engine's thread pools; None takes the cores free now (TAGGER_THREADS
-    overrides), so a busy machine does not slow segmentation down many times (tagger/threads.py).
-    precision="auto" runs a BiLSTM in bfloat16 where the CPU computes it natively (about 1.5
-    times as fast; the words differ on about 1% of lines), else float32; "float32" gives the
-    same words on every machine (tagger/engine.py, docs/speed.md)."""
-    from .threads import set_threads
-    set_threads(threads, engine)
-    if isinstance(path, (list, tuple)):
-        if len(path) > 1:
-            from .ensemble import load_ensemble
-            return load_ensemble(path, engine, precision)
-        path = path[0] if path else None
-    from .modelio import load_model
-    return load_model(DEFAULT_MODEL if path is None else path, engine, precision)
-
+_SHIPPED_NAMES = {"DEFAULT_MODEL": "default", "POS_MODEL": "pos", "FAST_MODEL": "fast", "NER_MODEL": "ner"}
 
 from .api import (Tokenizer, add_word, cut, cut_for_search, cut_series, del_word, dt,  # noqa: E402
                   initialize, lcut, lcut_for_search, load_userdict, tokenize)
 
+
 def __getattr__(name: str):
-    """Heavier entry points load on first use, so `import tagger` stays fast."""
+    """Heavier entry points load on first use, so `import tagger` stays fast: `load` and the
+    shipped models' paths (DEFAULT_MODEL, ...) come from tagger/modelio.py."""
+    if name == "load":
+        from .modelio import load
+        return load
+    if name in _SHIPPED_NAMES:
+        from .modelio import SHIPPED
+        return SHIPPED[_SHIPPED_NAMES[name]]
     if name == "cross_validate":
         from .cv import cross_validate
         return cross_validate
@@ -64,6 +41,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")
 
 
-__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "FAST_MODEL", "load",
+__all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "FAST_MODEL",
+           "NER_MODEL", "load",
            "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

@@ -14,7 +14,7 @@ from typing import Sequence
 from . import __version__
 from .atomic import check_writable
 from .commands.labeling import cmd_segment, cmd_tag
-from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary
+from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary, cmd_upgrade
 from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
 from .trainconfig import TrainConfig
@@ -148,6 +148,7 @@ def _add_explain(sub) -> None:
 def _add_export(sub) -> None:
     p = sub.add_parser("export", help="export a model as TorchScript or ONNX (plus a JSON vocabulary file)")
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
+
     p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"],
                    help="TorchScript (torch.jit.trace) or ONNX (needs tagger[export])")
     p.add_argument("-o", "--output", required=True, help="the exported file (OUT.json beside it holds the vocabularies and tags)")
@@ -238,6 +239,12 @@ def _add_info(sub) -> None:
     p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
 
 
+def _add_upgrade(sub) -> None:
+    p = sub.add_parser("upgrade", help="rewrite a model file in the current format (checked, no pickle)")
+    p.add_argument("model", help="model file, any format tagger reads")
+    p.add_argument("-o", "--output", required=True, help="the new model file (never the input itself)")
+
+
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger[serve]",
                        formatter_class=_DefaultsHelp)
@@ -274,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(sub)
     _add_export(sub)
     _add_info(sub)
+    _add_upgrade(sub)
     _add_serve(sub)
     add_distill_command(sub)
     for command in sub.choices.values():  # every command's --help names each default
@@ -283,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluate": cmd_evaluate, "cv": cmd_cv,
             "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
-            "info": cmd_info, "serve": cmd_serve, "distill": cmd_distill}
+            "info": cmd_info, "upgrade": cmd_upgrade, "serve": cmd_serve, "distill": cmd_distill}
 
 
 def _outputs(args) -> list[str]:

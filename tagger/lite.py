@@ -1,70 +1,16 @@
-"""Inference without torch: the model file read with the standard library, the BiLSTM in numpy.
+"""Inference without torch: the networks (model.py, idcnn.py) computed with numpy.
 
 Importing torch takes seconds and a few hundred MB before a single character is tagged; a
-one-line `echo ... | tagger segment` pays that in full. This engine reads the same model file
-and computes the same network (model.py) with numpy, so a short job starts in well under a
-second. For long inputs the torch engine is faster (fused LSTM kernels).
-
-The file is torch's zip format: `archive/data.pkl` pickles plain containers whose tensors point
-at raw little-endian storages `archive/data/N`. The unpickler below admits exactly the globals
-such a file needs (the same allowance as `torch.load(weights_only=True)`, narrower) and builds
-numpy arrays from the storages.
+one-line `echo ... | tagger segment` pays that in full. This engine computes the same networks
+from the same model file (read without torch by tagger/modelio.py), so a short job starts in
+well under a second. For long inputs the torch engine is faster (fused LSTM kernels).
 """
 from __future__ import annotations
-
-import collections
-import pickle
-import zipfile
-from typing import Any
 
 import numpy as np
 
 from .encode import Inputs, marker_rows
 from .errors import TaggerError
-
-_DTYPES = {"HalfStorage": np.float16, "FloatStorage": np.float32, "DoubleStorage": np.float64,
-           "LongStorage": np.int64, "IntStorage": np.int32, "BoolStorage": np.bool_,
-           "ByteStorage": np.uint8, "BFloat16Storage": None}
-
-
-def _rebuild_tensor(storage: np.ndarray, offset: int, size, stride, *_ignored) -> np.ndarray:
-    if not size:
-        return storage[offset:offset + 1].reshape(())
-    strides = [s * storage.itemsize for s in stride]
-    return np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=strides).copy()
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, handle, archive: zipfile.ZipFile, prefix: str):
-        super().__init__(handle)
-        self.archive, self.prefix = archive, prefix
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            return _rebuild_tensor
-        if (module, name) == ("collections", "OrderedDict"):
-            return collections.OrderedDict
-        if module == "torch" and _DTYPES.get(name) is not None:
-            return name
-        raise pickle.UnpicklingError(f"unsupported object {module}.{name} in a model file")
-
-    def persistent_load(self, pid) -> np.ndarray:
-        kind, storage_type, key, _location, _numel = pid
-        if kind != "storage":
-            raise pickle.UnpicklingError(f"unsupported storage {kind!r}")
-        data = self.archive.read(f"{self.prefix}/data/{key}")
-        return np.frombuffer(data, dtype=np.dtype(_DTYPES[storage_type]).newbyteorder("<"))
-
-
-def read_payload(path) -> dict:
-    """The model file's payload with numpy arrays in place of tensors."""
-    with zipfile.ZipFile(path) as archive:
-        pickled = [n for n in archive.namelist() if n.endswith("/data.pkl")]
-        if len(pickled) != 1:
-            raise pickle.UnpicklingError("no data.pkl in the archive")
-        prefix = pickled[0][:-len("/data.pkl")]
-        with archive.open(pickled[0]) as handle:
-            return _Unpickler(handle, archive, prefix).load()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -1,58 +1,103 @@
 """One self-contained model file: config, vocabularies, weights and metadata.
 
-The file is a `torch.save` of plain containers (dicts, lists, strings, numbers, tensors), so
-`torch.load(path, weights_only=True)` reads it without running any pickled code. Writes go through
+The file is one safetensors file, with the rest as JSON in its header (tagger/modelfile.py,
+docs/model.md); files of the first format, a `torch.save` zip, are still read, with the same
+checks (tagger/legacy.py), and `tagger upgrade` rewrites them. Every file is checked before
+anything is built from it (tagger/modelcheck.py): a damaged or hostile file is a one-line
+ModelFileError, never a crash, and no pickle is ever loaded by torch. Writes go through
 tagger/atomic.py (a temp file renamed into place), so a crash never leaves half a model behind.
 
-torch is imported only where a function needs it: `load_model(path, engine="numpy")` reads the
-same file without torch (tagger/lite.py), for a fast start.
+torch is imported only where a function needs it: `load_model(path, engine="numpy")` reads and
+runs the model without torch (tagger/lite.py), for a fast start.
 """
 from __future__ import annotations
 
 import os
-from typing import Callable
+from pathlib import Path
+from typing import Sequence
 
-from . import __version__, networks
+import numpy as np
+
+from . import __version__, legacy, modelfile, networks
 from .atomic import atomic_write_bytes
 from .encode import encoder_from_dict
 from .engine import choose_precision
 from .errors import ModelFileError, TaggerError
 from .memory import release_free_memory
+from .modelcheck import check_payload
 from .pipeline import Tagger
-from .tasks import TASKS
 
-ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
+FORMAT = modelfile.FORMAT
+FORMAT_VERSION = modelfile.FORMAT_VERSION
+DATA = Path(__file__).parent / "data"
+# The shipped models, by the names every command and `load` accept for a model file:
+SHIPPED = {
+    "default": DATA / "default.model",  # multi-criteria BiLSTM segmenter
+    "fast": DATA / "fast.model",        # a small student distilled from the default (docs/speed.md)
+    "pos": DATA / "pos.model",          # joint segmentation + POS (tagger.posseg)
+    "ner": DATA / "ner.model",          # named entities (tagger.ner)
+}
 
 
 def looks_like_model_file(path: str | os.PathLike) -> bool:
-    """A cheap first check (zip signature) before the real load; False for unreadable paths."""
+    """A cheap first check (the first bytes of either format) before the real load; False for unreadable paths."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(4) == ZIP_MAGIC
+            head = handle.read(10)
     except OSError:
         return False
-
-
-FORMAT = "tagger-model"
-FORMAT_VERSION = 1
-SHIPPED = {"default": "default.model", "fast": "fast.model"}  # names for the models in tagger/data
+    return head.startswith(legacy.ZIP_MAGIC) or modelfile.looks_like(head)
 
 
 def resolve(path: str | os.PathLike) -> str | os.PathLike:
-    """A model file's path: "default" and "fast" name the shipped models (tagger/data) unless a
-    file of that name exists here; a missing shipped model is a one-line error."""
+    """A model file's path: a name in SHIPPED ("default", "fast", "pos", "ner") is that shipped
+    model unless a file of that name exists here; a missing shipped model is a one-line error."""
     if isinstance(path, str) and path in SHIPPED and not os.path.exists(path):
-        shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", SHIPPED[path])
-        if not os.path.exists(shipped):
+        shipped = Path(SHIPPED[path])
+        if not shipped.exists():
             raise ModelFileError(f"the shipped {path} model ({shipped}) is missing from this installation; "
                                  "reinstall tagger or give a model file")
         return shipped
     return path
 
 
+def is_model_name(item: str) -> bool:
+    """Whether a command-line argument names a model: a shipped name, or a model file."""
+    return item in SHIPPED or looks_like_model_file(item) or item.endswith(".model")
+
+
+def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch",
+         threads: "int | None" = None, precision: str = "auto") -> Tagger:
+    """A `Tagger` (tagger/pipeline.py) from a model file (the shipped default model when path is
+    None), or from a list of model files trained alike: an ensemble, the mean of their tag
+    probabilities. The names in SHIPPED ("default", "fast", "pos", "ner") name the shipped models.
+
+    engine="numpy" runs inference without importing torch (faster start, less memory).
+    threads caps the engine's thread pools; None takes the cores free now (TAGGER_THREADS
+    overrides), so a busy machine does not slow segmentation down many times (tagger/threads.py).
+    precision="auto" runs a BiLSTM in bfloat16 where the CPU computes it natively (about 1.5
+    times as fast; the words differ on about 1% of lines), else float32; "float32" gives the
+    same words on every machine (tagger/engine.py, docs/speed.md)."""
+    from .threads import set_threads
+    set_threads(threads, engine)
+    if isinstance(path, (list, tuple)):
+        if len(path) > 1:
+            from .ensemble import load_ensemble
+            return load_ensemble(path, engine, precision)
+        path = path[0] if path else None
+    return load_model(SHIPPED["default"] if path is None else path, engine, precision)
+
+
 def to_payload(segmenter: Tagger, half: bool = False) -> dict:
-    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
-             for k, v in segmenter.model.state_dict().items()}
+    """What a model file holds, its weights as numpy arrays (float16 with half=True)."""
+    import torch
+
+    def stored(tensor):
+        tensor = tensor.detach().cpu()
+        if tensor.is_floating_point():
+            tensor = tensor.half() if half else tensor.float() if tensor.dtype == torch.bfloat16 else tensor
+        return tensor.numpy().copy()
+
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -60,7 +105,7 @@ def to_payload(segmenter: Tagger, half: bool = False) -> dict:
         "config": segmenter.model.config.to_dict(),
         "vocab": segmenter.encoder.to_dict(),
         "tags": list(segmenter.tags),
-        "state_dict": state,
+        "state_dict": {name: stored(tensor) for name, tensor in segmenter.model.state_dict().items()},
         "lexicon": sorted(segmenter.lexicon),
         "metadata": {**segmenter.metadata, "tagger_version": __version__},
     }
@@ -78,47 +123,51 @@ def round_to_half(segmenter: Tagger) -> None:
 
 def save_model(segmenter: Tagger, path: str | os.PathLike, half: bool = False) -> None:
     """Write the model atomically; half=True stores float weights as float16 (half the size)."""
-    import torch
-    payload = to_payload(segmenter, half)
-    atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
+    write_payload(to_payload(segmenter, half), path)
 
 
-def _torch_load(path: str | os.PathLike) -> dict:
-    import torch
-    return torch.load(path, map_location="cpu", weights_only=True)
+def write_payload(payload: dict, path: str | os.PathLike) -> None:
+    """Write a payload (numpy weights) as a model file of the current format, atomically."""
+    data = modelfile.to_bytes(payload)
+    atomic_write_bytes(path, lambda handle: handle.write(data))
 
 
-def _first_line(error: BaseException) -> str:
-    """The whole first line of an error's message (never cut mid-word), or its type's name."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def upgrade(source: str | os.PathLike, target: str | os.PathLike) -> dict:
+    """Rewrite a model file (either format) in the current one, checked on the way in and read
+    back before returning; the payload written is returned."""
+    payload = read_payload(source)
+    write_payload(payload, target)
+    return read_payload(target)
 
 
-def _read_payload(path: str | os.PathLike, loader: Callable[[str | os.PathLike], dict] = _torch_load) -> dict:
+def read_payload(path: str | os.PathLike) -> dict:
+    """A model file's payload (weights as numpy arrays), every part checked; else ModelFileError."""
     path = resolve(path)
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such model file")
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a directory, not a model file")
-    if not looks_like_model_file(path):
-        raise ModelFileError(f"{path}: not a tagger model file")
     try:
-        payload = loader(path)
-    except (ImportError, MemoryError, OSError) as err:  # the environment failed, not the file
-        raise ModelFileError(f"{path}: could not be loaded: {type(err).__name__}: {_first_line(err)}") from None
-    except Exception as err:  # torch raises many types for a bad file
-        raise ModelFileError(f"{path}: not a tagger model file (corrupt or wrong format: "
-                             f"{type(err).__name__}: {_first_line(err)})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a tagger model file")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: model format version {payload.get('format_version')} "
-                             f"is not supported by tagger {__version__} (reads version {FORMAT_VERSION})")
-    return payload
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            head = handle.read(10)
+            if modelfile.looks_like(head):
+                data = bytearray(size)
+                handle.seek(0)
+                if handle.readinto(data) != size:
+                    raise ModelFileError(f"{path}: changed while being read")
+                payload = modelfile.read(path, data)
+            elif head.startswith(legacy.ZIP_MAGIC):
+                payload = legacy.read(path)
+            else:
+                raise ModelFileError(f"{path}: not a tagger model file")
+    except (MemoryError, OSError) as err:  # the environment failed, not the file
+        raise ModelFileError(f"{path}: could not be read: {type(err).__name__}: {err}") from None
+    return check_payload(payload, path, size)
 
 
 def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = "float32") -> Tagger:
-    """Load a model file written by `save_model`, with clear errors for bad files.
+    """Load a model file (either format), checked before anything is built from it.
 
     engine: "torch" (train, export, GPU) or "numpy" (inference only, no torch import: starts in
     a fraction of the time and memory; the same output). precision: what a BiLSTM computes in on
@@ -127,31 +176,26 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
     if engine not in ("torch", "numpy"):
         raise TaggerError(f"unknown engine {engine!r}; choose torch or numpy")
     precision = choose_precision(precision, engine)
-    if engine == "numpy":
-        from . import lite
-        payload = _read_payload(path, lite.read_payload)
-    else:
-        payload = _read_payload(path)
-    if engine == "numpy" and payload.get("config", {}).get("units", "chars") != "chars":
+    payload = read_payload(path)
+    path = resolve(path)
+    config, state = payload["config"], payload["state_dict"]
+    if engine == "numpy" and config.get("units", "chars") != "chars":
         raise ModelFileError(f"{path}: a word-level model; the numpy engine runs character models only "
                              "(use --engine torch)")
+    network = networks.of_config(config, str(path))
     try:
-        network = networks.of_config(payload["config"], str(path))
         if engine == "numpy":
-            model = network.numpy_class()(payload["config"], payload["state_dict"])
+            model = network.numpy_class()(config, state)
         else:
-            model = network.torch_class()(network.config(payload["config"]))
-            load_weights(model, payload["state_dict"])
+            model = network.torch_class()(network.config(config))
+            load_weights(model, state)
             if network.recurrent:  # the CNN student gains little from it (docs/speed.md)
                 model.bfloat16_inference = precision == "bfloat16"
         encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
-    task = {"segmentation": "seg"}.get(payload.get("task"), payload.get("task"))  # files before tasks
-    if task not in TASKS:
-        raise ModelFileError(f"{path}: unknown task {task!r} (from a newer tagger?)")
-    lexicon, metadata, tags = payload.get("lexicon", ()), payload.get("metadata", {}), payload["tags"]
-    del payload  # the file's float16 weights and lists of strings: freed before the heap is trimmed
+    lexicon, metadata, tags, task = payload["lexicon"], payload["metadata"], payload["tags"], payload["task"]
+    del payload, state  # the file's bytes and lists of strings: freed before the heap is trimmed
     tagger = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task)
     del lexicon
     release_free_memory()
@@ -162,13 +206,15 @@ HALF_TABLES = ("char_embed", "bigram_embed")  # the embedding tables that may st
 
 
 def load_weights(model, state: dict) -> None:
-    """Load a file's weights into a torch network (load_state_dict casts them to its float32).
+    """Load a file's weights (numpy arrays) into a torch network (load_state_dict casts them to
+    its float32).
 
     The character and bigram tables stay float16 when the file stores them so: both networks
     cast the rows they look up to float32 (`embed`), which gives exactly the values a float32
     copy holds, and the tables take half the memory (9 MB less for the shipped model's 138k
     bigrams)."""
     import torch
+    state = {name: torch.from_numpy(np.require(array, requirements=["W"])) for name, array in state.items()}
     for name in HALF_TABLES:
         weight = state.get(f"{name}.weight")
         if weight is not None and weight.dtype == torch.float16:
@@ -177,8 +223,9 @@ def load_weights(model, state: dict) -> None:
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
-    payload = _read_payload(path)
-    vocab = payload.get("vocab", {})
-    return {"task": payload.get("task"), "standards": vocab.get("standards", []),
+    """What `tagger info` shows: the file checked in full, then its task, standards, config and metadata."""
+    payload = read_payload(path)
+    vocab = payload["vocab"]
+    return {"task": payload["task"], "standards": vocab.get("standards", []),
             "default_standard": vocab.get("default_standard"), "config": payload["config"],
-            "metadata": payload.get("metadata", {}), "format_version": payload["format_version"]}
+            "metadata": payload["metadata"], "format_version": payload["format_version"]}

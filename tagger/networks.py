@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from .configs import IDCNNConfig, ModelConfig, SavedConfig
+from typing import Callable
+
+from .configs import IDCNNConfig, ModelConfig, SavedConfig, bilstm_shapes, idcnn_shapes
 from .errors import ModelFileError
 
 DEFAULT = "bilstm"  # the network of a file without config["network"]
@@ -24,6 +26,7 @@ class Network:
     numpy_path: str      # the numpy engine's class (tagger/lite.py)
     summary: str         # one line for help texts
     recurrent: bool      # has LSTM states for `tagger explain` to show
+    shapes: Callable[[SavedConfig], dict]  # weight name -> shape, for checking a file before loading it
 
     def torch_class(self) -> type:
         """The torch network (imports torch)."""
@@ -45,9 +48,10 @@ def _import(path: str) -> type:
 
 NETWORKS: dict[str, Network] = {
     "bilstm": Network("bilstm", ModelConfig, "tagger.model:BiLSTMTagger", "tagger.lite:NumpyBiLSTM",
-                      "stacked BiLSTM (tagger/model.py)", recurrent=True),
+                      "stacked BiLSTM (tagger/model.py)", recurrent=True, shapes=bilstm_shapes),
     "idcnn": Network("idcnn", IDCNNConfig, "tagger.idcnn:IDCNNTagger", "tagger.lite:NumpyIDCNN",
-                     "iterated dilated CNN, parallel over time (tagger/idcnn.py)", recurrent=False),
+                     "iterated dilated CNN, parallel over time (tagger/idcnn.py)", recurrent=False,
+                     shapes=idcnn_shapes),
 }
 
 

@@ -127,7 +127,8 @@ class Tagger:
         self.keep_atomic = keep_atomic
         # training words, for search and full mode: kept as one string, as 100k small str
         # objects would add about 10 MB to every loaded model that never uses them
-        self._lexicon = "\n".join(sorted(set(lexicon)))
+        # (a str is that text already, sorted and unique: as the model file stores it)
+        self._lexicon = lexicon if isinstance(lexicon, str) else "\n".join(sorted(set(lexicon)))
         self.user_dict = UserDict()
         self.device = "cpu"
 

@@ -56,3 +56,12 @@ def tiny_model(tiny_corpus):
     train_path, dev_path, _ = tiny_corpus
     segmenter, _ = train_tiny(train_path, dev_path)
     return segmenter
+
+
+def save_legacy(payload: dict, path, version: int = 1) -> None:
+    """Write a payload (numpy weights) as a first-format file, a torch.save zip: the files
+    tagger wrote before its current format, which it still reads (tagger/legacy.py)."""
+    import numpy as np
+    import torch
+    state = {name: torch.from_numpy(np.array(array)) for name, array in payload["state_dict"].items()}
+    torch.save({**payload, "format_version": version, "state_dict": state}, path)

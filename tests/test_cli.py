@@ -9,7 +9,9 @@ import torch
 
 from tagger import DEFAULT_MODEL
 from tagger.cli import main
-from tagger.modelio import save_model
+from tagger.modelio import read_payload, save_model
+
+from .conftest import save_legacy
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_train_writes_model_and_history(tiny_corpus, tmp_path):
     code = main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), "--epochs", "1",
                  "--hidden", "8", "--layers", "1", "--char-dim", "8", "--bigram-dim", "4", "--quiet"])
     assert code == 0
-    payload = torch.load(out, weights_only=True)
+    payload = read_payload(out)
     assert payload["metadata"]["corpus"] == str(train_path)
     assert payload["config"]["hidden"] == 8
     assert (tmp_path / "cli.history.csv").read_text().startswith("epoch,")
@@ -102,10 +104,8 @@ def test_bad_model_file_is_one_line_error(tmp_path, content, message):
 
 
 def test_incompatible_version(model_path, tmp_path, capsys):
-    payload = torch.load(model_path, weights_only=True)
-    payload["format_version"] = 999
     old = tmp_path / "future.model"
-    torch.save(payload, old)
+    save_legacy(read_payload(model_path), old, version=999)
     assert main(["segment", str(model_path), "--model", str(old)]) == 1
     assert "format version 999" in capsys.readouterr().err
 
@@ -233,7 +233,7 @@ def test_skip_bad_lines(tmp_path, capsys):
     assert main(args) == 1 and "c.txt:41: malformed token '坏'" in capsys.readouterr().err
     assert main(args + ["--skip-bad-lines"]) == 0
     assert "skipped 1 malformed lines" in capsys.readouterr().err
-    assert torch.load(out, weights_only=True)["metadata"]["skipped_lines"] == 1
+    assert read_payload(out)["metadata"]["skipped_lines"] == 1
 
 
 def test_empty_corpus_is_an_error(tmp_path, capsys):

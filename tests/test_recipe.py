@@ -4,13 +4,13 @@ import json
 from types import SimpleNamespace
 
 import pytest
-import torch
 
 from tagger import recipe
 from tagger.cli import build_parser, main
 from tagger.commands.training import _configs, _final_epochs
 from tagger.corpora import read_part, training_parts
 from tagger.model import ModelConfig
+from tagger.modelio import read_payload
 from tagger.train import Trainer, TrainConfig
 
 TINY_NET = ["--hidden", "8", "--layers", "1", "--char-dim", "8", "--bigram-dim", "4", "--threads", "1", "--no-plot"]
@@ -51,7 +51,7 @@ def test_the_recipe_line_is_printed_recorded_and_shown_by_info(tiny_corpus, tmp_
     small = recipe.choose("seg", 300, 3000).settings
     assert f"patience {small['patience']}" in lines[0] and "epochs" not in lines[0]  # --epochs was given
 
-    meta = torch.load(out, weights_only=True)["metadata"]
+    meta = read_payload(out)["metadata"]
     assert "recipe: " + meta["recipe"]["line"] == lines[0]
     assert meta["recipe"]["settings"]["patience"] == meta["train_config"]["patience"] == small["patience"]
     assert meta["train_config"]["epochs"] == 1 and "epochs" not in meta["recipe"]["settings"]
@@ -66,7 +66,7 @@ def test_options_given_explicitly_win_over_the_recipe(tiny_corpus, tmp_path):
     assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), "--epochs", "1", "--quiet",
                  "--patience", "3", "--lr-patience", "1", "--batch-chars", "800", "--dropout", "0.1",
                  "--no-crf", "--max-minutes", "0", "--dictionary", "none", "--no-vectors", *TINY_NET]) == 0
-    payload = torch.load(out, weights_only=True)
+    payload = read_payload(out)
     train_config, meta = payload["metadata"]["train_config"], payload["metadata"]
     assert (train_config["patience"], train_config["lr_patience"], train_config["batch_chars"],
             train_config["max_minutes"]) == (3, 1, 800, 0)

@@ -1,11 +1,11 @@
 """Cross-validation, final models, learning curves and the model summary, on tiny data."""
 import pandas as pd
 import pytest
-import torch
 
 from tagger.cli import main
 from tagger.curves import diagnose
 from tagger.model import BiLSTMTagger, ModelConfig
+from tagger.modelio import read_payload
 from tagger.summary import dense_params, layer_rows, lstm_direction_params, multiply_adds_per_step
 
 TINY = ["--epochs", "2", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "4", "--batch-chars", "400",
@@ -46,7 +46,7 @@ def test_final_model_uses_cv_epochs_and_all_data(tiny_corpus, tmp_path):
     pd.DataFrame({"best_epoch": [2, 3, 3]}).to_csv(table, index=False)
     out = tmp_path / "final.model"
     assert main(["train", str(train_path), "-o", str(out), "--final", "--cv-table", str(table), *TINY]) == 0
-    payload = torch.load(out, weights_only=True)
+    payload = read_payload(out)
     assert payload["metadata"]["final"] is True and "mean best epoch" in payload["metadata"]["epochs_rule"]
     assert payload["metadata"]["best_epoch"] == 3
     history = pd.read_csv(tmp_path / "final.history.csv")

@@ -56,10 +56,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
     """(teacher files, sources, config) of parsed arguments: the leading model files are teachers."""
-    from ..modelio import looks_like_model_file
+    from ..modelio import is_model_name
     items = list(args.teachers)
     count = 0
-    while count < len(items) and (looks_like_model_file(items[count]) or items[count].endswith(".model")):
+    while count < len(items) and is_model_name(items[count]):
         count += 1
     if count == 0:
         raise TaggerError(f"{items[0]}: not a model file; the first arguments are the teacher model files")

@@ -1,4 +1,4 @@
-"""The commands that take a trained model: evaluate, explain, export, summary, info, serve."""
+"""The commands that take a trained model: evaluate, explain, export, summary, info, upgrade, serve."""
 from __future__ import annotations
 
 import json
@@ -64,6 +64,18 @@ def cmd_info(args) -> int:
     from ..modelio import read_metadata
     info = read_metadata(args.model or DEFAULT_MODEL)
     print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    import os
+
+    from ..modelio import resolve, upgrade
+    source = resolve(args.model)
+    if os.path.exists(args.output) and os.path.exists(source) and os.path.samefile(source, args.output):
+        raise TaggerError(f"{args.output}: is the input model; write the upgraded one elsewhere")
+    payload = upgrade(source, args.output)
+    print(f"wrote {args.output} (format version {payload['format_version']})")
     return 0
 
 
