@@ -15,11 +15,11 @@ import numpy as np
 
 from . import networks
 from .configs import config_problem
-from .errors import ModelFileError
+from .errors import ModelFileError, TaggerError
+from .tags import scheme_from_dict
 from .tasks import TASKS
 
 OLD_TASK_NAMES = {"segmentation": "seg"}  # files written before tasks
-SCHEME_PREFIXES = {"seg": "BMES", "pos": "BMES", "ner": "BIES"}
 
 
 def check_payload(payload: dict, path: str | os.PathLike, file_size: int) -> dict:
@@ -48,7 +48,7 @@ def payload_problem(payload: dict, file_size: int) -> str | None:
     network = networks.NETWORKS[name]
     return (config_problem(network.config_class, config)
             or _strings_problem(payload, file_size)
-            or tags_problem(payload["task"], payload["tags"], config)
+            or tags_problem(payload["task"], payload["tags"], config, payload.get("scheme"))
             or _vocab_problem(payload["vocab"], config)
             or _weights_problem(payload["state_dict"], network.shapes(network.config(config))))
 
@@ -79,29 +79,23 @@ def _strings_problem(payload: dict, file_size: int) -> str | None:
     return None
 
 
-def tags_problem(task: str, tags: list, config: dict) -> str | None:
-    """Whether `tags` are a valid tag set of the task's scheme, one per network output."""
+def tags_problem(task: str, tags: list, config: dict, scheme: dict | None = None) -> str | None:
+    """Whether `tags` are exactly the tag set of the file's scheme (tags.py: the one it names, or
+    its task's) for the labels they carry, one per network output."""
     if len(tags) != config.get("num_tags", 4):
         return f"{len(tags)} tags for a network with {config.get('num_tags', 4)} outputs"
-    if len(set(tags)) != len(tags):
-        return "a tag is listed twice"
-    prefixes = SCHEME_PREFIXES[task]
-    if task == "seg":
-        return None if set(tags) == set(prefixes) else f"tags {tags} are not B, M, E, S"
-    labels: dict[str, set] = {}
-    for tag in tags:
-        if task == "ner" and tag == "O":
-            continue
-        prefix, _, label = tag.partition("-")
-        if prefix not in prefixes or not label:
-            return f"tag {tag!r} is not {'/'.join(prefixes)}-LABEL"
-        labels.setdefault(label, set()).add(prefix)
-    incomplete = sorted(label for label, seen in labels.items() if seen != set(prefixes))
-    if incomplete:
-        return f"label {incomplete[0]!r} lacks some of the {'/'.join(prefixes)} tags"
-    if task == "ner" and "O" not in tags:
-        return "an entity tag set without O"
+    try:
+        rules = scheme_from_dict(scheme if isinstance(scheme, dict) else None, task)
+    except (TaggerError, KeyError):
+        return f"unknown tag scheme {scheme!r}"
+    labels = sorted({tag.partition("-")[2] for tag in tags if "-" in tag}) if rules.typed else []
+    if len(set(tags)) != len(tags) or set(tags) != set(rules.tag_set(labels)):
+        return f"tags {_short(tags)} are not a {rules.name} tag set"
     return None
+
+
+def _short(items: list) -> str:
+    return str(items) if len(items) <= 8 else f"{items[:8]}..."[:-4] + ", ...]"
 
 
 def _vocab_problem(vocab: dict, config: dict) -> str | None:
