@@ -1,8 +1,9 @@
 """Corpus readers: pure, streaming generators that yield one sentence at a time.
 
 Every reader takes a path, reads it lazily line by line and raises `CorpusError` naming the
-file and the line for anything it cannot read. They accept LF and CRLF line ends and an
-optional UTF-8 byte-order mark. Blank lines are skipped (they separate articles or nothing).
+file and the line for anything it cannot read. They accept LF and CRLF line ends (mixed, too)
+and a UTF-8 byte-order mark at the start of the file. Blank lines are skipped (they separate
+articles or nothing; in column formats, sentences).
 
 Formats:
   segmented  words separated by any Unicode whitespace (SIGHAN, CTB6, Weibo)
@@ -12,29 +13,36 @@ Formats:
   columns    `unit ... TAG` lines (Resume NER's `char TAG`, CoNLL-2003), blank line between sentences
   raw        plain text, one line a sentence
 
+Reading is strict: a file has one format (given, or sniffed from its first lines), and every
+line must be a line of it (tagger/lineformats.py says what each looks like): a line of another
+format, a column count that changes, an unknown tag or a tag that cannot follow the one before,
+a control character, NUL, a CR or a byte-order mark inside a line, or a line over
+`CORPUS_LINE_BYTES` is a `file:line: what is wrong` error. So nothing is trained on a file that
+was misread. With a `BadLines` (`--skip-bad-lines`) such lines are recorded and skipped
+instead; in the column formats the whole sentence of a bad row is dropped, since a sentence
+missing a row would misalign the rest.
+
 Which readings a format has depends on the task (tagger/tasks.py): `read_items` gives words for
 seg, (word, POS) pairs for pos, and (units, spans or tags) for ner.
 """
 from __future__ import annotations
 
+import functools
 import os
-import re
 import sys
-from typing import Iterator
+from typing import Iterator, Optional
 
 from .errors import CorpusError, TaggerError
+from .lineformats import (DOCSTART, PD_ID, PD_TOKEN, SKIPPED_ID, SLASH_LINE, SLASH_TOKEN, TAG, TOKEN_ID, TagSequence,
+                          bad_character, segmented_line_problem, settle_format, table_message)
 from .pdner import pd1998_entities
-from .tags import TAG_PATTERN
 
 Words = list[str]
 Tagged = list[tuple[str, str]]
 
 FORMATS = ("segmented", "pd1998", "msra", "conll", "columns", "raw")
-_TAG = re.compile(TAG_PATTERN)
-
-_PD_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
-_PD_TOKEN = re.compile(r"^(\[?)(.+)/([A-Za-z]+)(?:\]([A-Za-z]+))?$")
-_SLASH_TOKEN = re.compile(r"^(.+)/([A-Za-z]+)$")
+CORPUS_LINE_BYTES = 1 << 20  # the longest corpus line read (the named corpora's longest: 12 KB)
+SNIFF_LINES = 20  # non-blank lines a format is sniffed from
 
 
 class BadLines:
@@ -53,6 +61,10 @@ class BadLines:
     def record(self, error: CorpusError) -> None:
         """Remember an error once per file and line (train and dev may read the same file)."""
         self._errors.setdefault((error.path, error.line), error)
+
+    def summary(self) -> str:
+        """The one line a command prints on stderr when it skipped lines."""
+        return f"skipped {len(self)} malformed lines, the first: {self.errors[0]}"
 
 
 def _fail(error: CorpusError, bad: BadLines | None) -> None:
@@ -82,12 +94,14 @@ def strip_line_end(text: str) -> str:
 
 
 def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict",
-               bad: BadLines | None = None) -> Iterator[tuple[int, str]]:
+               bad: BadLines | None = None, max_bytes: Optional[int] = None) -> Iterator[tuple[int, Optional[str]]]:
     """Yield (line number, text without its line end), decoding one line at a time.
 
     Decoding per line (rather than letting `open` do it) is what lets an encoding error name its
     line and byte offset. `path` "-" is stdin. Encodings must be ASCII-compatible (UTF-8,
-    GB18030, Big5, ...); errors="replace" puts U+FFFD for undecodable bytes.
+    GB18030, Big5, ...); errors="replace" puts U+FFFD for undecodable bytes. A line over
+    `max_bytes` is an error, found without holding more of it than that. With `bad`, a line
+    that cannot be read is recorded there and yielded as (number, None).
     """
     try:
         "".encode(encoding)
@@ -96,10 +110,21 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
     handle = _open_binary(path)
     name = "<stdin>" if str(path) == "-" else path
     offset = 0
+    utf8 = encoding.replace("-", "").replace("_", "").lower() in ("utf8", "utf8sig")
+    lines = iter(functools.partial(handle.readline, max_bytes + 1 if max_bytes else -1), b"")
     try:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(lines, start=1):
             line_offset, offset = offset, offset + len(raw)
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() in ("utf8", "utf8sig"):
+            if max_bytes and len(raw) > max_bytes and not raw.endswith(b"\n"):
+                for rest in lines:  # the rest of the line, never held whole
+                    offset += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+                _fail(CorpusError(name, number, f"longer than {max_bytes} bytes: not one sentence a line "
+                                                "(CR-only line ends, or not a text file?)"), bad)
+                yield number, None
+                continue
+            if number == 1 and utf8 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 text = raw.decode(encoding, errors)
@@ -107,6 +132,7 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
                 _fail(CorpusError(name, number, f"not valid {encoding.upper()} (byte {err.start} of the line, "
                                                 f"offset {line_offset + err.start} in the file); "
                                                 "try --encoding or --errors replace"), bad)
+                yield number, None
                 continue
             yield number, strip_line_end(text)
     finally:
@@ -114,12 +140,37 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
             handle.close()
 
 
+def corpus_lines(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[tuple[int, Optional[str]]]:
+    """`read_lines` of a UTF-8 corpus, every line checked to be text (see `bad_character`) and at
+    most `CORPUS_LINE_BYTES` long; with `bad`, a line that is not is yielded as (number, None)."""
+    for number, line in read_lines(path, bad=bad, max_bytes=CORPUS_LINE_BYTES):
+        if line is not None and not line.isprintable():  # printable: the fast, common case
+            problem = bad_character(line)
+            if problem:
+                _fail(CorpusError(path, number, problem), bad)
+                line = None
+        yield number, line
+
+
 def read_segmented(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """Words separated by any Unicode whitespace (U+3000 included); blank lines skipped."""
-    for _, line in read_lines(path, bad=bad):
-        words = line.split()
-        if words:
-            yield words
+    return filter(None, read_segmented_lines(path, bad))
+
+
+def read_segmented_lines(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Optional[Words]]:
+    """The words of every line, blank lines included (as []), for gold files paired with output
+    line by line; with `bad`, a malformed line is None."""
+    for number, line in corpus_lines(path, bad):
+        words = line.split() if line is not None else None
+        if words and (len(words) <= 4 or "/" in line or "\t" in line or words[0][0] in _SEGMENTED_SUSPECT_START):
+            problem = segmented_line_problem(line, words)  # only where another format is possible
+            if problem:
+                _fail(CorpusError(path, number, problem), bad)
+                words = None
+        yield words
+
+
+_SEGMENTED_SUSPECT_START = frozenset("0123456789-")  # a PD 1998 id, a CoNLL token id, -DOCSTART-
 
 
 def read_raw(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict") -> Iterator[str]:
@@ -128,16 +179,16 @@ def read_raw(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "st
         yield line
 
 
-def _parse_pd1998_line(line: str, compounds: list | None = None) -> Tagged:
-    """(word, POS) pairs; the outermost bracketed compounds go to `compounds` as (first word,
-    end word, tag) when a list is given."""
-    tokens = line.split()
-    if tokens and _PD_ID.match(tokens[0]):
-        tokens = tokens[1:]
+def _parse_pd1998_tokens(line: str, tokens: list[str], compounds: list | None = None) -> Tagged:
+    """(word, POS) pairs of a paragraph's tokens (its id removed); brackets must pair up. The
+    outermost bracketed compounds go to `compounds` as (first word, end word, tag) when a list
+    is given."""
+    if "[" not in line and "]" not in line and SLASH_LINE.fullmatch(line, len(line) - len(line.lstrip())):
+        return [token.rpartition("/")[::2] for token in tokens]  # every token word/POS, checked in one match
     pairs: Tagged = []
     depth = opened = 0
     for token in tokens:
-        match = _PD_TOKEN.match(token)
+        match = PD_TOKEN.match(token)
         if not match:
             raise ValueError(f"malformed token {token!r}: expected word/POS")
         opening, word, pos, closing = match.groups()
@@ -156,26 +207,28 @@ def _parse_pd1998_line(line: str, compounds: list | None = None) -> Tagged:
     return pairs
 
 
-def _parse_slash_line(line: str) -> Tagged:
-    pairs: Tagged = []
-    for token in line.split():
-        match = _SLASH_TOKEN.match(token)
-        if not match:
-            raise ValueError(f"malformed token {token!r}: expected word/tag")
-        pairs.append((match.group(1), match.group(2)))
-    return pairs
-
-
-def _parsed(path, parse, bad: BadLines | None) -> Iterator[Tagged]:
-    """Apply a line parser, turning its ValueError into a CorpusError naming file and line."""
-    for number, line in read_lines(path, bad=bad):
+def _pd1998_paragraphs(path, bad: BadLines | None) -> Iterator[tuple[str, Tagged, list]]:
+    """(article id, (word, POS) pairs, bracketed compounds) of each paragraph. Whether
+    paragraphs carry an id is settled by the first: then every line has one, or none does."""
+    with_ids = None
+    for number, line in corpus_lines(path, bad):
+        tokens = line.split() if line is not None else None
+        if not tokens:
+            continue
+        has_id = bool(PD_ID.match(tokens[0]))
+        with_ids = has_id if with_ids is None else with_ids
+        compounds: list = []
         try:
-            pairs = parse(line)
+            if has_id != with_ids:
+                raise ValueError(f"a paragraph id ({tokens[0]}), but this file's first paragraph has none"
+                                 if has_id else "no paragraph id (19980101-01-001-001/m), but this file's "
+                                                "first paragraph has one")
+            pairs = _parse_pd1998_tokens(line, tokens[1:] if has_id else tokens, compounds)
         except ValueError as err:
             _fail(CorpusError(path, number, str(err)), bad)
             continue
         if pairs:
-            yield pairs
+            yield (tokens[0].rsplit("-", 1)[0] if has_id else f"line{number}"), pairs, compounds
 
 
 def read_pd1998_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
@@ -184,7 +237,8 @@ def read_pd1998_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> 
     The paragraph id is dropped, and bracketed compounds `[中国/ns 政府/n]nt` give their
     inner words: PKU segmentation counts the parts, not the compound.
     """
-    return _parsed(path, _parse_pd1998_line, bad)
+    for _, pairs, _ in _pd1998_paragraphs(path, bad):
+        yield pairs
 
 
 def read_pd1998(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
@@ -199,31 +253,60 @@ def read_pd1998_documents(path: str | os.PathLike, bad: BadLines | None = None) 
     `19980101-01-001-002/m` is paragraph 2 of article 19980101-01-001; cross-validation keeps an
     article's paragraphs in one fold.
     """
-    for number, line in read_lines(path, bad=bad):
-        tokens = line.split()
-        try:
-            pairs = _parse_pd1998_line(line)
-        except ValueError:
+    for article, _, _ in _pd1998_paragraphs(path, bad):
+        yield article
+
+
+def _slash_lines(path, bad: BadLines | None) -> Iterator[tuple[int, Tagged]]:
+    """(line number, (word, tag) pairs) of each non-blank `word/tag` line."""
+    for number, line in corpus_lines(path, bad):
+        tokens = line.split() if line is not None else None
+        if not tokens:
             continue
-        if pairs:
-            yield tokens[0].rsplit("-", 1)[0] if _PD_ID.match(tokens[0]) else f"line{number}"
+        try:
+            if not _is_slash_line(line, tokens):
+                for token in tokens:
+                    _check_slash_token(token)
+        except ValueError as err:
+            _fail(CorpusError(path, number, str(err)), bad)
+            continue
+        yield number, [token.rpartition("/")[::2] for token in tokens]
+
+
+def _is_slash_line(line: str, tokens: list[str]) -> bool:
+    """Is every token `word/tag` (and none a PD 1998 id)? One regular expression over the line."""
+    return (SLASH_LINE.fullmatch(line, len(line) - len(line.lstrip())) is not None
+            and not (tokens[0][0].isdigit() and PD_ID.match(tokens[0])))
+
+
+def _check_slash_token(token: str) -> None:
+    """Raise ValueError saying why a token of a `word/tag` file is not `word/tag`."""
+    if PD_ID.match(token) or (SLASH_TOKEN.match(token) is None and PD_TOKEN.match(token)):
+        raise ValueError(f"{token!r} is PD 1998 (a paragraph id or a [compound]) in a word/tag file; "
+                         "for PD 1998 give --format pd1998")
+    if SLASH_TOKEN.match(token) is None:
+        raise ValueError(f"malformed token {token!r}: expected word/tag")
 
 
 def _parse_pd1998_ner_line(line: str) -> Labeled | None:
+    """(characters, entity spans) of one PD 1998 line (its id optional); None for one without words."""
+    tokens = line.split()
     compounds: list = []
-    pairs = _parse_pd1998_line(line, compounds)
+    pairs = _parse_pd1998_tokens(line, tokens[1:] if tokens and PD_ID.match(tokens[0]) else tokens, compounds)
     return pd1998_entities(pairs, compounds) if pairs else None
 
 
 def read_pd1998_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Labeled]:
     """People's Daily 1998's own tags as entity spans (nr PER, ns LOC, nt ORG, t TIME; the rules
     are in tagger/pdner.py), one paragraph each, as `read_pd1998` yields them."""
-    return _parsed(path, _parse_pd1998_ner_line, bad)
+    for _, pairs, compounds in _pd1998_paragraphs(path, bad):
+        yield pd1998_entities(pairs, compounds)
 
 
 def read_slash_tagged(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
     """`word/tag` tokens (MSRA NER); the tag is after the last '/', so words may hold '/'."""
-    return _parsed(path, _parse_slash_line, bad)
+    for _, pairs in _slash_lines(path, bad):
+        yield pairs
 
 
 def read_msra(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
@@ -232,60 +315,143 @@ def read_msra(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[
         yield [word for word, _ in pairs]
 
 
-def read_conll_rows(path: str | os.PathLike, min_columns: int = 2,
-                    bad: BadLines | None = None) -> Iterator[list[list[str]]]:
-    """Sentences of CoNLL rows (columns split on tabs, else on whitespace).
+class _Layout:
+    """The columns of a row file: tab-separated or not, and how many, settled by its first row."""
 
-    Comment lines (`#`), CoNLL-U multiword ranges (`1-2`) and empty nodes (`1.1`) are skipped.
-    """
-    rows: list[list[str]] = []
-    for number, line in read_lines(path, bad=bad):
-        if not line.strip():
-            if rows:
-                yield rows
-                rows = []
-            continue
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+        self.tabbed: Optional[bool] = None
+        self.columns: Optional[int] = None
+
+    def split(self, line: str) -> list[str]:
+        tabbed = ("\t" in line) if self.tabbed is None else self.tabbed
+        fields = line.split("\t") if tabbed else line.split()
+        if self.columns is None:
+            if len(fields) < self.minimum:
+                raise ValueError(f"expected at least {self.minimum} columns, got {len(fields)}")
+            self.tabbed, self.columns = tabbed, len(fields)
+        elif len(fields) != self.columns:
+            raise ValueError(f"{len(fields)} columns, but this file's rows have {self.columns}")
+        return fields
+
+    def is_row(self, line: str) -> bool:
+        """Does a `#` line split into this file's columns with a tag last (a `#` unit), rather than
+        being a comment?"""
+        fields = line.split("\t") if self.tabbed or (self.tabbed is None and "\t" in line) else line.split()
+        return len(fields) == (self.columns or max(len(fields), self.minimum)) and bool(TAG.match(fields[-1]))
+
+
+class _ConllRows:
+    """CoNLL-X / CoNLL-U rows: 10 columns (or the file's own count, at least 10) and token ids
+    1, 2, 3 ... in each sentence (a jump means a missing blank line). Comments (`#`), multiword
+    ranges (`1-2`) and empty nodes (`1.1`) are skipped; with `pos`, UPOS (column 4) must be given."""
+
+    def __init__(self, pos: bool = False) -> None:
+        self.layout = _Layout(10)
+        self.pos = pos
+        self.expected = 1
+
+    def new_sentence(self) -> None:
+        self.expected = 1
+
+    def row(self, number: int, line: str) -> Optional[list[str]]:
         if line.startswith("#"):
+            return None
+        fields = self.layout.split(line)
+        token_id = fields[0]
+        if SKIPPED_ID.match(token_id):
+            return None
+        if not TOKEN_ID.match(token_id):
+            raise ValueError(f"column 1 is {token_id!r}, not a token id")
+        if int(token_id) != self.expected:
+            raise ValueError(f"token id {token_id} where {self.expected} was expected "
+                             "(a missing blank line between sentences?)")
+        self.expected += 1
+        if not fields[1].strip():
+            raise ValueError("empty FORM (column 2)")
+        if self.pos and fields[3] in ("", "_"):
+            raise ValueError(f"no UPOS (column 4 is {fields[3]!r})")
+        return fields
+
+
+class _ColumnRows:
+    """`unit ... TAG` rows: the file's own column count, a unit, and a tag that may follow the one
+    before it (`TagSequence`). `-DOCSTART-` rows are skipped, and `#` lines that are not rows."""
+
+    def __init__(self) -> None:
+        self.layout = _Layout(2)
+        self.tags = TagSequence()
+
+    def new_sentence(self) -> None:
+        self.tags.new_sentence()
+
+    def row(self, number: int, line: str) -> Optional[list[str]]:
+        if line.startswith("#") and not self.layout.is_row(line):
+            return None
+        fields = self.layout.split(line)
+        if fields[0] == DOCSTART:
+            return None
+        if not fields[0].strip():
+            raise ValueError("empty unit (column 1)")
+        self.tags.check(fields[-1], number)
+        return fields
+
+
+def _row_sentences(path, rows, bad: BadLines | None) -> Iterator[list[list[str]]]:
+    """Sentences of rows, a blank line between sentences; a bad row drops its sentence."""
+    sentence: list[list[str]] = []
+    broken = False
+    for number, line in corpus_lines(path, bad):
+        if line is not None and not line.strip():
+            if sentence and not broken:
+                yield sentence
+            sentence, broken = [], False
+            rows.new_sentence()
             continue
-        columns = line.split("\t") if "\t" in line else line.split()
-        if len(columns) < min_columns:
-            _fail(CorpusError(path, number, f"expected at least {min_columns} columns, got {len(columns)}"), bad)
+        if broken:
             continue
-        if re.match(r"^\d+[-.]\d+$", columns[0]):
+        if line is None:  # a line that is not text: recorded by corpus_lines
+            broken = True
             continue
-        rows.append(columns)
-    if rows:
-        yield rows
+        try:
+            fields = rows.row(number, line)
+        except ValueError as err:
+            _fail(CorpusError(path, number, str(err)), bad)
+            broken = True
+            continue
+        if fields is not None:
+            sentence.append(fields)
+    if sentence and not broken:
+        yield sentence
 
 
 def read_conll_words(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Words]:
     """CoNLL-X / CoNLL-U as segmentation: the FORM column (2nd) of each token."""
-    for rows in read_conll_rows(path, min_columns=10, bad=bad):
+    for rows in _row_sentences(path, _ConllRows(), bad):
         yield [row[1] for row in rows]
 
 
 def sniff_format(path: str | os.PathLike) -> str:
-    """Guess a corpus format from its first non-blank lines (for `--format auto`)."""
-    lines = []
-    for _, line in read_lines(path):
-        if line.strip():
-            lines.append(line)
-        if len(lines) >= 5:
+    """The one format of a file, settled from its first `SNIFF_LINES` non-blank lines (for
+    `--format auto`; see `settle_format`); the readers then hold every line to it."""
+    lines: list[str] = []
+    first = None
+    pending_blank = blank_between = False
+    for number, line in read_lines(path):
+        if not line.strip():
+            pending_blank = bool(lines)
+            continue
+        blank_between = blank_between or pending_blank
+        first = first or number
+        lines.append(line)
+        if len(lines) >= SNIFF_LINES:
             break
     if not lines:
-        raise CorpusError(path, None, "file is empty")
-    first = lines[0].split()
-    if first and _PD_ID.match(first[0]):
-        return "pd1998"
-    if all(len(line.split("\t")) >= 10 or line.startswith("#") for line in lines):
-        return "conll"
-    tokens = [tok for line in lines for tok in line.split()]
-    if tokens and all(_SLASH_TOKEN.match(tok) for tok in tokens):
-        return "msra"
-    rows = [line.split() for line in lines if not line.startswith("-DOCSTART-")]
-    if rows and all(2 <= len(r) <= 6 and _TAG.match(r[-1]) for r in rows):
-        return "columns"
-    return "segmented"
+        raise CorpusError(path, None, "no text: the file is empty or holds only blank lines")
+    fmt = settle_format(lines, blank_between)
+    if fmt == "table":
+        raise CorpusError(path, first, table_message(lines))
+    return fmt
 
 
 _WORD_READERS = {
@@ -329,39 +495,42 @@ def default_task(fmt: str) -> str:
 Labeled = tuple[list[str], list[tuple[int, int, str]]]
 
 
-def read_column_tags(path: str | os.PathLike, tag_column: int = -1, min_columns: int = 2,
-                     bad: BadLines | None = None) -> Iterator[tuple[list[str], list[str]]]:
-    """(units, tags) per sentence from column files: Resume's `char TAG`, CoNLL-2003's
-    `token POS chunk NER` (tag_column=-1), CoNLL-U (UPOS: tag_column=3). `-DOCSTART-` is skipped."""
-    for rows in read_conll_rows(path, min_columns=min_columns, bad=bad):
-        rows = [r for r in rows if r[0] != "-DOCSTART-"]
-        if rows:
-            unit_column = 1 if min_columns >= 10 else 0
-            yield [r[unit_column] for r in rows], [r[tag_column] for r in rows]
-
-
 def read_columns(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[tuple[list[str], list[str]]]:
-    """`unit ... TAG` column files as (units, tags): Resume NER, CoNLL-2003 (IOB1, BIO, BIOES)."""
-    return read_column_tags(path, tag_column=-1, min_columns=2, bad=bad)
+    """`unit ... TAG` column files as (units, tags) per sentence: Resume NER's `char TAG`,
+    CoNLL-2003's `token POS chunk NER` (IOB1, BIO, BIOES, typed BMES)."""
+    for rows in _row_sentences(path, _ColumnRows(), bad):
+        yield [row[0] for row in rows], [row[-1] for row in rows]
+
+
+read_column_tags = read_columns  # the name tests and older code use
 
 
 def read_conll_pos(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Tagged]:
     """CoNLL-X / CoNLL-U as (FORM, UPOS) pairs (columns 2 and 4)."""
-    for rows in read_conll_rows(path, min_columns=10, bad=bad):
+    for rows in _row_sentences(path, _ConllRows(pos=True), bad):
         yield [(row[1], row[3]) for row in rows]
 
 
+MSRA_ENTITIES = {"nr": "PER", "ns": "LOC", "nt": "ORG"}  # and o: outside
+_MSRA_TAGS = {tag: MSRA_ENTITIES.get(tag.lower()) for tag in ("o", "O", *MSRA_ENTITIES, *map(str.upper, MSRA_ENTITIES))}
+
+
 def read_msra_ner(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[Labeled]:
-    """MSRA NER `word/tag` lines as characters and entity spans (nr PER, ns LOC, nt ORG)."""
-    kinds = {"nr": "PER", "ns": "LOC", "nt": "ORG"}
-    for pairs in read_slash_tagged(path, bad):
+    """MSRA NER `word/tag` lines as characters and entity spans (nr PER, ns LOC, nt ORG); any
+    other tag than these and `o` is an error, as it would silently be read as outside."""
+    for number, pairs in _slash_lines(path, bad):
+        unknown = next((f"{word}/{tag}" for word, tag in pairs if tag not in _MSRA_TAGS), None)
+        if unknown:
+            _fail(CorpusError(path, number, f"unknown tag in {unknown!r}: MSRA NER tags are o, nr, ns and nt"), bad)
+            continue
         chars: list[str] = []
         spans = []
         for word, tag in pairs:
             start = len(chars)
             chars.extend(word)
-            if tag.lower() in kinds:
-                spans.append((start, len(chars), kinds[tag.lower()]))
+            kind = _MSRA_TAGS[tag]
+            if kind:
+                spans.append((start, len(chars), kind))
         yield chars, spans
 
 

@@ -96,7 +96,7 @@ def cmd_train(args) -> int:
     trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
     segmenter, bad = _fit(args, trainer, sources, task, metadata)
     if bad:
-        print(f"skipped {len(bad)} malformed lines, the first: {bad.errors[0]}", file=sys.stderr)
+        print(bad.summary(), file=sys.stderr)
         segmenter.metadata["skipped_lines"] = len(bad)
     if args.half:
         from ..modelio import round_to_half
@@ -195,6 +195,8 @@ def cmd_cv(args) -> int:
     if is_name(args.corpus) and dev_part.slice != "dev":
         sentences += list(read_part(dev_part, bad))  # a separate dev file is training text too
         groups = None
+    if bad:
+        print(bad.summary(), file=sys.stderr)
     log = (lambda message: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     table, histories = cross_validate(sentences, args.folds, args.repeats, args.seed, model_config,
                                       train_config, groups=groups, log=log,
