@@ -39,7 +39,7 @@ class Limits:
     explain_chars: int = 1_000   # explain recomputes the LSTM step by step, in Python
     batch_chars: int = 50_000    # characters the worker takes from the queue for one model call
     queue_chars: int = 1_000_000  # characters waiting for the model; a request beyond it gets 503
-    explain_jobs: int = 2        # /explain requests at once; one more gets 503
+    explain_jobs: int = 4        # /explain requests at once; one more gets 503
     header_seconds: float = 10.0
     body_seconds: float = 30.0
     keep_alive_seconds: float = 5.0

@@ -468,6 +468,57 @@ def test_work_of_a_client_that_hung_up_is_dropped_and_a_full_queue_gets_503(gate
     assert gated.request("GET", "/health")[1]["queued_chars"] == 0
 
 
+# -- through the test client, and through `tagger serve` itself ----------------------------
+@pytest.fixture(scope="module")
+def client(models):
+    from fastapi.testclient import TestClient
+    with TestClient(create_app(models.main, pos_model=False), base_url="http://localhost") as running:
+        yield running
+
+
+def test_the_test_client_gets_the_same_guards(client):
+    answer = client.post("/tag", content=b'{"texts": ["\\ud83d"]}', headers=JSON)
+    assert answer.status_code == 422 and "lone surrogate U+D83D" in answer.json()["error"]
+    answer = client.post("/segment", content=json.dumps({"texts": [None] * 50_000}), headers=JSON)
+    assert answer.status_code == 422 and len(answer.content) <= 4096 and answer.json()["errors"] == 1
+    assert client.get("/health", headers={"host": "rebound.example"}).status_code == 421
+    assert client.get("/docs").status_code == 404
+    assert client.post("/segment", json={"texts": ["见https://x.org/" + "a" * 300 + "。"]}).json()["words"][0][1] == \
+        "https://x.org/" + "a" * 300
+
+
+def test_tagger_serve_applies_the_allow_list_and_the_body_limit(tmp_path):
+    import subprocess
+    import sys
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "tagger", "serve", "--port", str(port), "--no-pos",
+                                "--allow-host", "tagger.lan", "--max-body-bytes", "5000", "--threads", "1",
+                                "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        served = Server.__new__(Server)
+        served.port = port
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, process.stderr.read().decode()
+            try:
+                if served.request("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert served.request("GET", "/health", headers={"host": f"tagger.lan:{port}"})[0] == 200
+        assert served.request("GET", "/health", headers={"host": "other.lan"})[0] == 421
+        big = b'{"texts": ["' + b"a" * 1_000_000 + b'"]}'
+        status, answer = served.request("POST", "/segment", iter([big[i:i + 65536] for i in range(0, len(big), 65536)]),
+                                        JSON)
+        assert status == 413 and "the limit is 5000 bytes" in answer["error"]
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 # -- concurrency ------------------------------------------------------------------------
 def test_concurrent_requests_equal_serial_results(server, models):
     source = "".join(TEXTS[:2] + ["我们喜欢苹果和香蕉，他是北京的学生。中国人民热爱和平。"] * 3)

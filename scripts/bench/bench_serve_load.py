@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """`tagger serve` under load: concurrent clients, checked answers, then malformed requests.
 
-Starts a local server (its own process, one torch thread), then:
+Starts a local server (its own process, `--threads` torch threads), then:
 
 1. load: 32 clients, each with its own keep-alive connection, send 50 /segment requests of
    1-20 lines drawn from a text file; reports requests/s, chars/s and p50 / p99 latency, and
@@ -16,6 +16,19 @@ Starts a local server (its own process, one torch thread), then:
 
 `--batch-chars 1` runs the server without batching across requests (one request per model
 call), for comparison. Exits 1 on any failed request, any 5xx, or an unhealthy server after.
+
+`--attackers 4 --rounds 4` measures the service's targets instead (issue 33): `--attackers`
+clients send oversized and invalid requests the whole time (100,000 invalid texts, 50,000
+unknown fields, lone surrogates, bodies of 1.1 MB stated and 3 MB chunked, 1,001 texts), while
+a prober asks /health every 20 ms; first with nothing else running (`/health` alone under
+attack), then through `--rounds` rounds of the load (`--total` requests from `--clients`
+clients each round). Reports /health's p50 / p99 in each phase, each round's throughput and
+latency, the largest error answer, and the server's resident memory before and after each
+round (read from /proc, a second after the round ends); fails when an answer is wrong or a
+request fails.
+
+    OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_serve_load --threads 1 \\
+        --attackers 4 --rounds 4 --total 3000 --json results/serve/under_attack.json
 """
 from __future__ import annotations
 
@@ -34,7 +47,7 @@ from collections import Counter
 from pathlib import Path
 
 SERVER = ("import sys; from tagger.serve import Limits, serve; "
-          "serve(host='127.0.0.1', port=int(sys.argv[1]), threads=1, log_level='warning', "
+          "serve(host='127.0.0.1', port=int(sys.argv[1]), threads=int(sys.argv[3]), log_level='warning', "
           "limits=Limits(batch_chars=int(sys.argv[2])))")
 
 
@@ -44,9 +57,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, batch_chars: int) -> subprocess.Popen:
-    env = dict(os.environ, OMP_NUM_THREADS="1", TAGGER_THREADS="1")
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(batch_chars)], env=env)
+def start_server(port: int, batch_chars: int, threads: int = 1) -> subprocess.Popen:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), TAGGER_THREADS=str(threads))
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(batch_chars), str(threads)], env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -77,10 +90,11 @@ def request(port: int, method: str, path: str, body: bytes | None = None, header
 JSON = {"content-type": "application/json"}
 
 
-def load_phase(port: int, lines: list[str], clients: int, per_client: int, seed: int) -> dict:
+def load_phase(port: int, lines: list[str], clients: int, per_client: int, seed: int,
+               per_request: tuple[int, int] = (1, 20)) -> dict:
     """Concurrent /segment requests; every answer kept for checking."""
     rng = random.Random(seed)
-    plans = [[rng.sample(lines, rng.randint(1, 20)) for _ in range(per_client)] for _ in range(clients)]
+    plans = [[rng.sample(lines, rng.randint(*per_request)) for _ in range(per_client)] for _ in range(clients)]
     results: list[list[tuple[float, int, object]]] = [[] for _ in range(clients)]
 
     def client(number: int) -> None:
@@ -109,14 +123,17 @@ def load_phase(port: int, lines: list[str], clients: int, per_client: int, seed:
 
 
 def check_answers(plans, results, segment_lines) -> tuple[int, int, list[str]]:
-    """(failed requests, wrong answers among them, first problems)."""
+    """(failed requests, wrong answers among them, first problems). Each distinct line is
+    segmented once, alone (the words of a line do not depend on the lines beside it)."""
+    distinct = sorted({text for plan in plans for texts in plan for text in texts})
+    words = dict(zip(distinct, segment_lines(distinct)))
     failed, wrong, problems = 0, 0, []
     for plan, answers in zip(plans, results):
         for texts, (_, status, answer) in zip(plan, answers):
             if status != 200:
                 failed += 1
                 problems.append(f"status {status}: {answer!r}"[:200])
-            elif answer.get("words") != segment_lines(texts):
+            elif answer.get("words") != [words[text] for text in texts]:
                 failed += 1
                 wrong += 1
                 problems.append(f"wrong words for {texts[0][:30]!r}...")
@@ -207,6 +224,184 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+# -- the service's targets: load while attackers send oversized and invalid requests --------
+def attack_requests(max_body: int) -> list[tuple[str, bytes, dict, bool]]:
+    """(kind, body, headers, chunked) of the oversized and invalid requests the attackers send."""
+    too_big = b'{"texts": ["' + b"a" * (max_body + 100_000) + b'"]}'
+    return [
+        ("100,000 invalid texts", json.dumps({"texts": [1] * 100_000}).encode(), JSON, False),
+        ("50,000 unknown fields", json.dumps({str(k): 1 for k in range(50_000)}).encode(), JSON, False),
+        ("lone surrogates", b'{"texts": ["a\\ud800b", "\\udfff"]}', JSON, False),
+        ("1.1 MB body", too_big, JSON, False),
+        ("3 MB chunked body", b'{"texts": ["' + b"a" * 3_000_000 + b'"]}', JSON, True),
+        ("1,001 texts", json.dumps({"texts": ["好"] * 1_001}).encode(), JSON, False),
+    ]
+
+
+def attacker(port: int, kinds: list, stop: threading.Event, seen: dict, lock: threading.Lock, offset: int) -> None:
+    """Sends the attack requests in turn until `stop`, each on a new connection; records the
+    statuses and the largest answer of each kind."""
+    number = offset
+    while not stop.is_set():
+        kind, body, headers, chunked = kinds[number % len(kinds)]
+        number += 1
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            payload = (body[i:i + 65536] for i in range(0, len(body), 65536)) if chunked else body
+            connection.request("POST", "/segment", body=payload, headers=headers, encode_chunked=chunked)
+            response = connection.getresponse()
+            status, size = response.status, len(response.read())
+        except (OSError, http.client.HTTPException) as error:
+            status, size = f"connection error ({type(error).__name__})", 0
+        finally:
+            connection.close()
+        with lock:
+            entry = seen.setdefault(kind, {"statuses": Counter(), "largest_answer_bytes": 0})
+            entry["statuses"][status] += 1
+            entry["largest_answer_bytes"] = max(entry["largest_answer_bytes"], size)
+
+
+def prober(port: int, stop: threading.Event, latencies: list[float], failures: list[str]) -> None:
+    """GET /health every 20 ms on one kept-alive connection, each latency recorded."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            status, _ = request(port, "GET", "/health", connection=connection)
+            if status != 200:
+                failures.append(f"status {status}")
+        except (OSError, http.client.HTTPException) as error:
+            failures.append(repr(error))
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        latencies.append(time.perf_counter() - started)
+        time.sleep(max(0.0, 0.02 - (time.perf_counter() - started)))
+    connection.close()
+
+
+class Background:
+    """The attackers and the /health prober, running until stopped; `take()` gives the /health
+    latencies since the last take."""
+
+    def __init__(self, port: int, attackers: int, max_body: int):
+        self.stop, self.lock = threading.Event(), threading.Lock()
+        self.seen: dict = {}
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        kinds = attack_requests(max_body)
+        self.threads = [threading.Thread(target=attacker, args=(port, kinds, self.stop, self.seen, self.lock, k))
+                        for k in range(attackers)]
+        self.threads.append(threading.Thread(target=prober, args=(port, self.stop, self.latencies, self.failures)))
+        for thread in self.threads:
+            thread.start()
+
+    def take(self) -> dict:
+        taken, self.latencies[:] = list(self.latencies), []
+        return latency_summary(taken)
+
+    def close(self) -> dict:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        return {kind: {"statuses": {str(k): v for k, v in entry["statuses"].items()},
+                       "largest_answer_bytes": entry["largest_answer_bytes"]} for kind, entry in self.seen.items()}
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    if not latencies:
+        return {"count": 0}
+    return {"count": len(latencies), "p50_ms": round(1000 * percentile(latencies, 0.5), 1),
+            "p99_ms": round(1000 * percentile(latencies, 0.99), 1), "max_ms": round(1000 * max(latencies), 1)}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmRSS")
+
+
+def round_summary(load: dict) -> dict:
+    latencies = [latency for answers in load["results"] for latency, _, _ in answers]
+    statuses = Counter(status for answers in load["results"] for _, status, _ in answers)
+    return {"requests": len(latencies), "seconds": round(load["wall"], 2),
+            "requests_per_s": round(len(latencies) / load["wall"], 1),
+            "latency_ms": {"p50": round(1000 * percentile(latencies, 0.5), 1),
+                           "p99": round(1000 * percentile(latencies, 0.99), 1),
+                           "max": round(1000 * max(latencies), 1)},
+            "statuses": {str(k): v for k, v in statuses.items()}}
+
+
+def attack_mode(args, lines: list[str]) -> int:
+    """The targets of issue 33 (see the module's docstring)."""
+    port = free_port()
+    server = start_server(port, args.batch_chars, args.threads)
+    per_client = -(-args.total // args.clients)
+    per_request = tuple(int(n) for n in args.lines.split("-"))
+    rounds, loads = [], []
+    try:
+        health = json.loads(request(port, "GET", "/health")[1])
+        load_phase(port, lines, args.clients, 5, args.seed + 99, per_request)  # warm up
+        time.sleep(1)
+        rss_before = rss_mb(server.pid)
+        background = Background(port, args.attackers, health["limits"]["body_bytes"])
+        try:
+            time.sleep(args.attack_seconds)
+            health_alone = background.take()
+            for number in range(args.rounds):
+                load = load_phase(port, lines, args.clients, per_client, args.seed + number, per_request)
+                loads.append(load)
+                summary = round_summary(load)
+                summary["health_during"] = background.take()
+                time.sleep(1)
+                summary["rss_mb_after"] = rss_mb(server.pid)
+                rounds.append(summary)
+                print(json.dumps(summary), flush=True)
+        finally:
+            attacks = background.close()
+        probe_failures = background.failures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    import tagger  # after the server has gone: the check must not compete with it
+    segmenter = tagger.load(threads=1)
+    checks = [check_answers(load["plans"], load["results"], segmenter.segment_lines) for load in loads]
+    failed, wrong = sum(c[0] for c in checks), sum(c[1] for c in checks)
+    health_load = [r["health_during"] for r in rounds]
+    rss = [r["rss_mb_after"] for r in rounds]
+    report = {
+        "machine": {"cpus": os.cpu_count(), "note": args.note},
+        "server": {"model": health["model"], "threads": args.threads, "batch_chars": args.batch_chars,
+                   "limits": health["limits"]},
+        "load": {"clients": args.clients, "requests_per_round": per_client * args.clients,
+                 "lines_per_request": args.lines, "rounds": args.rounds},
+        "attackers": args.attackers,
+        "health_under_attack_alone": health_alone,
+        "health_under_attack_during_load": {"p99_ms_worst_round": max(h.get("p99_ms", 0) for h in health_load)},
+        "rounds": rounds,
+        "attacks": attacks,
+        "largest_error_answer_bytes": max(a["largest_answer_bytes"] for a in attacks.values()),
+        "memory_mb": {"before_load": rss_before, "after_each_round": rss,
+                      "last_minus_first_round": round(rss[-1] - rss[0], 1)},
+        "failed_requests": failed, "wrong_answers": wrong, "problems": [p for c in checks for p in c[2]][:10],
+        "health_failures": probe_failures[:10],
+    }
+    targets = {"health_p99_ms<=50 (attack alone)": health_alone.get("p99_ms", 1e9) <= 50,
+               "error_answer<=4096 bytes": report["largest_error_answer_bytes"] <= 4096,
+               "requests_per_s>=250 (every round)": all(r["requests_per_s"] >= 250 for r in rounds),
+               "p99_ms<=250 (every round)": all(r["latency_ms"]["p99"] <= 250 for r in rounds),
+               "0 errors": failed == 0 and not probe_failures,
+               "rss within 100 MB of round 1": abs(rss[-1] - rss[0]) <= 100}
+    report["targets_met"] = targets
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0 if failed == 0 and not probe_failures else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--text", default="/work/shared/corpora/sighan2005/pku_test.utf8",
@@ -217,12 +412,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-chars", type=int, default=50_000,
                         help="characters the server's worker takes per model call (1: no batching)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="the server's torch threads")
+    parser.add_argument("--attackers", type=int, default=0,
+                        help="clients sending oversized and invalid requests throughout (the targets' mode)")
+    parser.add_argument("--rounds", type=int, default=4, help="load rounds, with --attackers")
+    parser.add_argument("--total", type=int, default=3_000, help="requests per round, with --attackers")
+    parser.add_argument("--lines", default="1-20", help="lines per request, MIN-MAX")
+    parser.add_argument("--attack-seconds", type=float, default=15,
+                        help="seconds of attack alone before the load, with --attackers")
+    parser.add_argument("--note", default="", help="a word on the machine (shared, idle, ...) for the JSON")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
 
     lines = [line for line in Path(args.text).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.attackers:
+        return attack_mode(args, lines)
     port = free_port()
-    server = start_server(port, args.batch_chars)
+    server = start_server(port, args.batch_chars, args.threads)
     try:
         health = json.loads(request(port, "GET", "/health")[1])
         load = load_phase(port, lines, args.clients, args.requests, args.seed)
@@ -244,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     chars = sum(len(text) for plan in load["plans"] for texts in plan for text in texts)
     lines_sent = sum(len(texts) for plan in load["plans"] for texts in plan)
     report = {
-        "server": {"model": health["model"], "default_standard": health["default_standard"], "threads": 1,
+        "server": {"model": health["model"], "default_standard": health["default_standard"], "threads": args.threads,
                    "batch_chars": args.batch_chars, "cpus": os.cpu_count()},
         "load": {"clients": args.clients, "requests": requests_sent, "lines": lines_sent, "chars": chars,
                  "seconds": round(load["wall"], 2),
