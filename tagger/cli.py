@@ -231,6 +231,8 @@ def _add_evaluate(sub) -> None:
                    help="two predictions A B: F1 of each, A - B with its 95%% interval (paired bootstrap over "
                         "sentences) and p-value (approximate randomization): is the difference significant?")
     p.add_argument("--draws", type=int, default=10_000, help="with --compare: randomization and bootstrap draws")
+    p.add_argument("--skip-bad-lines", action="store_true",
+                   help="count and skip malformed gold lines (each with its output line) instead of stopping")
     p.add_argument("--threads", type=int, help=THREADS_HELP)
 
 

@@ -71,7 +71,7 @@ def _to_stderr(message: str) -> None:
 
 def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Optional[str] = None,
              standard: Optional[str] = None, top_errors: int = 0, threads: Optional[int] = None,
-             note: Callable[[str], None] = _to_stderr) -> Report:
+             note: Callable[[str], None] = _to_stderr, bad=None) -> Report:
     """Score `predictions` against `gold`, the way `tagger evaluate` does (docs/cli.md).
 
     predictions: a segmented output file, or one or more model files (several: an ensemble)
@@ -80,7 +80,8 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     file for OOV/IV recall (default: the corpus's training words; none for a file). A NER or
     POS model is scored by its task, except that a POS model on a gold without POS tags is
     scored on its words (`note` says so). top_errors: also list the N most frequent
-    disagreements (segmentation)."""
+    disagreements (segmentation). bad: a readers.BadLines, to skip malformed gold lines
+    (`--skip-bad-lines`) rather than stop at the first; each is left out with its output line."""
     from .corpora import test_part
     from .modelio import looks_like_model_file, resolve
     from .readers import has_reading
@@ -95,20 +96,21 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
             note(f"{name}: POS model on a gold without POS tags; scoring its words")
         elif segmenter.task.name != "seg":
-            return _tagging_report(segmenter, name, gold_part)
+            return _tagging_report(segmenter, name, gold_part, bad)
     return _segmentation_report(predictions, name, segmenter, gold, gold_part, words, corpus_words, standard,
-                                top_errors)
+                                top_errors, bad)
 
 
 def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part, word_list, corpus_words,
-                         standard, top_errors: int) -> Report:
+                         standard, top_errors: int, bad=None) -> Report:
     """Word scores of a segmenter (it segments the gold text) or of an output file, line by line;
     OOV against `word_list` (a file given) or, for a corpus, its training words."""
     from .corpora import read_word_list, training_words
     from .metrics import error_regions, format_errors, format_table, score
-    gold_words = gold_lines(gold_part)
+    gold_words = gold_lines(gold_part, bad)
     seconds = None
     if segmenter is not None:
+        gold_words = [words for words in gold_words if words is not None]
         standard = evaluation_standard(segmenter, gold, standard)
         start = time.monotonic()
         predicted = segmenter.segment_lines(["".join(words) for words in gold_words], standard=standard)
@@ -116,8 +118,10 @@ def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part
     else:
         standard = None  # an output file was segmented already
         predicted = segmented_lines(predictions[0])
-    if len(predicted) != len(gold_words):
-        raise TaggerError(f"{name}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold_words)}")
+        if len(predicted) != len(gold_words):
+            raise TaggerError(f"{name}: {len(predicted)} lines, but gold {gold_part.path} has {len(gold_words)}")
+        kept = [i for i, words in enumerate(gold_words) if words is not None]  # a skipped gold line drops its pair
+        gold_words, predicted = [gold_words[i] for i in kept], [predicted[i] for i in kept]
     words = read_word_list(word_list) if word_list else training_words(gold)
     result = score(gold_words, predicted, words)
     lines = [format_table(result, f"{name} vs {gold_part.path}")]
@@ -132,10 +136,15 @@ def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part
     return Report(lines, scores)
 
 
-def gold_lines(gold_part) -> list[list[str]]:
-    """The gold words of each line (a segmented file line by line, blank lines kept)."""
+def gold_lines(gold_part, bad=None) -> list[Optional[list[str]]]:
+    """The gold words of each line (a segmented file line by line, blank lines kept); with `bad`
+    (a readers.BadLines), a malformed segmented line is None and a malformed sentence of another
+    format is left out."""
     from .corpora import format_of, read_part
-    return list(read_part(gold_part)) if format_of(gold_part) != "segmented" else segmented_lines(gold_part.path)
+    from .readers import read_segmented_lines
+    if format_of(gold_part) != "segmented":
+        return list(read_part(gold_part, bad))
+    return list(read_segmented_lines(gold_part.path, bad))
 
 
 def segmented_lines(path: str) -> list[list[str]]:
@@ -153,11 +162,11 @@ def evaluation_standard(segmenter, gold: str, standard: Optional[str]) -> Option
     return name if name in segmenter.standards else None
 
 
-def _tagging_report(segmenter, name: str, gold_part) -> Report:
+def _tagging_report(segmenter, name: str, gold_part, bad=None) -> Report:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
     task = segmenter.task.name
-    result = score_samples(segmenter, read_part(gold_part, task=task))
+    result = score_samples(segmenter, read_part(gold_part, bad, task))
     lines = [f"{name} vs {gold_part.path} ({task})",
              f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}"]
     if "word_f1" in result:

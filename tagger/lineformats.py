@@ -78,7 +78,8 @@ def kind_of_line(line: str) -> Optional[str]:
 
 
 def settle_format(lines: Sequence[str], blank_between: bool) -> str:
-    """The one format of a file, from its first non-blank lines: the kind most of them have (a
+    """The one format of a file, from its first lines that say something (`kind_of_line` is not
+    None; segmented when there are none): the kind most of them have (a
     tie goes to the earliest), so that one odd line there is reported as odd rather than
     deciding the format. A table (a field count the same on every line, separated by tabs, or by
     spaces with a blank line between rows or token ids first) that is neither CoNLL-X/U nor

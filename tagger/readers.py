@@ -34,7 +34,7 @@ from typing import Iterator, Optional
 
 from .errors import CorpusError, TaggerError
 from .lineformats import (DOCSTART, PD_ID, PD_TOKEN, SKIPPED_ID, SLASH_LINE, SLASH_TOKEN, TAG, TOKEN_ID, TagSequence,
-                          bad_character, segmented_line_problem, settle_format, table_message)
+                          bad_character, kind_of_line, segmented_line_problem, settle_format, table_message)
 from .pdner import pd1998_entities
 
 Words = list[str]
@@ -43,6 +43,7 @@ Tagged = list[tuple[str, str]]
 FORMATS = ("segmented", "pd1998", "msra", "conll", "columns", "raw")
 CORPUS_LINE_BYTES = 1 << 20  # the longest corpus line read (the named corpora's longest: 12 KB)
 SNIFF_LINES = 20  # non-blank lines a format is sniffed from
+_CORPUS_ENCODING = "corpora are read as UTF-8: convert a UTF-16 or GB18030 file first (iconv -t UTF-8)"
 
 
 class BadLines:
@@ -94,14 +95,16 @@ def strip_line_end(text: str) -> str:
 
 
 def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict",
-               bad: BadLines | None = None, max_bytes: Optional[int] = None) -> Iterator[tuple[int, Optional[str]]]:
+               bad: BadLines | None = None, max_bytes: Optional[int] = None,
+               advice: str = "try --encoding or --errors replace") -> Iterator[tuple[int, Optional[str]]]:
     """Yield (line number, text without its line end), decoding one line at a time.
 
     Decoding per line (rather than letting `open` do it) is what lets an encoding error name its
     line and byte offset. `path` "-" is stdin. Encodings must be ASCII-compatible (UTF-8,
     GB18030, Big5, ...); errors="replace" puts U+FFFD for undecodable bytes. A line over
     `max_bytes` is an error, found without holding more of it than that. With `bad`, a line
-    that cannot be read is recorded there and yielded as (number, None).
+    that cannot be read is recorded there and yielded as (number, None). `advice` ends the
+    message of an undecodable line.
     """
     try:
         "".encode(encoding)
@@ -130,8 +133,7 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
                 text = raw.decode(encoding, errors)
             except UnicodeDecodeError as err:
                 _fail(CorpusError(name, number, f"not valid {encoding.upper()} (byte {err.start} of the line, "
-                                                f"offset {line_offset + err.start} in the file); "
-                                                "try --encoding or --errors replace"), bad)
+                                                f"offset {line_offset + err.start} in the file); {advice}"), bad)
                 yield number, None
                 continue
             yield number, strip_line_end(text)
@@ -143,7 +145,7 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
 def corpus_lines(path: str | os.PathLike, bad: BadLines | None = None) -> Iterator[tuple[int, Optional[str]]]:
     """`read_lines` of a UTF-8 corpus, every line checked to be text (see `bad_character`) and at
     most `CORPUS_LINE_BYTES` long; with `bad`, a line that is not is yielded as (number, None)."""
-    for number, line in read_lines(path, bad=bad, max_bytes=CORPUS_LINE_BYTES):
+    for number, line in read_lines(path, bad=bad, max_bytes=CORPUS_LINE_BYTES, advice=_CORPUS_ENCODING):
         if line is not None and not line.isprintable():  # printable: the fast, common case
             problem = bad_character(line)
             if problem:
@@ -433,20 +435,24 @@ def read_conll_words(path: str | os.PathLike, bad: BadLines | None = None) -> It
 
 def sniff_format(path: str | os.PathLike) -> str:
     """The one format of a file, settled from its first `SNIFF_LINES` non-blank lines (for
-    `--format auto`; see `settle_format`); the readers then hold every line to it."""
+    `--format auto`; see `settle_format`; `#` comments and -DOCSTART- say nothing); the readers
+    then hold every line to it."""
     lines: list[str] = []
     first = None
-    pending_blank = blank_between = False
-    for number, line in read_lines(path):
+    text = pending_blank = blank_between = False
+    for number, line in read_lines(path, max_bytes=CORPUS_LINE_BYTES, advice=_CORPUS_ENCODING):
+        text = text or bool(line.strip())
         if not line.strip():
             pending_blank = bool(lines)
+            continue
+        if kind_of_line(line) is None:
             continue
         blank_between = blank_between or pending_blank
         first = first or number
         lines.append(line)
         if len(lines) >= SNIFF_LINES:
             break
-    if not lines:
+    if not text:
         raise CorpusError(path, None, "no text: the file is empty or holds only blank lines")
     fmt = settle_format(lines, blank_between)
     if fmt == "table":

@@ -202,10 +202,10 @@ def test_a_hash_unit_is_a_row_and_a_hash_comment_is_not(tmp_path):
 def test_conll_with_2_or_4_columns_is_refused_not_read_as_words(tmp_path, columns):
     rows = {2: ["我\tPRON", "爱\tVERB", "", "他\tPRON", "好\tADJ"],
             4: ["1\t我\t_\tPRON", "2\t爱\t_\tVERB", "", "1\t他\t_\tPRON", "2\t好\t_\tADJ"]}[columns]
-    path = write(tmp_path, "u.conll", "\n".join(rows).encode("utf-8"))
+    path = write(tmp_path, "u.conll", "\n".join(["# sent_id = 1"] + rows).encode("utf-8"))
     message = read_error(path)
-    assert message.startswith(f"{path}:1: {columns} tab-separated columns a line: a table, but neither CoNLL-X/U")
-    assert read_error(path, "conll").startswith(f"{path}:1: expected at least 10 columns, got {columns}")
+    assert message.startswith(f"{path}:2: {columns} tab-separated columns a line: a table, but neither CoNLL-X/U")
+    assert read_error(path, "conll").startswith(f"{path}:2: expected at least 10 columns, got {columns}")
 
 
 def test_conll_column_count_and_token_ids(tmp_path):
@@ -232,6 +232,12 @@ def test_characters_that_are_never_text(tmp_path, text, message):
     assert read_error(path).startswith(f"{path}:2: {message}")
 
 
+def test_utf16_is_refused_with_advice(tmp_path):
+    path = write(tmp_path, "u16.seg", SEGMENTED.encode("utf-16"))
+    assert "corpora are read as UTF-8: convert a UTF-16" in read_error(path, "segmented")
+    assert "corpora are read as UTF-8" in read_error(path)  # sniffing says so too
+
+
 def test_mixed_line_ends_tabs_and_a_leading_bom_are_fine(tmp_path):
     path = write(tmp_path, "ok.seg", "\ufeff我们 喜欢\r\n他\t是\u3000学生\n\r\n好\r\n".encode("utf-8"))
     assert list(read_items(path)) == [["我们", "喜欢"], ["他", "是", "学生"], ["好"]]
@@ -244,6 +250,8 @@ def test_a_line_longer_than_the_limit(tmp_path):
                                              "line (CR-only line ends, or not a text file?)")
     bad = BadLines()
     assert list(read_items(path, "segmented", bad=bad)) == [["ok"], ["ok"]] and len(bad) == 1
+    first = write(tmp_path, "first.seg", b"a " * CORPUS_LINE_BYTES)
+    assert read_error(first).startswith(f"{first}:1: longer than")  # sniffing never holds it whole either
 
 
 @pytest.mark.parametrize("data", [b"", b"\n\n \r\n\t\n"])
@@ -287,3 +295,16 @@ def test_cli_train_columns_ner_refuses_a_bad_tag(tmp_path, capsys, tag):
     assert main(["train", str(corpus), "--format", "columns", "--task", "ner", "-o", str(model), "--epochs", "1",
                  "--quiet"]) == 1
     assert f"{corpus}:21: " in capsys.readouterr().err and not model.exists()
+
+
+def test_cli_evaluate_checks_the_gold_and_skips_bad_lines(tmp_path, capsys):
+    from tagger.cli import main
+    gold = write(tmp_path, "gold.seg", "我们 喜欢 苹果\n19980101-01-001-000/m  迈向/v\n他 是 学生\n".encode("utf-8"))
+    output = write(tmp_path, "out.seg", "我们 喜欢 苹果\n迈向\n他 是学生\n".encode("utf-8"))
+    assert main(["evaluate", str(output), str(gold)]) == 1
+    assert f"{gold}:2: a PD 1998 line" in capsys.readouterr().err
+    assert main(["evaluate", str(output), str(gold), "--skip-bad-lines", "--json", str(tmp_path / "s.json")]) == 0
+    assert "skipped 1 malformed lines" in capsys.readouterr().err
+    import json
+    scores = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert (scores["lines"], scores["gold_words"], scores["pred_words"]) == (2, 6, 5)  # line 2 left out, both sides
