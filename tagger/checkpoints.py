@@ -40,6 +40,19 @@ def save(path: str, state: dict, training: Training, encoder, config: dict, hist
     atomic_write_bytes(path, lambda handle: torch.save(payload, handle))
 
 
+def differences(saved: dict, now: dict, defaults: dict) -> list[str]:
+    """The settings that differ between a checkpoint and the run resuming it, each as
+    'NAME A, now B'. The budgets (BUDGETS) may change; which settings the recipe chose (`auto`)
+    may too, as long as their values are the same."""
+    def settings(values: dict) -> dict:
+        values = {**defaults, **values}
+        return {k: v for k, v in values.items() if k not in BUDGETS and k != "auto"}
+
+    before, after = settings(saved), settings(now)
+    return [f"{k} {before.get(k)!r}, now {after.get(k)!r}" for k in sorted(before.keys() | after.keys())
+            if before.get(k) != after.get(k)]
+
+
 def restore(path: str, training: Training, encoder, config: dict, defaults: dict) -> tuple[dict, list[dict]]:
     """Load the checkpoint into `training`; return (the loop's state, the history so far).
     `defaults` fills settings a checkpoint predates, so older checkpoints still compare equal."""
@@ -48,13 +61,13 @@ def restore(path: str, training: Training, encoder, config: dict, defaults: dict
     except Exception:
         raise TaggerError(f"{path}: damaged checkpoint; delete it to start afresh") from None
 
-    def settings(values: dict) -> dict:
-        values = {**defaults, **values}
-        return {k: v for k, v in values.items() if k not in BUDGETS}
-
-    if payload.get("vocab") != encoder.to_dict() or settings(payload.get("train_config", {})) != settings(config):
-        raise TaggerError(f"{path}: checkpoint is from another corpus or other settings; "
+    if payload.get("vocab") != encoder.to_dict():
+        raise TaggerError(f"{path}: checkpoint is from another corpus (its vocabulary differs); "
                           "delete it or train without --resume")
+    differ = differences(payload.get("train_config", {}), config, defaults)
+    if differ:
+        raise TaggerError(f"{path}: checkpoint was trained with other settings ({'; '.join(differ)}); "
+                          "give the same settings, or delete it or train without --resume")
     training.model.load_state_dict(payload["model"])
     training.optimizer.load_state_dict(payload["optimizer"])
     training.scheduler.load_state_dict(payload["scheduler"])

@@ -80,7 +80,8 @@ def _add_learning_options(p) -> None:
                         "python -m scripts.data.pretrain_embeddings writes them)")
     p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
     p.add_argument("--max-minutes", type=float,
-                   help=f"training time budget per run, 0 for none; {CHOSEN}")
+                   help="training time budget per run, 0 for none: no epoch starts that would pass it, and an epoch "
+                        f"that passes it stops there (the first one too); {CHOSEN}")
     p.add_argument("--threads", type=int, help=THREADS_HELP)
     p.add_argument("--device", default=d.device, help="cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-lines", action="store_true",

@@ -260,15 +260,22 @@ def external_words(sources: Sequence[str]) -> list[str]:
     return words
 
 
+def fold_of(index: int, folds: int) -> int:
+    """The jackknife fold of the index-th training sentence (in training order): its dictionary
+    features come from the words of the other folds only. One rule for training and for the
+    teacher pass of distillation, which must rebuild what training saw."""
+    return index % folds
+
+
 def jackknife(sentences: Sequence[Sequence[str]], external: Sequence[str], folds: int, max_len: int = MAX_LEN,
               classes: bool = True) -> list[Dictionary]:
     """One dictionary per fold: the external words plus the training words of the *other* folds.
 
-    Sentence i belongs to fold i % folds.
+    Sentence i belongs to fold fold_of(i, folds).
     """
     by_fold: list[set[str]] = [set() for _ in range(folds)]
     for i, words in enumerate(sentences):
-        by_fold[i % folds].update(normalize(w, classes) for w in words if 2 <= len(w) <= max_len)
+        by_fold[fold_of(i, folds)].update(normalize(w, classes) for w in words if 2 <= len(w) <= max_len)
     shared = {w for w in (normalize(w, classes) for w in external) if 2 <= len(w) <= max_len}
     out = []
     for k in range(folds):

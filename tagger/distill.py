@@ -26,19 +26,17 @@ teachers (trained alike: one encoder) are averaged, as `tagger.ensemble` does.
 Loss: the soft cross-entropy to the teacher's probabilities at every step (its KL divergence
 up to a constant), optionally mixed with the gold tags of labeled sentences (`gold_weight`).
 Epochs, length-grouped batches, Adam, clipping, the learning-rate decay on a dev plateau, early
-stopping and the time budget follow tagger/train.py; the kept epoch is the one with the best
-dev F1 (the mean, over the teacher's corpora, of the F1 under each corpus's own standard and
-under the default standard).
+stopping and the time budget are tagger/loop.py's, as for `tagger train`, and so are its rules;
+the dev F1 is the mean, over the teacher's corpora, of the F1 under each corpus's own standard
+and under the default standard.
 """
 from __future__ import annotations
 
 import copy
-import math
 import os
-import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 
@@ -46,12 +44,15 @@ from . import networks
 from .encode import Inputs
 from .errors import TaggerError
 from .teacher import Store, load_teachers, read_labeled, read_raw_texts, teacher_passes
+from .trainconfig import LoopConfig
 
 NETWORKS = tuple(sorted(networks.NETWORKS, reverse=True))  # the student choices: idcnn (default), bilstm
 
 
 @dataclass
-class DistillConfig:
+class DistillConfig(LoopConfig):
+    """The student's settings on top of the training loop's (tagger/trainconfig.py)."""
+    epochs: int = 30
     network: str = "idcnn"        # idcnn (tagger/idcnn.py) or bilstm (model.py)
     char_dim: int = 32
     bigram_dim: int = 16
@@ -62,26 +63,12 @@ class DistillConfig:
     hidden: int = 64              # bilstm: units per direction
     dictionary: bool = True       # keep the teacher's dictionary features
     dropout: float = 0.1
-    epochs: int = 30
-    batch_chars: int = 3000
-    lr: float = 2e-3
-    lr_decay: float = 0.5
-    lr_patience: int = 0
-    clip: float = 5.0
-    patience: int = 4
-    seed: int = 1
     gold_weight: float = 0.0      # share of the loss from gold tags (labeled sentences, own standard)
     mixed_share: float = 0.5      # multi-criteria teacher: chance a sentence is read with the default standard
     teacher_corpora: bool = True  # learn from the teacher's training corpora (its metadata's `corpus`)
     init_from_teacher: bool = True  # start the embeddings from the teacher's, reduced by PCA
-    max_minutes: float | None = None
     cache: str | None = None      # an .npz file keeping the teacher pass for later runs with other students
-    threads: int | None = None
-    device: str = "cpu"
     half: bool = True             # store the weights as float16
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 # -- the student ----------------------------------------------------------------------------
@@ -133,6 +120,18 @@ def _soft_loss(logits, probs, gold, mask, gold_weight: float):
         hard = torch.nn.functional.nll_loss(logq.reshape(-1, logq.shape[-1]), gold.reshape(-1), ignore_index=-100)
         loss = (1 - gold_weight) * loss + gold_weight * hard
     return loss
+
+
+def _dev_score(student_tagger, dev: dict, default: str | None):
+    """The epoch's score: the mean of the dev word F1s of each corpus under its own standard and
+    under the default standard; none without dev text."""
+    from .loop import Score
+    if not dev:
+        return Score(None, {"dev_f1": None}, "(no dev text)")
+    scores = _dev_f1(student_tagger, dev, default)
+    mean = sum(scores.values()) / len(scores)
+    return Score(mean, {"dev_f1": mean, **scores},
+                 f"dev F1 {mean:.4f} (" + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()) + ")")
 
 
 def _dev_f1(student_tagger, dev: dict, default: str | None) -> dict:
@@ -192,11 +191,12 @@ def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[
 
 
 def distill(teachers: Sequence[str], output: str | None = None, sources: Sequence[str] = (),
-            config: DistillConfig | None = None, log: Callable[[str], None] | None = None):
+            config: DistillConfig | None = None, log: Callable[[str], None] | None = None,
+            progress: bool | None = None):
     """Distill the model file(s) `teachers` into a student; write it to `output` if given and
-    return it (a loaded tagger, as `tagger.load` gives)."""
-    import torch
-
+    return it (a loaded tagger, as `tagger.load` gives). `progress`: within-epoch progress (None:
+    a bar on a terminal, plain lines at intervals otherwise; False: none)."""
+    from .loop import Epoch, Loop, seeded
     from .trainset import balanced_epoch
     config = config or DistillConfig()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
@@ -206,10 +206,7 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
         raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
     if not 0.0 <= config.gold_weight <= 1.0 or not 0.0 <= config.mixed_share <= 1.0:
         raise TaggerError("--gold-weight and --mixed-share must lie between 0 and 1")
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
+    rng = seeded(config)
     started = time.monotonic()
 
     teacher, first = load_teachers(teachers)
@@ -245,9 +242,11 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
         if hasattr(student, "bigram_embed") and hasattr(first.model, "bigram_embed"):
             done.append(_pca_init(student.bigram_embed, first.model.bigram_embed))
         log(f"embeddings started from the teacher's (PCA): {'yes' if all(done) else 'partly'}")
-    metadata = {"distilled_from": [os.path.basename(str(p)) for p in teachers],
-                "teacher_metadata": {k: first.metadata.get(k) for k in ("corpus", "standards", "default_standard",
-                                                                        "dev_f1", "tests") if k in first.metadata},
+    teacher_metadata = {k: first.metadata.get(k) for k in ("corpus", "standards", "default_standard", "dev_f1",
+                                                            "tests") if k in first.metadata}
+    if teacher_metadata.get("dev_f1") != teacher_metadata.get("dev_f1"):  # NaN: a final teacher from before null
+        teacher_metadata["dev_f1"] = None
+    metadata = {"distilled_from": [os.path.basename(str(p)) for p in teachers], "teacher_metadata": teacher_metadata,
                 "corpus": corpus or "", "task": "seg", "raw_sources": [os.path.basename(p) for p in raw_paths],
                 "extra_corpora": [spec for spec, own in specs if not own]}
     if standards:
@@ -259,53 +258,28 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
     parameters = sum(p.numel() for p in student.parameters())
     log(f"student: {config.network}, {parameters} parameters")
 
-    optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay,
-                                                           patience=config.lr_patience)
-    history, best = [], {"score": -1.0, "state": None, "epoch": 0, "stale": 0}
-    train_start = time.monotonic()
+    loop = Loop(config, student, rng, log, progress=progress)
     member_ids, flat = {}, []
     for name, per_sentence in members.items():
         member_ids[name] = range(len(flat), len(flat) + len(per_sentence))
         flat.extend(per_sentence)
-    for epoch in range(1, config.epochs + 1):
-        epoch_start = time.monotonic()
+
+    def epoch_work(epoch: int) -> Epoch:
         chosen = balanced_epoch(member_ids, rng) if len(member_ids) > 1 else list(range(len(flat)))
         rows = [flat[i][0] if len(flat[i]) == 1 or rng.random() >= config.mixed_share else flat[i][1] for i in chosen]
-        loss_sum, steps = _train_epoch(student, store, rows, optimizer, config, rng)
-        seconds_train = time.monotonic() - epoch_start
-        scores = _dev_f1(student_tagger, dev, default) if dev else {}
-        mean = sum(scores.values()) / len(scores) if scores else float("nan")
-        seconds = time.monotonic() - epoch_start
-        history.append({"epoch": epoch, "train_loss": loss_sum / max(steps, 1), "dev_f1": mean, **scores,
-                        "lr": optimizer.param_groups[0]["lr"], "seconds": round(seconds, 1)})
-        log(f"epoch {epoch:>2}  soft loss {loss_sum / max(steps, 1):.4f}  dev F1 {mean:.4f} ("
-            + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()) + f")  lr {optimizer.param_groups[0]['lr']:.2g}  "
-            f"{seconds:.0f}s ({steps / max(seconds_train, 1e-9):.0f} steps/s)")
-        if not scores or mean >= best["score"]:  # a tie keeps the later, better-fitted epoch
-            best.update(score=mean if scores else float("nan"), state=copy.deepcopy(student.state_dict()),
-                        epoch=epoch, stale=0)
-        else:
-            best["stale"] += 1
-        if scores:
-            scheduler.step(mean)
-        if best["stale"] >= config.patience:
-            log(f"early stop: no dev F1 gain for {best['stale']} epochs")
-            break
-        elapsed = time.monotonic() - train_start
-        if config.max_minutes and elapsed + seconds > config.max_minutes * 60:
-            log(f"stopping: another epoch would pass the {config.max_minutes} minute budget")
-            break
-    student.load_state_dict(best["state"])
-    student.eval()
+        return Epoch([store.lengths[r] for r in rows],
+                     lambda ids: _batch_loss(student, store, [rows[i] for i in ids], config))
+
+    loop.run(epoch_work, lambda: _dev_score(student_tagger, dev, default))
     if config.half:
         from .modelio import round_to_half
         round_to_half(student_tagger)
-    student_tagger.metadata.update(best_epoch=best["epoch"], dev_f1=best["score"], history=history,
+    student_tagger.metadata.update(best_epoch=loop.state["best_epoch"], dev_f1=loop.best_f1, history=loop.history,
                                    distill_config=config.to_dict(),
                                    train_minutes=round((time.monotonic() - started) / 60, 2),
                                    train_sentences=len(flat), train_steps=total_chars)
-    log(f"best dev F1 {best['score']:.4f} at epoch {best['epoch']}")
+    if loop.best_f1 is not None:
+        log(f"best dev F1 {loop.best_f1:.4f} at epoch {loop.state['best_epoch']}")
     if output:
         from .modelio import save_model
         save_model(student_tagger, output, half=config.half)
@@ -313,29 +287,14 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
     return student_tagger
 
 
-def _train_epoch(student, store: Store, rows: Sequence[int], optimizer, config: DistillConfig, rng) -> tuple[float, int]:
+def _batch_loss(student, store: Store, rows: Sequence[int], config: DistillConfig):
+    """The step function: (the soft loss of these store rows, the steps they hold)."""
     import torch
-
-    from .encode import length_grouped_batches
-    student.train()
-    device = config.device
-    total, steps = 0.0, 0
-    for ids in length_grouped_batches([store.lengths[r] for r in rows], config.batch_chars, rng):
-        arrays, lengths = store.batch([rows[i] for i in ids])
-        tensor = lambda a: torch.from_numpy(a).to(device) if a is not None else None  # noqa: E731
-        lengths_t = torch.from_numpy(lengths)
-        inputs = Inputs(tensor(arrays["chars"]), lengths_t,
-                        tensor(arrays["bigrams"]) if student.config.bigram_dim else None, tensor(arrays["dictionary"]))
-        logits = student(inputs)
-        mask = (torch.arange(logits.shape[1])[None, :] < lengths_t[:, None]).to(device)
-        loss = _soft_loss(logits, tensor(arrays["probs"]), tensor(arrays["gold"]), mask, config.gold_weight)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), config.clip)
-        optimizer.step()
-        n = int(lengths.sum())
-        total += loss.item() * n
-        steps += n
-    if not math.isfinite(total):
-        raise TaggerError("distillation diverged (loss is not finite); try a lower --lr")
-    return total, steps
+    arrays, lengths = store.batch(rows)
+    tensor = lambda a: torch.from_numpy(a).to(config.device) if a is not None else None  # noqa: E731
+    lengths_t = torch.from_numpy(lengths)
+    inputs = Inputs(tensor(arrays["chars"]), lengths_t,
+                    tensor(arrays["bigrams"]) if student.config.bigram_dim else None, tensor(arrays["dictionary"]))
+    logits = student(inputs)
+    mask = (torch.arange(logits.shape[1])[None, :] < lengths_t[:, None]).to(config.device)
+    return _soft_loss(logits, tensor(arrays["probs"]), tensor(arrays["gold"]), mask, config.gold_weight), int(lengths.sum())

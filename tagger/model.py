@@ -114,8 +114,8 @@ class BiLSTMTagger(nn.Module):
         return x
 
     def batch_major_dropout(self, dropout: nn.Dropout, x: torch.Tensor) -> torch.Tensor:
-        """Dropout on a time-major tensor, its mask drawn in (batch, time) order: the order of
-        the batch-major layout this network trained in before, so a seed trains the same model."""
+        """Dropout on a time-major tensor, its mask drawn in (batch, time) order, so a seed draws
+        the same masks whichever layout the layers compute in, and trains the same model."""
         if not self.training or dropout.p == 0:
             return x
         return dropout(x.transpose(0, 1).contiguous()).transpose(0, 1).contiguous()

@@ -35,12 +35,20 @@ class Recipe:
     size: str                      # "small" or "large"
     reason: str                    # e.g. "small corpus (500 sentences, 16,491 characters, ner)"
     settings: dict = field(default_factory=dict)
+    units: str = "chars"           # "words": a word-level model (no bigrams, no dictionary; word embeddings)
 
-    def line(self, chosen: list[str] | tuple[str, ...] = SETTINGS) -> str:
+    def line(self, chosen: list[str] | tuple[str, ...] = SETTINGS, final: bool = False) -> str:
         """One line: the reason, then the chosen settings (those in `chosen`), e.g.
-        'small corpus (500 sentences, 16,491 characters, ner): epochs 80, patience 12, ...'."""
-        parts = [_describe(name, self.settings[name], self.settings) for name in SETTINGS
-                 if name in chosen and name in self.settings]
+        'small corpus (500 sentences, 16,491 characters, ner): epochs 80, patience 12, ...'.
+
+        It names only what holds for the run: not the settings the user gave, not early stopping
+        for a final model (`final`: no dev text), not bigrams or dictionaries for a word-level model."""
+        moot = {"patience", "lr_patience"} if final else set()
+        if self.units == "words":
+            moot |= {"bigram_dim", "dictionary"}
+        said = {name: self.settings[name] for name in SETTINGS
+                if name in chosen and name in self.settings and name not in moot}
+        parts = [_describe(name, value, said, self.units) for name, value in said.items()]
         return f"{self.reason}: " + ", ".join(p for p in parts if p)
 
 
@@ -56,8 +64,8 @@ def choose(task: str, sentences: int, chars: int, units: str = "chars") -> Recip
     settings["dictionary"] = _dictionary(task, size)
     settings["crf"] = _crf(task, size)
     settings["vectors"] = _vectors(chars, units)
-    reason = f"{size} corpus ({sentences:,} sentences, {chars:,} characters, {task})"
-    return Recipe(size, reason, settings)
+    reason = f"{size} corpus ({sentences:,} sentences, {chars:,} {_unit_name(units)}, {task})"
+    return Recipe(size, reason, settings, units)
 
 
 def apply(recipe: Recipe, train_config, model_config, auto: list[str] | tuple[str, ...]):
@@ -131,7 +139,13 @@ def _batch_chars(chars: int) -> int:
     return int(min(3000, max(500, round(chars / 64, -2))))
 
 
-def _describe(name: str, value, settings: dict) -> str:
+def _unit_name(units: str) -> str:
+    return "words" if units == "words" else "characters"
+
+
+def _describe(name: str, value, said: dict, units: str = "chars") -> str:
+    """How the line says one setting; `said`: the settings the line names (so a layer count says
+    its width only when that was chosen too)."""
     if name == "crf":
         return "CRF" if value else "no CRF"
     if name == "vectors":
@@ -139,12 +153,12 @@ def _describe(name: str, value, settings: dict) -> str:
     if name == "embed_dropout":
         return f"dropout {value:g}"
     if name == "hidden":  # said as "2 BiLSTM layers of 128 units" when the recipe chose both
-        return "" if "layers" in settings else f"{value} units"
+        return "" if "layers" in said else f"{value} LSTM units per direction"
     if name == "layers":
-        units = f" of {settings['hidden']} units" if "hidden" in settings else ""
-        return f"{value} BiLSTM layer{'s' if value > 1 else ''}{units}"
+        width = f" of {said['hidden']} units" if "hidden" in said else ""
+        return f"{value} BiLSTM layer{'s' if value > 1 else ''}{width}"
     if name == "char_dim":
-        return f"{value}-dim character embeddings"
+        return f"{value}-dim {'word' if units == 'words' else 'character'} embeddings"
     if name == "bigram_dim":
         return f"{value}-dim bigram embeddings"
     if name == "lstm_dropout":
@@ -152,7 +166,7 @@ def _describe(name: str, value, settings: dict) -> str:
     if name == "max_minutes":
         return f"at most {value:g} minutes"
     if name == "batch_chars":
-        return f"batches of {value:,} characters"
+        return f"batches of {value:,} {_unit_name(units)}"
     if name == "dictionary":
         sources = {"train": "the training words (jackknifed)", "jieba": "jieba's dictionary"}
         named = [sources.get(source, source) for source in value.split(",") if source]

@@ -9,9 +9,9 @@ never emits a sequence that cannot be read back), and the columns where a word m
     BIOES       entities: `B-PER`, `I-PER`, `E-PER`, `S-PER`, and O outside any entity
     BIO         entities: `B-PER`, `I-PER`, O
 
-A model file names its scheme (`scheme_to_dict`); files written before it did are read with the
-scheme their task always used (`scheme_from_dict`). A new scheme is a subclass here and an entry
-in SCHEMES.
+What a model file holds of its scheme is `scheme_to_dict`'s; a file that names none is read with
+the scheme its task always used (`scheme_from_dict`). A new scheme is a subclass here and an
+entry in SCHEMES.
 """
 from __future__ import annotations
 
@@ -92,11 +92,6 @@ def tags_to_words(chars: str, tags: Sequence[str]) -> list[str]:
     if len(chars) != len(tags):
         raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
     return [chars[start:end] for start, end in word_bounds(tags)]
-
-
-def typed_bmes(words: Sequence[str], labels: Sequence[str]) -> list[str]:
-    """Typed BMES tags (`B-v`, `E-v`, `S-w`) for words and their labels (POS)."""
-    return [f"{t}-{lab}" for word, lab in zip(words, labels) for t in words_to_tags([word])]
 
 
 class Boundaries(NamedTuple):

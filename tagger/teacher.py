@@ -108,16 +108,10 @@ def read_labeled(spec: str):
     """(train samples, dev samples) of a corpus name or file, as `tagger train` reads it."""
     from .corpora import read_part, training_parts
     from .tasks import Task
-    from .trainset import split_sample
+    from .trainset import prepare
     task = Task("seg")
     train_part, dev_part = training_parts(spec)
-    train = []
-    for item in read_part(train_part):
-        sample = task.sample(item)
-        if sample.text:
-            train.extend(split_sample(sample))
-    dev = [s for s in (task.sample(item) for item in read_part(dev_part)) if s.text]
-    return train, dev
+    return prepare(read_part(train_part), task), prepare(read_part(dev_part), task, cut=False)
 
 
 def read_raw_texts(path: str) -> list[str]:
@@ -145,6 +139,7 @@ def teacher_passes(teacher, first, encoder, specs, labeled: dict, raw: list, mix
                    started: float) -> tuple[Store, dict]:
     """The teacher's probabilities for every training sentence under each of its standards."""
     from .corpora import standard_name
+    from .dictionary import fold_of
     from .trainset import build_dictionaries
     standards, default = tuple(encoder.standards), encoder.default_standard
     # the jackknifed dictionaries of the teacher's own training sentences (as its training built them)
@@ -180,7 +175,7 @@ def teacher_passes(teacher, first, encoder, specs, labeled: dict, raw: list, mix
         per_sentence: list[list[int]] = [[] for _ in samples]
         groups: dict = {}
         for i in range(len(samples)):
-            fold = (teacher_rank + i) % len(fold_dictionaries) if (own and fold_dictionaries) else -1
+            fold = fold_of(teacher_rank + i, len(fold_dictionaries)) if (own and fold_dictionaries) else -1
             groups.setdefault(fold, []).append(i)
         for fold, ids in groups.items():
             reader = encoder

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .trainconfig import TrainConfig
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
 from .sentences import split_words
-from .tasks import Sample
+from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
 
 MIXED = "mixed"  # the standard for text whose standard is unknown: learned from a share of every corpus
@@ -28,6 +28,15 @@ def split_sample(sample: Sample) -> list[Sample]:
         offset = spans[0][0]
         pieces.append(Sample(sample.text[offset:spans[-1][1]], [(s - offset, e - offset, k) for s, e, k in spans]))
     return pieces
+
+
+def prepare(items: Iterable, task: Task, cut: bool = True) -> list[Sample]:
+    """The non-empty samples of what a reader gave; with `cut`, segmented paragraphs (seg, pos)
+    cut after their sentence ends, as training reads them (entity data is kept as given)."""
+    samples = [s for s in map(task.sample, items) if s.text]
+    if not (cut and task.segments):
+        return samples
+    return [piece for sample in samples for piece in split_sample(sample)]
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
 
 import torch
@@ -23,7 +22,7 @@ import torch
 import tagger
 from scripts.common import pku_gold, pku_test, read_lines
 from tagger.atomic import write_json
-from tagger.encode import collate, length_grouped_batches
+from tagger.encode import collate
 from tagger.metrics import score
 from tagger.model import BiLSTMTagger
 from tagger.tasks import Task
@@ -52,36 +51,30 @@ def segmentation(segmenter, lines, gold, device: str, batch_sizes) -> dict:
 
 
 def training(segmenter, gold, device: str, batch_chars: int, passes: int) -> dict:
+    """Training throughput: epochs of tagger/loop.py (train's own batches, Adam and clipping) over
+    the gold text, the first one a warm-up (allocator, kernels) that is not counted."""
+    from tagger.loop import Epoch, Loop, Score, seeded
+    from tagger.trainconfig import TrainConfig
     task = Task("seg")
     index = {t: i for i, t in enumerate(segmenter.tags)}
     data = [(segmenter.encoder.encode("".join(words)), [index[t] for t in task.tags(task.sample(words))])
             for words in gold if words]
-    torch.manual_seed(1)
-    model = BiLSTMTagger(segmenter.model.config).to(device).float().train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    config = TrainConfig(epochs=passes + 1, batch_chars=batch_chars, device=device)
+    rng = seeded(config)
+    model = BiLSTMTagger(segmenter.model.config).to(device).float()
+    loop = Loop(config, model, rng, log=lambda message: None, progress=False)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
-    lengths = [len(d[0].chars) for d in data]
-    rng = random.Random(1)
-    chars, seconds = 0, 0.0
-    for number in range(passes + 1):  # pass 0 warms up (allocator, kernels) and is not timed
-        synchronize(device)
-        start = time.perf_counter()
-        done = 0
-        for ids in length_grouped_batches(lengths, batch_chars, rng):
-            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(device)
-            logits = model(*batch.inputs())
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            done += batch.num_chars
-        synchronize(device)
-        if number:
-            chars += done
-            seconds += time.perf_counter() - start
-    print(f"train batch {batch_chars}: {chars / seconds:,.0f} chars/s", flush=True)
-    return {"chars_per_s": round(chars / seconds), "batch_chars": batch_chars, "passes": passes}
+
+    def step(ids):
+        batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids]).to(device)
+        logits = model(batch.inputs)
+        return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch.num_chars
+
+    lengths = [len(d[0][0]) for d in data]
+    loop.run(lambda epoch: Epoch(lengths, step), lambda: Score(None, {}, "(timing only)"))
+    rates = [row["chars_per_s"] for row in loop.history[1:]]
+    print(f"train batch {batch_chars}: {sum(rates) / len(rates):,.0f} chars/s", flush=True)
+    return {"chars_per_s": round(sum(rates) / len(rates)), "batch_chars": batch_chars, "passes": passes}
 
 
 def main() -> None:

@@ -65,11 +65,21 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _without_nan(value):
+    """JSON has no NaN: a score that does not exist (the dev F1 of a --final model, which files
+    written before it was null hold as NaN) is null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    return [_without_nan(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
 def cmd_info(args) -> int:
     from .. import DEFAULT_MODEL
     from ..modelio import read_metadata
     info = read_metadata(args.model or DEFAULT_MODEL)
-    print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    print(json.dumps(_without_nan(info), indent=2, ensure_ascii=False, default=str, allow_nan=False))
     return 0
 
 
