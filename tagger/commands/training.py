@@ -22,7 +22,7 @@ def _configs(args):
     (tagger/recipe.py) are listed in TrainConfig.auto and filled in from the corpus."""
     from ..model import ModelConfig
     from ..recipe import MODEL_SETTINGS, SETTINGS
-    from ..train import TrainConfig
+    from ..trainconfig import TrainConfig
     given = {"epochs": args.epochs, "batch_chars": args.batch_chars, "patience": args.patience,
              "char_dim": args.char_dim, "bigram_dim": args.bigram_dim, "hidden": args.hidden, "layers": args.layers,
              "lr_patience": args.lr_patience, "max_minutes": args.max_minutes, "crf": args.crf,
@@ -47,7 +47,7 @@ def _configs(args):
 def _final_epochs(args) -> int:
     """Epochs of a --final model: the mean best epoch of --cv-table, else --epochs, else the default count."""
     if not args.cv_table:
-        from ..train import TrainConfig
+        from ..trainconfig import TrainConfig
         return _or(args.epochs, TrainConfig.epochs)  # a count to run, not the recipe's cap
     import pandas as pd
     from ..cv import final_epochs
