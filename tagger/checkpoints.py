@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from .atomic import atomic_write_bytes
+from .files import atomic_write_bytes
 from .errors import TaggerError
 
 STATE_KEYS = ("epoch", "best_f1", "best_state", "best_epoch", "stale", "elapsed")

@@ -7,24 +7,27 @@ as one line, no traceback), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Sequence
 
 from . import __version__
-from .atomic import check_writable
 from .commands.labeling import cmd_segment, cmd_tag
+from .commands.paths import paths_of
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary, cmd_upgrade
 from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
 from .trainconfig import TrainConfig
 from .engine import AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
 from .errors import TaggerError
+from .files import (Terminated, check_boundary, claim_standard_streams, die_by, finish_stdout,
+                    install_signal_handlers, restore_signal_handlers)
+from .options import encoding, input_file, integer, model_file, real
 from .pipeline import BATCH_CHARS, BATCH_LINES
 from .readers import FORMATS
 from .tasks import TASKS
 from .threads import HELP as THREADS_HELP
 
+DROPOUT = real(0, 1, high_open=True)  # a share of units dropped: 1 would drop them all
 CHOSEN = "default: chosen from the corpus size and task (docs/training.md)"
 CORPUS_FORMATS = ("auto", *(f for f in FORMATS if f != "raw"))  # the labeled formats, or sniffed
 
@@ -39,33 +42,36 @@ def _add_learning_options(p) -> None:
     p.add_argument("--units", choices=["chars", "words"],
                    help="chars (Chinese) or words (whitespace tokens, English; a char CNN reads each word); "
                         "default: the corpus's, else words when a column file's units are multi-letter words")
-    p.add_argument("--epochs", type=int, help=f"most epochs; {CHOSEN} (with --final: {d.epochs})")
-    p.add_argument("--batch-chars", type=int, help=f"characters per mini-batch; {CHOSEN}")
-    p.add_argument("--lr", type=float, default=d.lr, help="Adam's learning rate")
-    p.add_argument("--patience", type=int,
+    p.add_argument("--epochs", type=integer(1), help=f"most epochs; {CHOSEN} (with --final: {d.epochs})")
+    p.add_argument("--batch-chars", type=integer(1), help=f"characters per mini-batch; {CHOSEN}")
+    p.add_argument("--lr", type=real(0, low_open=True), default=d.lr, help="Adam's learning rate")
+    p.add_argument("--patience", type=integer(0),
                    help=f"epochs without a dev F1 gain before stopping (counted once dev F1 is above 0); {CHOSEN}")
-    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="multiply the learning rate by this when dev F1 stalls")
-    p.add_argument("--lr-patience", type=int, help=f"... for more than this many epochs; {CHOSEN}")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed (initial weights, batch order, dropout)")
-    p.add_argument("--char-dim", type=int, help=f"character embedding size; {CHOSEN}")
-    p.add_argument("--bigram-dim", type=int, help=f"bigram embedding size, 0 disables bigram features; {CHOSEN}")
-    p.add_argument("--hidden", type=int, help=f"LSTM units per direction; {CHOSEN}")
-    p.add_argument("--layers", type=int, help=f"stacked BiLSTM layers; {CHOSEN}")
-    p.add_argument("--standard-dim", type=int, default=0, metavar="N",
+    p.add_argument("--lr-decay", type=real(0, 1, low_open=True), default=d.lr_decay,
+                   help="multiply the learning rate by this when dev F1 stalls")
+    p.add_argument("--lr-patience", type=integer(0), help=f"... for more than this many epochs; {CHOSEN}")
+    p.add_argument("--seed", type=integer(0, 2**32 - 1), default=d.seed,
+                   help="random seed (initial weights, batch order, dropout)")
+    p.add_argument("--char-dim", type=integer(1), help=f"character embedding size; {CHOSEN}")
+    p.add_argument("--bigram-dim", type=integer(0), help=f"bigram embedding size, 0 disables bigram features; {CHOSEN}")
+    p.add_argument("--hidden", type=integer(1), help=f"LSTM units per direction; {CHOSEN}")
+    p.add_argument("--layers", type=integer(1), help=f"stacked BiLSTM layers; {CHOSEN}")
+    p.add_argument("--standard-dim", type=integer(0), default=0, metavar="N",
                    help="several corpora: also give the network a learned N-dim vector of the text's standard at "
                         "every step (a criterion embedding); 0: the standard's marker characters alone")
-    p.add_argument("--dropout", type=float, help=f"embedding and LSTM dropout; {CHOSEN}")
-    p.add_argument("--embed-dropout", type=float, metavar="P",
+    p.add_argument("--dropout", type=DROPOUT, help=f"embedding and LSTM dropout; {CHOSEN}")
+    p.add_argument("--embed-dropout", type=DROPOUT, metavar="P",
                    help="dropout on the concatenated embeddings only (default: --dropout)")
-    p.add_argument("--lstm-dropout", type=float, metavar="P",
+    p.add_argument("--lstm-dropout", type=DROPOUT, metavar="P",
                    help="dropout between LSTM layers and on the LSTM output only (default: --dropout)")
     p.add_argument("--crf", action=argparse.BooleanOptionalAction,
                    help="learn tag-transition scores (BiLSTM-CRF) instead of softmax + constrained Viterbi alone; "
                         f"{CHOSEN}")
-    p.add_argument("--bigram-min-count", type=int, default=d.bigram_min_count, help="rarer bigrams share the <unk> embedding")
-    p.add_argument("--ema", type=float, default=d.ema, metavar="DECAY",
+    p.add_argument("--bigram-min-count", type=integer(1), default=d.bigram_min_count,
+                   help="rarer bigrams share the <unk> embedding")
+    p.add_argument("--ema", type=real(0, 1, high_open=True), default=d.ema, metavar="DECAY",
                    help="score and keep a moving average of the weights, e.g. 0.999 (0: off)")
-    p.add_argument("--unk-dropout", type=float, default=d.unk_dropout,
+    p.add_argument("--unk-dropout", type=DROPOUT, default=d.unk_dropout,
                    help="share of bigram ids replaced by <unk> while training (robustness to unseen bigrams)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--dictionary", metavar="SOURCES",
@@ -75,18 +81,26 @@ def _add_learning_options(p) -> None:
     p.add_argument("--vectors", action=argparse.BooleanOptionalAction,
                    help="start the character and bigram embeddings from skip-gram vectors pretrained on the "
                         f"training text (gensim; a vectors file given below wins); {CHOSEN}")
-    p.add_argument("--char-vectors", metavar="FILE",
+    p.add_argument("--char-vectors", type=input_file(text=True), metavar="FILE",
                    help="start the character embeddings from these pretrained vectors (word2vec text format; "
                         "python -m scripts.data.pretrain_embeddings writes them)")
-    p.add_argument("--bigram-vectors", metavar="FILE", help="... and the bigram embeddings from these")
-    p.add_argument("--max-minutes", type=float,
+    p.add_argument("--bigram-vectors", type=input_file(text=True), metavar="FILE",
+                   help="... and the bigram embeddings from these")
+    p.add_argument("--max-minutes", type=real(0),
                    help="training time budget per run, 0 for none: no epoch starts that would pass it, and an epoch "
                         f"that passes it stops there (the first one too); {CHOSEN}")
-    p.add_argument("--threads", type=int, help=THREADS_HELP)
+    p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     p.add_argument("--device", default=d.device, help="cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed corpus lines instead of stopping at the first")
     p.add_argument("--quiet", action="store_true", help="no progress messages (no epoch log, no recipe line)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error in one line, with where to read the usage (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
@@ -113,7 +127,8 @@ def _add_train(sub) -> None:
     _add_learning_options(p)
     p.add_argument("--final", action="store_true",
                    help="train on all the data (dev included, nothing held out) for a fixed number of epochs")
-    p.add_argument("--cv-table", help="with --final: take the epochs from this `tagger cv` CSV (mean best epoch)")
+    p.add_argument("--cv-table", type=input_file(text=True),
+                   help="with --final: take the epochs from this `tagger cv` CSV (mean best epoch)")
     p.add_argument("--half", action="store_true", help="store weights as float16 (half the file size)")
     p.add_argument("--no-test", action="store_true", help="do not score a named corpus's test set")
     p.add_argument("--no-plot", action="store_true", help="do not draw the learning-curve PNG")
@@ -125,31 +140,30 @@ def _add_cv(sub) -> None:
     p = sub.add_parser("cv", help="k-fold cross-validation (with repeats): mean, std and 95%% interval",
                        formatter_class=_DefaultsHelp)
     p.add_argument("corpus", help="corpus file or name (its training text, dev included; never its test set)")
-    p.add_argument("--folds", type=int, default=5, help="parts the corpus is cut into; each is held out once")
-    p.add_argument("--repeats", type=int, default=1, help="times the k folds are drawn anew (other seeds)")
+    p.add_argument("--folds", type=integer(2), default=5, help="parts the corpus is cut into; each is held out once")
+    p.add_argument("--repeats", type=integer(1), default=1, help="times the k folds are drawn anew (other seeds)")
     p.add_argument("-o", "--output", default="cv", help="output prefix: PREFIX.csv, PREFIX.md, PREFIX.png")
     _add_learning_options(p)
 
 
 def _add_plot(sub) -> None:
     p = sub.add_parser("plot", help="learning curves of saved histories on one chart, with a diagnosis")
-    p.add_argument("histories", nargs="+", help="history CSV files written by train or cv")
+    p.add_argument("histories", type=input_file(text=True), nargs="+", help="history CSV files written by train or cv")
     p.add_argument("-o", "--output", default="curves.png", help="the PNG to draw")
 
 
 def _add_explain(sub) -> None:
     p = sub.add_parser("explain", help="tag probabilities and LSTM activations per character, as a heatmap")
     p.add_argument("text", help="the text to explain (one line)")
-    p.add_argument("--model", help="model file (default: the shipped model)")
+    p.add_argument("--model", type=model_file, help="model file (default: the shipped model)")
     p.add_argument("-o", "--output", default="explain.html", help="an .html page or a .png image")
-    p.add_argument("--units", type=int, default=8, help="units shown per layer, direction and state")
+    p.add_argument("--units", type=integer(1), default=8, help="units shown per layer, direction and state")
     _add_standard_option(p)
 
 
 def _add_export(sub) -> None:
     p = sub.add_parser("export", help="export a model as TorchScript or ONNX (plus a JSON vocabulary file)")
-    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
-
+    p.add_argument("model", type=model_file, nargs="?", help="model file (default: the shipped model)")
     p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"],
                    help="TorchScript (torch.jit.trace) or ONNX (needs tagger[export])")
     p.add_argument("-o", "--output", required=True, help="the exported file (OUT.json beside it holds the vocabularies and tags)")
@@ -157,19 +171,19 @@ def _add_export(sub) -> None:
 
 def _add_summary(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameter counts of a model")
-    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
+    p.add_argument("model", type=model_file, nargs="?", help="model file (default: the shipped model)")
 
 
 def _add_io_options(p) -> None:
     """Input, output and run options `segment` and `tag` share (one pipeline: tagger/commands/labeling.py)."""
     p.add_argument("file", nargs="?", default="-", help="input text, UTF-8; '-' or nothing for stdin")
     p.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
-    p.add_argument("--encoding", default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
+    p.add_argument("--encoding", type=encoding, default="utf-8", help="input encoding (utf-8, gb18030, big5, ...)")
     p.add_argument("--errors", default="strict", choices=["strict", "replace"],
                    help="undecodable input bytes: stop with an error naming the line, or replace with U+FFFD")
-    p.add_argument("--batch-lines", type=int, default=BATCH_LINES,
+    p.add_argument("--batch-lines", type=integer(1), default=BATCH_LINES,
                    help="lines read and tagged together (more: fewer padded steps, more memory)")
-    p.add_argument("--threads", type=int, help=THREADS_HELP)
+    p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     p.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="what a BiLSTM computes in: auto takes bfloat16 where the CPU computes it natively "
                         "(faster; words differ on about 1%% of lines), else float32 (the same words everywhere)")
@@ -179,15 +193,16 @@ def _add_io_options(p) -> None:
 
 def _add_segment(sub) -> None:
     p = sub.add_parser("segment", help="segment text into words (one output line per input line)")
-    p.add_argument("--model", action="append",
+    p.add_argument("--model", type=model_file, action="append",
                    help="model file (default: the shipped model); give it 2+ times for an ensemble of "
                         "models trained alike (the mean of their tag probabilities)")
     _add_io_options(p)
     p.add_argument("--delimiter", default=" ", help="between words (default: one space)")
-    p.add_argument("--batch-chars", type=int, default=BATCH_CHARS,
+    p.add_argument("--batch-chars", type=integer(1), default=BATCH_CHARS,
                    help="characters per network batch (peak memory grows with it)")
-    p.add_argument("--user-dict", help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
-    p.add_argument("--jobs", type=int, default=1,
+    p.add_argument("--user-dict", type=input_file(text=True),
+                   help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
+    p.add_argument("--jobs", type=integer(1, 256), default=1,
                    help="worker processes (each with one torch thread, on the CPU: --device needs --jobs 1)")
     p.add_argument("--pos", action="store_true",
                    help="print word/POS with the shipped POS model, or a --model trained with --task pos")
@@ -204,7 +219,7 @@ def _add_standard_option(p) -> None:
 
 def _add_tag(sub) -> None:
     p = sub.add_parser("tag", help="label text with a model: entities (ner), words and POS (pos), words (seg)")
-    p.add_argument("--model", help="model file (default: the shipped segmentation model)")
+    p.add_argument("--model", type=model_file, help="model file (default: the shipped segmentation model)")
     _add_io_options(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "conll"],
                    help="jsonl: one JSON object per input line with spans {text, start, end, label} "
@@ -218,60 +233,61 @@ def _add_evaluate(sub) -> None:
                         "are scored as one ensemble, the mean of their tag probabilities")
     p.add_argument("gold", help="gold segmented file, a corpus name (its test set and word list), or "
                                 "NAME:dev (its dev split, OOV against its training words)")
-    p.add_argument("--words", help="training word list, one word a line, for OOV/IV recall")
+    p.add_argument("--words", type=input_file(text=True), help="training word list, one word a line, for OOV/IV recall")
     p.add_argument("--format", default="auto", choices=["auto", "segmented", "pd1998", "msra", "conll"],
                    help="format of the gold file")
     p.add_argument("--json", help="also write the scores here as JSON")
     p.add_argument("--standard", metavar="NAME",
                    help="standard a multi-criteria model follows (default: the gold corpus's own when the "
                         "model has it, else the model's default)")
-    p.add_argument("--top-errors", type=int, default=0, metavar="N",
+    p.add_argument("--top-errors", type=integer(0), default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
                         "gold words the word list lacks), and put them in the JSON")
     p.add_argument("--compare", action="store_true",
                    help="two predictions A B: F1 of each, A - B with its 95%% interval (paired bootstrap over "
                         "sentences) and p-value (approximate randomization): is the difference significant?")
-    p.add_argument("--draws", type=int, default=10_000, help="with --compare: randomization and bootstrap draws")
+    p.add_argument("--draws", type=integer(1), default=10_000, help="with --compare: randomization and bootstrap draws")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed gold lines (each with its output line) instead of stopping")
-    p.add_argument("--threads", type=int, help=THREADS_HELP)
+    p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
 
 
 def _add_info(sub) -> None:
     p = sub.add_parser("info", help="show a model file's configuration and metadata")
-    p.add_argument("model", nargs="?", help="model file (default: the shipped model)")
+    p.add_argument("model", type=model_file, nargs="?", help="model file (default: the shipped model)")
 
 
 def _add_upgrade(sub) -> None:
     p = sub.add_parser("upgrade", help="rewrite a model file in the current format (checked, no pickle)")
-    p.add_argument("model", help="model file, any format tagger reads")
+    p.add_argument("model", type=model_file, help="model file, any format tagger reads")
     p.add_argument("-o", "--output", required=True, help="the new model file (never the input itself)")
 
 
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger[serve]",
                        formatter_class=_DefaultsHelp)
-    p.add_argument("--model", help="model file served by /segment, /tag and /explain (default: the shipped model)")
-    p.add_argument("--pos-model", help="joint segmentation + POS model for /segment with pos "
+    p.add_argument("--model", type=model_file,
+                   help="model file served by /segment, /tag and /explain (default: the shipped model)")
+    p.add_argument("--pos-model", type=model_file, help="joint segmentation + POS model for /segment with pos "
                                        "(default: the shipped POS model; a POS --model serves it itself)")
     p.add_argument("--no-pos", action="store_true", help="load no POS model")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on")
+    p.add_argument("--port", type=integer(0, 65535), default=8000, help="port to listen on")
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="a name the Host header may give besides localhost, 127.0.0.1, ::1 and --host "
                         "(repeat for more; '*': any, which lets other sites' pages reach the service by "
                         "DNS rebinding)")
-    p.add_argument("--threads", type=int, help=THREADS_HELP)
-    p.add_argument("--max-body-bytes", type=int, default=1_000_000, help="largest request body")
-    p.add_argument("--max-texts", type=int, default=1_000, help="texts per request")
-    p.add_argument("--max-chars", type=int, default=10_000, help="characters per text")
-    p.add_argument("--max-explain-chars", type=int, default=1_000, help="characters of an /explain text")
+    p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    p.add_argument("--max-body-bytes", type=integer(1), default=1_000_000, help="largest request body")
+    p.add_argument("--max-texts", type=integer(1), default=1_000, help="texts per request")
+    p.add_argument("--max-chars", type=integer(1), default=10_000, help="characters per text")
+    p.add_argument("--max-explain-chars", type=integer(1), default=1_000, help="characters of an /explain text")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tagger", description="BiLSTM Chinese word segmentation")
+    parser = _Parser(prog="tagger", description="BiLSTM Chinese word segmentation")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
@@ -297,33 +313,36 @@ COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluat
             "info": cmd_info, "upgrade": cmd_upgrade, "serve": cmd_serve, "distill": cmd_distill}
 
 
-def _outputs(args) -> list[str]:
-    """The files a command will write, checked before any work starts (a directory, a missing
-    parent or an unwritable place is a one-line error now, not a traceback after training)."""
-    if args.command == "cv":  # a prefix: PREFIX.csv, ...; a folder ("out/") is a mistake
-        folder = [args.output] if args.output.endswith(("/", os.sep)) else []  # "is a directory" where it is one
-        return folder + [args.output + ".csv"]
-    paths = [getattr(args, "output", None), getattr(args, "json", None)]
-    return [p for p in paths if p]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """`tagger ARGS...`: the exit status; a TaggerError is printed as one line, never a traceback."""
+    """`tagger ARGS...`: the exit status; a TaggerError is printed as one line, never a traceback.
+    The files the command reads and writes are checked first (tagger/files.py)."""
+    closed = claim_standard_streams()
     args = build_parser().parse_args(argv)
+    previous = install_signal_handlers()
     try:
-        for path in _outputs(args):
-            check_writable(path)
-        return COMMANDS[args.command](args)
+        paths = paths_of(args)
+        if 0 in closed and "-" in paths.inputs:
+            raise TaggerError("stdin is closed; give an input file")
+        if 1 in closed and paths.to_stdout:
+            raise TaggerError("stdout is closed; give an output file with -o")
+        check_boundary(paths.inputs, paths.outputs, paths.to_stdout)
+        status = COMMANDS[args.command](args)
     except TaggerError as err:
         print(f"tagger: error: {err}", file=sys.stderr)
-        return 1
+        status = 1
     except KeyboardInterrupt:
         hint = "; continue with --resume" if args.command == "train" else ""
         print(f"tagger: interrupted{hint}", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
+        status = 130
+    except BrokenPipeError:  # the reader went away (`tagger segment big.txt | head`): a quiet end
+        status = 0
+    except Terminated as stop:
+        finish_stdout()
+        die_by(stop.signum)
+    finally:
+        restore_signal_handlers(previous)
+    failed = finish_stdout()
+    if failed:
+        print(f"tagger: error: {failed}", file=sys.stderr)
+        return 1
+    return status

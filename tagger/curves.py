@@ -2,12 +2,12 @@
 and a one-line diagnosis of the fit (the notes' habit: plot before judging)."""
 from __future__ import annotations
 
-import os
 from typing import Mapping
 
 import pandas as pd
 
 from .errors import TaggerError
+from .files import atomic_write_bytes
 
 
 def read_history(path: str) -> pd.DataFrame:
@@ -68,8 +68,8 @@ def plot_histories(histories: Mapping[str, pd.DataFrame], path: str, title: str 
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    tmp = f"{path}.tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        atomic_write_bytes(path, lambda handle: fig.savefig(handle, format="png", dpi=100))
+    finally:
+        plt.close(fig)
     return curves

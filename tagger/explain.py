@@ -15,6 +15,7 @@ import torch
 from . import networks
 from .encode import collate
 from .errors import TaggerError
+from .files import atomic_write_bytes
 from .pipeline import Tagger
 from .tags import tags_to_words
 
@@ -119,5 +120,7 @@ def to_png(result: dict, path: str, units: int = 8) -> None:
     labels = [f"{c}\n{t}" if cjk else f"{i}\n{t}" for i, (c, t) in enumerate(zip(result["text"], result["tags"]))]
     ax.set_xticks(range(len(labels)), labels, fontsize=7, fontfamily=cjk[0] if cjk else None)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        atomic_write_bytes(path, lambda handle: fig.savefig(handle, format="png", dpi=110))
+    finally:
+        plt.close(fig)

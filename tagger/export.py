@@ -7,15 +7,15 @@ shown in README.md.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
 import warnings
 
 import torch
 
 from .encode import Inputs
 from .errors import TaggerError
-from .atomic import atomic_write_bytes, write_text_atomic
+from .files import atomic_write_bytes, discard_output, write_text_atomic
 from .pipeline import Tagger
 
 FORMATS = ("torchscript", "onnx")
@@ -76,7 +76,11 @@ def export(segmenter: Tagger, path: str, fmt: str = "torchscript") -> str:
             atomic_write_bytes(path, lambda handle: torch.jit.save(traced, handle))
         else:
             _export_onnx(net, path, _example(segmenter), _input_names(segmenter))
-    write_text_atomic(path + ".json", [json.dumps(sidecar(segmenter), ensure_ascii=False)])
+    try:
+        write_text_atomic(path + ".json", [json.dumps(sidecar(segmenter), ensure_ascii=False)])
+    except BaseException:
+        discard_output(path)  # an exported model without its vocabularies is no use: neither is left
+        raise
     return path
 
 
@@ -88,11 +92,7 @@ def _export_onnx(net: torch.nn.Module, path: str, example: tuple, names: list[st
     axes = {"chars": {0: "batch", 1: "time"}, "bigrams": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
             "dictionary": {0: "batch", 1: "time"}, "log_probs": {0: "batch", 1: "time"}}
     axes = {name: axis for name, axis in axes.items() if name in names or name == "log_probs"}
-    tmp = path + ".tmp.onnx"
-    try:
-        torch.onnx.export(net, example, tmp, input_names=names, output_names=["log_probs"],
-                          dynamic_axes=axes, dynamo=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    graph = io.BytesIO()  # the exporter writes a path or a buffer; the file itself goes through tagger/files.py
+    torch.onnx.export(net, example, graph, input_names=names, output_names=["log_probs"],
+                      dynamic_axes=axes, dynamo=False)
+    atomic_write_bytes(path, lambda handle: handle.write(graph.getbuffer()))

@@ -5,7 +5,7 @@ docs/model.md); files of the first format, a `torch.save` zip, are still read, w
 checks (tagger/legacy.py), and `tagger upgrade` rewrites them. Every file is checked before
 anything is built from it (tagger/modelcheck.py): a damaged or hostile file is a one-line
 ModelFileError, never a crash, and no pickle is ever loaded by torch. Writes go through
-tagger/atomic.py (a temp file renamed into place), so a crash never leaves half a model behind.
+tagger/files.py (a temp file renamed into place), so a crash never leaves half a model behind.
 
 torch is imported only where a function needs it: `load_model(path, engine="numpy")` reads and
 runs the model without torch (tagger/lite.py), for a fast start.
@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from . import __version__, legacy, modelfile, networks
-from .atomic import atomic_write_bytes
+from .files import atomic_write_bytes
 from .encode import encoder_from_dict
 from .engine import choose_precision
 from .errors import ModelFileError, TaggerError

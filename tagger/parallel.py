@@ -3,24 +3,50 @@
 Lines are read in blocks; at most `2 * jobs` blocks are in flight, so memory does not grow with
 the input, and blocks are written in the order they were read. Each worker loads the model once
 (spawned, not forked: a forked OpenMP runtime can deadlock) and uses one torch thread.
+
+Workers end with their parent: on Linux each asks the kernel for SIGKILL when its parent dies
+(prctl PR_SET_PDEATHSIG), so a parent killed by SIGKILL leaves none behind; a parent that
+stops on an error, Ctrl-C or SIGTERM kills them itself. A worker that dies is a one-line error.
 """
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator
 
 import multiprocessing
 
 from .encode import blocks
+from .errors import TaggerError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _worker_segmenter = None
 _worker_standard = None
 
 
-def _init_worker(model_path: str | list[str] | None, user_dict: str | None, standard: str | None = None,
-                 precision: str = "auto") -> None:
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux; elsewhere nothing), and
+    exit now if the parent is already gone (it died before the request was made)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str | None,
+                 standard: str | None = None, precision: str = "auto") -> None:
     global _worker_segmenter, _worker_standard
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
     _worker_standard = standard
     import torch
     torch.set_num_threads(1)
@@ -41,8 +67,10 @@ def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, j
     a model file, a list of them for an ensemble, or None for the shipped model), following
     `standard` (a multi-criteria model's; default: its own)."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(model_path, user_dict, standard, precision)) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                               initargs=(os.getpid(), model_path, user_dict, standard, precision))
+    finished = False
+    try:
         pending: deque = deque()
         for block in blocks(lines, batch_lines):
             pending.append(pool.submit(_segment_block, block))
@@ -50,3 +78,18 @@ def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, j
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+        finished = True
+    except BrokenProcessPool:
+        raise TaggerError("a --jobs worker process died (killed, or out of memory)") from None
+    finally:
+        _stop(pool, finished)
+
+
+def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:
+    """Shut the pool down: after the last block, as usual; otherwise (an error, Ctrl-C, a
+    signal, the reader gone) kill the workers first instead of waiting for their blocks."""
+    if not finished:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
+    pool.shutdown(wait=True, cancel_futures=not finished)

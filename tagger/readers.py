@@ -36,6 +36,7 @@ from .errors import CorpusError, TaggerError
 from .lineformats import (DOCSTART, PD_ID, PD_TOKEN, SKIPPED_ID, SLASH_LINE, SLASH_TOKEN, TAG, TOKEN_ID, TagSequence,
                           bad_character, kind_of_line, segmented_line_problem, settle_format, table_message)
 from .pdner import pd1998_entities
+from .files import is_wide, text_encoding, wide_lines
 
 Words = list[str]
 Tagged = list[tuple[str, str]]
@@ -100,22 +101,28 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "
     """Yield (line number, text without its line end), decoding one line at a time.
 
     Decoding per line (rather than letting `open` do it) is what lets an encoding error name its
-    line and byte offset. `path` "-" is stdin. Encodings must be ASCII-compatible (UTF-8,
-    GB18030, Big5, ...); errors="replace" puts U+FFFD for undecodable bytes. A line over
+    line and byte offset. `path` "-" is stdin. ASCII-compatible encodings (UTF-8, GB18030, Big5,
+    ...) are read so; UTF-16 and UTF-32 as whole streams; others are refused
+    (tagger/files.py). errors="replace" puts U+FFFD for undecodable bytes. A line over
     `max_bytes` is an error, found without holding more of it than that. With `bad`, a line
     that cannot be read is recorded there and yielded as (number, None). `advice` ends the
     message of an undecodable line.
     """
     try:
-        "".encode(encoding)
-    except LookupError:
-        raise TaggerError(f"unknown encoding {encoding!r}") from None
+        encoding = text_encoding(encoding)
+    except ValueError as err:
+        raise TaggerError(f"--encoding: {err}") from None
+    encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # its BOM is dropped below, once (not per line)
     handle = _open_binary(path)
     name = "<stdin>" if str(path) == "-" else path
     offset = 0
     utf8 = encoding.replace("-", "").replace("_", "").lower() in ("utf8", "utf8sig")
     lines = iter(functools.partial(handle.readline, max_bytes + 1 if max_bytes else -1), b"")
     try:
+        if is_wide(encoding):
+            for number, text in wide_lines(handle, encoding, errors, name):
+                yield number, strip_line_end(text)
+            return
         for number, raw in enumerate(lines, start=1):
             line_offset, offset = offset, offset + len(raw)
             if max_bytes and len(raw) > max_bytes and not raw.endswith(b"\n"):

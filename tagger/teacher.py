@@ -44,7 +44,7 @@ class Store:
 
     def save(self, path: str, key: str, members: dict) -> None:
         """Write the frozen store and each corpus's rows (per sentence, one row a standard)."""
-        from .atomic import atomic_write_bytes
+        from .files import atomic_write_bytes
         extra = {f"member:{name}": np.array(rows, dtype=np.int64) for name, rows in members.items()}
         atomic_write_bytes(path, lambda handle: np.savez(handle, key=np.array(key), lengths=np.array(self.lengths),
                                                          has_dictionary=np.array(self.has_dictionary),

@@ -145,7 +145,9 @@ def test_dropout_placement_options(options, expected):
 def test_dropout_out_of_range_is_one_line_error(tiny_corpus, tmp_path, capsys, option):
     train_path, dev_path, _ = tiny_corpus
     out = tmp_path / "x.model"
-    assert main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), option, "1.5"]) == 1
+    with pytest.raises(SystemExit) as stop:  # refused when parsed, a usage error
+        main(["train", str(train_path), "--dev", str(dev_path), "-o", str(out), option, "1.5"])
+    assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "dropout" in err and "1.5" in err
     assert not out.exists()

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
 from scripts.common import ROOT, command_line, pku_test, read_lines, reporting_errors
-from tagger.atomic import check_writable, write_json
+from tagger.files import check_writable, write_json
 from tagger.errors import TaggerError
 from tagger.threads import available_cores, free_cores
 

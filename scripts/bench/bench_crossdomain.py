@@ -40,7 +40,7 @@ from typing import Optional, Sequence
 
 from scripts.common import command_line, reporting_errors
 from tagger import DEFAULT_MODEL, load
-from tagger.atomic import write_json, write_text_atomic
+from tagger.files import write_json, write_text_atomic
 from tagger.engine import PRECISIONS
 from tagger.corpora import corpora_root, get_corpus, training_words
 from tagger.errors import TaggerError

@@ -21,7 +21,7 @@ import torch
 
 import tagger
 from scripts.common import pku_gold, pku_test, read_lines
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.encode import collate
 from tagger.metrics import score
 from tagger.model import BiLSTMTagger

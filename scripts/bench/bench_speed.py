@@ -30,7 +30,7 @@ import json
 import time
 
 from scripts.common import measure_tagger, pku_gold, pku_test, read_lines
-from tagger.atomic import write_json
+from tagger.files import write_json
 
 
 def f1_of(predicted: list[list[str]], gold_path: str | None) -> float | None:

@@ -15,7 +15,7 @@ import os
 import tempfile
 
 from scripts.recipes.seeds import summarize
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.cli import main as tagger_main
 
 

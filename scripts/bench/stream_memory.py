@@ -16,7 +16,7 @@ import os
 import tempfile
 
 from scripts.common import measure_tagger, pku_test, read_lines
-from tagger.atomic import write_json
+from tagger.files import write_json
 
 
 def build_input(path: str, source_lines: list[str], size_bytes: int) -> int:

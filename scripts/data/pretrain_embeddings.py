@@ -25,7 +25,7 @@ import time
 from tagger.embeddings import skipgram
 from tagger.corpora import get_corpus, is_name, read_part, training_parts
 from tagger.errors import TaggerError
-from tagger.atomic import atomic_write_bytes
+from tagger.files import atomic_write_bytes
 from tagger.tasks import Task
 from tagger.vocab import bigrams, normalize
 

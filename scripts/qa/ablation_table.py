@@ -18,7 +18,7 @@ import json
 import sys
 
 from scripts.common import command_line, mean_std
-from tagger.atomic import write_json
+from tagger.files import write_json
 
 
 def row(label: str, paths: list[str]) -> dict:

@@ -16,7 +16,7 @@ import os
 import subprocess
 import tempfile
 
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.metrics import score
 from tagger.readers import read_lines
 

@@ -16,7 +16,7 @@ import random
 import sys
 import time
 
-from tagger.atomic import write_json
+from tagger.files import write_json
 
 SPECIALS = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "😀", "e\u0301", "\u0301", "\u200b", "\u200d", "\ufeff", "\u2028", "\x00",
             "\x1b", "\t", "\u3000", " ", "\r", "\x0b", "\x85", "𠀀", "𪚥", "𰀀", "한국어", "Ελληνικά", "عربي",

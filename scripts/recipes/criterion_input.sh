@@ -31,7 +31,7 @@ done
 python - "$WORK" "$OUT/criterion-input.json" "$SEEDS" <<'PY'
 """Collect every run's dev and test F1 into one JSON, with the mean ± std of each variant."""
 import statistics, sys
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.modelio import read_metadata
 
 work, out, seeds = sys.argv[1], sys.argv[2], sys.argv[3].split()

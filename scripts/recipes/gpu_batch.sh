@@ -101,7 +101,7 @@ fi
 echo "trainings done at ${SECONDS}s"
 python - "$WORK" "$OUT" <<'EOF'
 import glob, os, shutil, sys
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.modelio import read_metadata
 work, out = sys.argv[1:]
 runs = {}

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from scripts.common import command_line, mean_std
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.modelio import read_metadata
 
 FIELDS = ("f1", "precision", "recall", "oov_recall", "iv_recall", "word_f1", "pos_accuracy")

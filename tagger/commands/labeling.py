@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from typing import Callable, Iterable, Iterator
 
-from ..atomic import write_text_atomic
+from ..files import write_text_atomic
 from ..engine import check_device, choose_engine, lean_memory
 from ..errors import TaggerError
 
@@ -26,21 +24,13 @@ def cmd_tag(args) -> int:
 
 
 def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]]) -> int:
-    """The pipeline `segment` and `tag` share, over their shared I/O options: refuse to write over
-    the input, keep memory flat, read the input lazily, and write what `label` makes of its lines
-    (it loads the model before it returns) atomically to -o, else to stdout as it comes."""
+    """The pipeline `segment` and `tag` share, over their shared I/O options: keep memory flat,
+    read the input lazily, and write what `label` makes of its lines (it loads the model before
+    it returns) as UTF-8, atomically to -o, else to stdout as it comes. (The CLI has checked
+    that no output is the input: tagger/files.py.)"""
     from ..readers import read_raw
-    if args.output and args.file != "-" and _same_file(args.file, args.output):
-        raise TaggerError(f"{args.output}: refusing to overwrite the input file")
     lean_memory(engine)
-    texts = label(read_raw(args.file, args.encoding, args.errors))
-    if args.output:
-        write_text_atomic(args.output, texts)
-    else:
-        out = sys.stdout
-        for text in texts:
-            out.write(text)
-        out.flush()
+    write_text_atomic(args.output or "-", label(read_raw(args.file, args.encoding, args.errors)))
     return 0
 
 
@@ -62,6 +52,8 @@ def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
         require_pos_model(segmenter, joined_names(args.model) if args.model else POS_MODEL)
         return _pos_words(segmenter, lines, args)
     if args.jobs > 1:
+        if check_device(args.device) != "cpu":
+            raise TaggerError(f"--device {args.device} needs --jobs 1 (worker processes run on the CPU)")
         from .. import load
         from ..parallel import segment_parallel
         load(args.model).encoder.standard_of(args.standard)  # fail here, clearly, not inside a worker
@@ -95,10 +87,3 @@ def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
     else:  # one word a row with its POS (or '_' for plain segmentation)
         rows = [f"{line[s:e]}\t{label or '_'}" for s, e, label in spans]
     return "".join(row + "\n" for row in rows) + "\n"
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..atomic import write_json, write_text_atomic
+from ..files import write_json, write_text_atomic
 from ..errors import TaggerError
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from ..atomic import write_text_atomic
+from ..files import write_text_atomic
 from ..engine import check_device
 from ..errors import EmptyDevError, TaggerError
 
