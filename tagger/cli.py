@@ -16,6 +16,7 @@ from .commands.paths import paths_of
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary, cmd_upgrade
 from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
+from .commands.adapting import add_commands as add_adapt_commands, cmd_adapt, cmd_words
 from .trainconfig import TrainConfig
 from .engine import AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
 from .errors import TaggerError
@@ -44,7 +45,8 @@ def _add_learning_options(p) -> None:
                         "default: the corpus's, else words when a column file's units are multi-letter words")
     p.add_argument("--epochs", type=integer(1), help=f"most epochs; {CHOSEN} (with --final: {d.epochs})")
     p.add_argument("--batch-chars", type=integer(1), help=f"characters per mini-batch; {CHOSEN}")
-    p.add_argument("--lr", type=real(0, low_open=True), default=d.lr, help="Adam's learning rate")
+    p.add_argument("--lr", type=real(0, low_open=True),
+                   help=f"Adam's learning rate (default: {d.lr}); with --init, the fine-tuning recipe's")
     p.add_argument("--patience", type=integer(0),
                    help=f"epochs without a dev F1 gain before stopping (counted once dev F1 is above 0); {CHOSEN}")
     p.add_argument("--lr-decay", type=real(0, 1, low_open=True), default=d.lr_decay,
@@ -134,6 +136,15 @@ def _add_train(sub) -> None:
     p.add_argument("--no-plot", action="store_true", help="do not draw the learning-curve PNG")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted training from MODEL.ckpt (written after every epoch)")
+    p.add_argument("--init", metavar="MODEL",
+                   help="fine-tune this model (file or shipped name) on CORPUS instead of training from scratch: "
+                        "its weights, vocabularies (extended) and standards are kept (docs/training.md)")
+    p.add_argument("--standard", metavar="NAME",
+                   help="with --init and a multi-criteria model: the standard CORPUS trains, a new name or one "
+                        "the model has (default: the model's default standard)")
+    p.add_argument("--replay", type=float, metavar="SHARE",
+                   help="with --init: sentences of the model's own training corpora replayed per CORPUS sentence "
+                        "each epoch (default: the fine-tuning recipe's)")
 
 
 def _add_cv(sub) -> None:
@@ -303,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_upgrade(sub)
     _add_serve(sub)
     add_distill_command(sub)
+    add_adapt_commands(sub)
     for command in sub.choices.values():  # every command's --help names each default
         command.formatter_class = _DefaultsHelp
     return parser
@@ -310,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"train": cmd_train, "segment": cmd_segment, "tag": cmd_tag, "evaluate": cmd_evaluate, "cv": cmd_cv,
             "plot": cmd_plot, "summary": cmd_summary, "explain": cmd_explain, "export": cmd_export,
-            "info": cmd_info, "upgrade": cmd_upgrade, "serve": cmd_serve, "distill": cmd_distill}
+            "info": cmd_info, "upgrade": cmd_upgrade, "serve": cmd_serve, "distill": cmd_distill, "words": cmd_words,
+            "adapt": cmd_adapt}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

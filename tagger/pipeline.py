@@ -137,6 +137,10 @@ class Tagger:
         """The model's training words (for search and full mode; built on each call)."""
         return frozenset(self._lexicon.split("\n")) if self._lexicon else frozenset()
 
+    def set_lexicon(self, words: Iterable[str]) -> None:
+        """Replace the training words (tagger adapt adds the new words it found)."""
+        self._lexicon = "\n".join(sorted(set(words)))
+
     @property
     def units(self) -> str:
         """"chars" or "words": what one step of the network reads (the encoder decides)."""
@@ -217,12 +221,7 @@ class Tagger:
         results: list[list[int] | None] = [None] * len(chunks)
         learned = self.model.crf_scores()
         pending: dict[int, np.ndarray] = {}  # chunk -> scores of rows whose best tags are not valid
-        for batch in shaped_batches([len(c) for c in chunks], batch_chars):
-            batch_ids, texts = batch.ids, [chunks[i] for i in batch.ids]
-            inputs = self.encoder.encode_batch(texts, standard)
-            rows, time = inputs.chars.shape[:2]  # the network sees the grid's shape; the decoder the batch's own
-            padded = pad_inputs(inputs, batch.rows, batch.time + 2 * self.encoder.margin)
-            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(padded)[:rows, :time], inputs.lengths)
+        for batch_ids, texts, log_probs, lengths in self.log_prob_batches(chunks, batch_chars, standard):
             mask = self._batch_mask(texts, [masks[i] for i in batch_ids] if masks is not None else None,
                                     log_probs.shape[1])
             paths, unsolved = self.decoder.greedy(log_probs, lengths, mask, learned)
@@ -234,6 +233,19 @@ class Tagger:
                 self._search(pending, results, learned)
         self._search(pending, results, learned)
         return results  # type: ignore[return-value]
+
+    def log_prob_batches(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
+                         standard: str | None = None) -> Iterator[tuple[list[int], list, np.ndarray, np.ndarray]]:
+        """(chunk ids, their texts, tag log-probabilities (rows, steps, tags), lengths) of each
+        length-grouped batch of the chunks: the network's view, before any decoding (what
+        tag_paths decodes, and what new-word discovery reads its boundary confidence from)."""
+        for batch in shaped_batches([len(c) for c in chunks], batch_chars):
+            texts = [chunks[i] for i in batch.ids]
+            inputs = self.encoder.encode_batch(texts, standard)
+            rows, time = inputs.chars.shape[:2]  # the network sees the grid's shape; the decoder the batch's own
+            padded = pad_inputs(inputs, batch.rows, batch.time + 2 * self.encoder.margin)
+            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(padded)[:rows, :time], inputs.lengths)
+            yield batch.ids, texts, log_probs, lengths
 
     def _search(self, pending: dict[int, np.ndarray], results: list, learned) -> None:
         """Viterbi for the pooled rows whose best tags were not valid, into `results`; empties

@@ -32,6 +32,9 @@ def paths_of(args) -> Paths:
                      to_stdout=True)
     if command == "plot":
         return Paths(list(args.histories), [args.output])
+    if command in ("words", "adapt"):  # raw text files and the model; adapt writes one model file
+        return Paths([*args.raw, *_models(_listed(args.model))], _listed(getattr(args, "output", None)),
+                     to_stdout=command == "words")
     if command == "distill":  # the teacher pass cache is read and rewritten: an output, kept off the teachers
         return Paths([f for spec in _models(args.teachers) for f in _corpus_files(spec)],
                      [args.output, *_listed(args.cache)])
@@ -75,7 +78,7 @@ def _learning_inputs(args) -> list[str]:
     dictionaries = [s for s in (args.dictionary or "").split(",") if s.strip() not in ("", "jieba", "train", "none")]
     return [*_corpus_files(args.corpus), *(_corpus_files(args.dev) if getattr(args, "dev", None) else []),
             *_listed(args.char_vectors), *_listed(args.bigram_vectors), *_listed(getattr(args, "cv_table", None)),
-            *dictionaries]
+            *dictionaries, *_models(_listed(getattr(args, "init", None)))]
 
 
 def _learning_outputs(args) -> list[str]:

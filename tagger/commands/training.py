@@ -35,7 +35,7 @@ def _configs(args):
     model_given = {k: v for k, v in given.items() if v is not None and k in MODEL_SETTINGS}
     train_given = {k: v for k, v in given.items() if v is not None and k not in MODEL_SETTINGS}
     model_config = ModelConfig(standard_dim=args.standard_dim, **model_given)
-    train_config = TrainConfig(lr=args.lr, lr_decay=args.lr_decay,
+    train_config = TrainConfig(lr=_or(args.lr, TrainConfig.lr), lr_decay=args.lr_decay,
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, threads=args.threads,
                                unk_dropout=args.unk_dropout, ema=args.ema,
@@ -67,6 +67,9 @@ def cmd_train(args) -> int:
     from ..threads import set_threads
     from ..train import Trainer
 
+    if args.init:
+        from .adapting import cmd_fine_tune
+        return cmd_fine_tune(args)
     model_config, train_config = _configs(args)
     set_threads(args.threads)
     specs = corpus_list(args.corpus)
