@@ -398,6 +398,12 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"serve/load_no_batching\.json",
      fixed("the same load with one request per model call (no batching across requests)",
            f"{SERVE} --text {C}/sighan2005/pku_test.utf8 --batch-chars 1 --json results/{{rel}}")),
+    (r"serve/under_attack\.json",
+     fixed("`tagger serve` while 4 clients send oversized and invalid requests: /health latency, throughput and "
+           "latency of 4 load rounds (32 clients, 3,000 requests each), the largest error answer, resident memory "
+           "after each round",
+           f"{SERVE} --threads 1 --attackers 4 --rounds 4 --total 3000 --text {C}/sighan2005/pku_test.utf8 "
+           "--json results/{rel}")),
     (r"serve/spacy_parity\.json",
      fixed("lines where a blank spaCy pipeline with tagger's tokenizer gives tagger.lcut's words, PKU test text",
            f"OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_spacy_parity "
