@@ -59,6 +59,7 @@ SECTIONS = {
     "contention": "Speed under load",
     "memory": "Memory in the input's size",
     "device": "GPU throughput",
+    "adapt": "Adaptation: fine-tuning, raw text, new words",
     "serve": "`tagger serve` and the spaCy tokenizer",
     "qa": "Checks",
 }
@@ -358,6 +359,17 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("a two-corpus model (Weibo + UD) reading its standard from markers alone or markers plus a criterion "
            "embedding (--standard-dim 16): mean and per-corpus dev F1, test F1, per seed",
            "scripts/recipes/criterion_input.sh SEED...")),
+    (r"adapt/A\.json",
+     fixed("protocol A: default adapted with CTB6's training text (words removed), six rows with the default "
+           "standard, each with its --compare interval and p-value against the shipped model",
+           "python -m scripts.bench.bench_adapt --protocols A --threads 1")),
+    (r"adapt/C\.json",
+     fixed("protocol C: default fine-tuned on the first 500 CTB6 train sentences (new standard ctb6), CTB6 test "
+           "with it and the six rows with the default standard, each against the shipped model",
+           "python -m scripts.bench.bench_adapt --protocols C --threads 1")),
+    (r"adapt/D\.json",
+     fixed("protocol D: tagger words' top 200 on CTB6's training text (words removed), the share that are CTB6 gold words",
+           "python -m scripts.bench.bench_adapt --protocols D --threads 1")),
     (r"crossdomain/crossdomain\.json",
      fixed("word F1 of tagger's models and standards, jieba, THULAC and pkuseg on six test sets, out of the box",
            "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "
