@@ -23,11 +23,11 @@ from .checkpoints import Training
 from .trainconfig import TrainConfig
 from .dictionary import Dictionary, fold_of
 from .encode import Encoder, WordEncoder, collate, length_grouped_batches
-from .errors import EmptyDevError, TaggerError
+from .errors import TaggerError
 from .model import ModelConfig
 from .pipeline import Tagger
 from .loop import Epoch, Loop, Score, seeded
-from .trainset import MIXED, balanced_epoch, build_dictionaries, build_encoder, mixed_standards, prepare
+from .trainset import MIXED, TrainingSet, assemble, balanced_epoch, build_dictionaries, build_encoder
 from .tasks import Sample, Task
 
 
@@ -81,50 +81,13 @@ class Trainer:
         rng = seeded(cfg)
 
         task = Task(cfg.task, cfg.units)
-        multi = isinstance(train_sentences, Mapping)
-        final = dev_sentences is None  # a final model: all data, fixed epochs, nothing held out
-        if multi and (task.name == "pos" or task.units != "chars"):
-            raise TaggerError("training on several corpora (standards) is for segmentation and character NER")
-        train_sets = dict(train_sentences) if multi else {None: train_sentences}
-        dev_sets = {} if final else dict(dev_sentences) if multi else {None: dev_sentences}
-        train_sents, standards, members = [], [], {}
-        for name, items in train_sets.items():
-            samples = prepare(items, task, cut=cfg.split_sentences)
-            if not samples:
-                raise TaggerError(f"the training corpus {name} has no sentences" if name else
-                                  "the training corpus has no sentences")
-            members[name] = range(len(train_sents), len(train_sents) + len(samples))
-            standards += mixed_standards(name, len(samples), cfg.mixed_share) if multi else [None] * len(samples)
-            train_sents += samples
-        names = (*train_sets, *([MIXED] if cfg.mixed_share > 0 else [])) if multi else ()
-        dev = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
-        if not final and not all(dev.values()):
-            raise EmptyDevError("the dev corpus has no sentences")
+        data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share)
+        train_sents, standards, members, dev, final, multi = data
         dev_sents = [s for samples in dev.values() for s in samples]
         cfg = self._choose_recipe(train_sents, task, final)
-
-        words = [s.words for s in train_sents] if task.segments else []
-        model_cfg = dataclasses.replace(self.model_config, units=cfg.units)
-        if cfg.units == "words":
-            encoder = WordEncoder.build([s.text for s in train_sents])
-            fold_dictionaries = None
-            model_cfg.char_vocab, model_cfg.word_char_vocab = len(encoder.words), len(encoder.chars)
-            model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
-        else:
-            encoder = build_encoder([[s.text] for s in train_sents], cfg,
-                                    use_bigrams=self.model_config.bigram_dim > 0, standards=standards, names=names)
-            encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
-            model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
-            model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
-            model_cfg.marker_ids = encoder.marker_ids() if model_cfg.standard_dim > 0 else []
-        tags = task.tag_set(train_sents + dev_sents)
-        model_cfg.num_tags = len(tags)
-        model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))
-        if not resuming:  # a checkpoint brings its own weights
-            embeddings.start(model, encoder, cfg, [s.text for s in train_sents], self.log)
-        lexicon = {word for sentence in words for word in sentence}
-        segmenter = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device)
+        segmenter, fold_dictionaries = self._network(data, task, cfg, metadata, resuming)
+        model, encoder, tags = segmenter.model, segmenter.encoder, segmenter.tags
 
         train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards)
         dev_data = self._encode(dev_sents, encoder, task, tags, None,
@@ -142,8 +105,8 @@ class Trainer:
         self.history = loop.history
 
         def epoch_work(epoch: int) -> Epoch:
-            data = [train_data[i] for i in balanced_epoch(members, rng)] if multi else train_data
-            return Epoch([len(d[0][0]) for d in data], lambda ids: self._batch_loss(loop.net, data, ids, loss_fn, True))
+            items = [train_data[i] for i in balanced_epoch(members, rng)] if multi else train_data
+            return Epoch([len(d[0][0]) for d in items], lambda ids: self._batch_loss(loop.net, items, ids, loss_fn, True))
 
         def save_checkpoint() -> None:
             if checkpoint and distributed.is_main():
@@ -160,6 +123,34 @@ class Trainer:
         if multi:
             self._choose_default_standard(segmenter, dev, {name: len(ids) for name, ids in members.items()})
         return segmenter
+
+    def _network(self, data: TrainingSet, task: Task, cfg: TrainConfig, metadata: dict | None,
+                 resuming: bool) -> tuple[Tagger, list[Dictionary] | None]:
+        """(the untrained tagger: vocabularies, dictionary, tags and network built from the
+        training samples, embeddings started unless a checkpoint brings the weights; the
+        jackknifed dictionaries of the training sentences, if any)."""
+        samples = data.samples
+        words = [s.words for s in samples] if task.segments else []
+        model_cfg = dataclasses.replace(self.model_config, units=cfg.units)
+        if cfg.units == "words":
+            encoder = WordEncoder.build([s.text for s in samples])
+            fold_dictionaries = None
+            model_cfg.char_vocab, model_cfg.word_char_vocab = len(encoder.words), len(encoder.chars)
+            model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
+        else:
+            encoder = build_encoder([[s.text] for s in samples], cfg, use_bigrams=self.model_config.bigram_dim > 0,
+                                    standards=data.standards, names=data.names(cfg.mixed_share))
+            encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
+            model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
+            model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
+            model_cfg.marker_ids = encoder.marker_ids() if model_cfg.standard_dim > 0 else []
+        tags = task.tag_set(samples + [s for dev in data.dev.values() for s in dev])
+        model_cfg.num_tags = len(tags)
+        model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
+        if not resuming:  # a checkpoint brings its own weights
+            embeddings.start(model, encoder, cfg, [s.text for s in samples], self.log)
+        lexicon = {word for sentence in words for word in sentence}
+        return Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device), fold_dictionaries
 
     def _choose_default_standard(self, segmenter: Tagger, dev: Mapping[str, Sequence[Sample]],
                                  sizes: Mapping[str, int]) -> None:

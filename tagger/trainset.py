@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from .trainconfig import TrainConfig
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
+from .errors import EmptyDevError, TaggerError
 from .sentences import split_words
 from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
@@ -37,6 +38,47 @@ def prepare(items: Iterable, task: Task, cut: bool = True) -> list[Sample]:
     if not (cut and task.segments):
         return samples
     return [piece for sample in samples for piece in split_sample(sample)]
+
+
+class TrainingSet(NamedTuple):
+    """The samples a training reads: one corpus's, or several corpora's one after another."""
+    samples: list[Sample]
+    standards: list[str | None]            # the standard each sample trains (several corpora)
+    members: dict[str | None, range]       # each corpus's samples (None: the one corpus)
+    dev: dict[str | None, list[Sample]]    # each corpus's dev samples; empty for a final model
+    final: bool                            # no dev text: all data, fixed epochs, nothing held out
+    multi: bool                            # several corpora, each its own standard
+
+    def names(self, mixed_share: float) -> tuple[str, ...]:
+        """The standards a multi-criteria model learns: each corpus's, and MIXED."""
+        return (*self.members, *([MIXED] if mixed_share > 0 else [])) if self.multi else ()
+
+
+def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[str, Iterable] | None, task: Task,
+             cut: bool = True, mixed_share: float = 0.1) -> TrainingSet:
+    """The TrainingSet of what readers give: one corpus's items, or {standard: items} of
+    several; dev the same way, or None for a final model. Empty corpora are one-line errors."""
+    multi = isinstance(train, Mapping)
+    final = dev is None
+    if multi and (task.name == "pos" or task.units != "chars"):
+        raise TaggerError("training on several corpora (standards) is for segmentation and character NER")
+    train_sets = dict(train) if multi else {None: train}
+    dev_sets = {} if final else dict(dev) if multi else {None: dev}
+    samples: list[Sample] = []
+    standards: list[str | None] = []
+    members: dict[str | None, range] = {}
+    for name, items in train_sets.items():
+        part = prepare(items, task, cut=cut)
+        if not part:
+            raise TaggerError(f"the training corpus {name} has no sentences" if name else
+                              "the training corpus has no sentences")
+        members[name] = range(len(samples), len(samples) + len(part))
+        standards += mixed_standards(name, len(part), mixed_share) if multi else [None] * len(part)
+        samples += part
+    dev_samples = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
+    if not final and not all(dev_samples.values()):
+        raise EmptyDevError("the dev corpus has no sentences")
+    return TrainingSet(samples, standards, members, dev_samples, final, multi)
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,
