@@ -33,7 +33,7 @@ def save(path: str, state: dict, training: Training, encoder, config: dict, hist
     """Write the checkpoint atomically: an interruption mid-write leaves the previous one."""
     version, internal, gauss = training.rng.getstate()
     payload = {**state, "model": training.model.state_dict(), "optimizer": training.optimizer.state_dict(),
-               "scheduler": training.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+               "scheduler": training.scheduler.state_dict() if training.scheduler else None, "torch_rng": torch.get_rng_state(),
                "python_rng": [version, list(internal), gauss], "history": history,
                "vocab": encoder.to_dict(), "train_config": config,
                "average": training.average.state_dict() if training.average is not None else None}
@@ -70,7 +70,8 @@ def restore(path: str, training: Training, encoder, config: dict, defaults: dict
                           "give the same settings, or delete it or train without --resume")
     training.model.load_state_dict(payload["model"])
     training.optimizer.load_state_dict(payload["optimizer"])
-    training.scheduler.load_state_dict(payload["scheduler"])
+    if training.scheduler is not None:
+        training.scheduler.load_state_dict(payload["scheduler"])
     if training.average is not None:
         training.average.load_state_dict(payload["average"])  # present: the settings (ema) matched
     torch.set_rng_state(payload["torch_rng"])

@@ -22,27 +22,24 @@ from __future__ import annotations
 import copy
 import random
 import sys
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .errors import TaggerError
+from .trainconfig import LoopConfig
 from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
 
 
 @dataclass
-class FineTuneConfig:
+class FineTuneConfig(LoopConfig):
+    """The fine-tuning recipe on top of the training loop's settings (tagger/trainconfig.py)."""
     lr: float = 3e-3
-    epochs: int = 20
     patience: int = 3
-    replay: float = 1.0          # replayed original sentences per corpus sentence, each epoch (0: none)
     batch_chars: int = 1500
-    clip: float = 5.0
-    seed: int = 1
-    max_minutes: float | None = None
-    threads: int | None = None
+    lr_decay: float = 1.0        # no decay
+    replay: float = 1.0          # replayed original sentences per corpus sentence, each epoch (0: none)
 
     def line(self, sources: str) -> str:
         replay = f"replay {self.replay:g} x the corpus from {sources} each epoch" if self.replay and sources \
@@ -141,72 +138,52 @@ class FineTuner:
     def fit(self, train: Sequence[Sample], dev: Sequence[Sample], standard: str | None,
             replay: Sequence[tuple[Sample, str | None]] = ()) -> dict:
         """Train on `train` (read with `standard`) plus each epoch's replayed sentences, keep the
-        epoch with the best dev F1 (the unchanged model is epoch 0); a summary for the metadata."""
-        import torch
+        epoch with the best dev F1 (the unchanged model is epoch 0; without dev, the last
+        epoch), by the epochs of tagger/loop.py; a summary for the metadata."""
         from torch import nn
-        cfg, tagger = self.config, self.tagger
-        model = tagger.model
-        rng = random.Random(cfg.seed)
-        torch.manual_seed(cfg.seed)
+
+        from .loop import Epoch, Loop, Score, seeded
+        cfg, model = self.config, self.tagger.model
+        rng = seeded(cfg)
         data = self._encode([(s, standard) for s in train])
         replay_data = self._encode(list(replay)) if replay else []
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        loop = Loop(cfg, model, rng, self.log)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-        best = {"f1": self._dev_f1(dev, standard), "epoch": 0, "state": copy.deepcopy(model.state_dict())}
-        self.log(f"epoch  0  dev F1 {best['f1']:.4f} (the model as it was)")
-        started, stale = time.monotonic(), 0
-        for epoch in range(1, cfg.epochs + 1):
-            epoch_start = time.monotonic()
-            count = min(len(replay_data), round(cfg.replay * len(data)))
-            epoch_data = data + rng.sample(replay_data, count)
-            loss = self._epoch(model, epoch_data, optimizer, loss_fn, rng)
+        if dev:
+            loop.state.update(best_f1=self._dev_f1(dev, standard), best_state=copy.deepcopy(model.state_dict()))
+            self.log(f"epoch  0  dev F1 {loop.state['best_f1']:.4f} (the model as it was)")
+
+        def work(epoch: int) -> Epoch:
+            items = data + rng.sample(replay_data, min(len(replay_data), round(cfg.replay * len(data))))
+            return Epoch([len(d[0][0]) for d in items], lambda ids: self._batch_loss(items, ids, loss_fn))
+
+        def score() -> Score:
+            if not dev:
+                return Score(None, {"dev_f1": None}, "(no dev text)")
             f1 = self._dev_f1(dev, standard)
-            self.log(f"epoch {epoch:>2}  train loss {loss:.4f}  dev F1 {f1:.4f}  {time.monotonic() - epoch_start:.0f}s")
-            if f1 > best["f1"] or not dev:  # no dev: the last epoch is kept
-                best, stale = {"f1": f1, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}, 0
-            else:
-                stale += 1
-            elapsed = time.monotonic() - started
-            if stale >= cfg.patience:
-                self.log(f"early stop: no dev F1 gain for {stale} epochs")
-                break
-            if cfg.max_minutes and elapsed + (time.monotonic() - epoch_start) > cfg.max_minutes * 60:
-                self.log(f"stopping: another epoch would pass the {cfg.max_minutes} minute budget")
-                break
-        model.load_state_dict(best["state"])
-        model.eval()
-        self.log(f"best dev F1 {best['f1']:.4f} at epoch {best['epoch']}")
-        return {"best_epoch": best["epoch"], "dev_f1": best["f1"],
-                "minutes": round((time.monotonic() - started) / 60, 2)}
+            return Score(f1, {"dev_f1": f1}, f"dev F1 {f1:.4f}")
+
+        loop.run(work, score)
+        if loop.best_f1 is not None:
+            self.log(f"best dev F1 {loop.best_f1:.4f} at epoch {loop.state['best_epoch']}")
+        return {"best_epoch": loop.state["best_epoch"], "dev_f1": loop.best_f1, "minutes": round(loop.minutes(), 2)}
 
     def _encode(self, items: Sequence[tuple[Sample, str | None]]) -> list:
         encoder, task = self.tagger.encoder, self.tagger.task
         index = {t: i for i, t in enumerate(self.tagger.tags)}
-        marker = [index["S"]] * encoder.margin if encoder.margin else []
+        marker = [index[task.scheme.filler]] * encoder.margin if encoder.margin else []
         return [(encoder.encode(s.text, None, standard), marker + [index[t] for t in task.tags(s)] + marker)
                 for s, standard in items]
 
-    def _epoch(self, model, data, optimizer, loss_fn, rng) -> float:
-        from torch import nn
-
-        from .encode import collate, length_grouped_batches
-        model.train()
-        total, chars = 0.0, 0
-        for ids in length_grouped_batches([len(d[0][0]) for d in data], self.config.batch_chars, rng):
-            batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
-            logits = model(batch.inputs)
-            if model.config.crf:
-                loss = model.crf_loss(logits, batch.tags)
-            else:
-                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
-            optimizer.step()
-            total += loss.item() * batch.num_chars
-            chars += batch.num_chars
-        model.eval()
-        return total / max(chars, 1)
+    def _batch_loss(self, data, ids, loss_fn):
+        """The step function: (the mean loss of the sentences `ids` of `data`, their characters)."""
+        from .encode import collate
+        model = self.tagger.model
+        batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
+        logits = model(batch.inputs)
+        if model.config.crf:
+            return model.crf_loss(logits, batch.tags), batch.num_chars
+        return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch.num_chars
 
     def _dev_f1(self, dev: Sequence[Sample], standard: str | None) -> float:
         if not dev:
@@ -222,13 +199,8 @@ def _parameter(tensor):
 
 def samples_of(items: Iterable, task: Task) -> list[Sample]:
     """Samples of a corpus's items, long segmented paragraphs cut at sentence ends (as training does)."""
-    from .trainset import split_sample
-    out = []
-    for item in items:
-        sample = task.sample(item)
-        if sample.text:
-            out.extend(split_sample(sample) if task.segments else [sample])
-    return out
+    from .trainset import prepare
+    return prepare(items, task)
 
 
 def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],

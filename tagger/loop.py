@@ -77,7 +77,8 @@ class Loop:
         self.net = net or model   # what the step function calls: the model, or its DDP wrapper
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            self.optimizer, mode="max", factor=config.lr_decay, patience=config.lr_patience)
+            self.optimizer, mode="max", factor=config.lr_decay, patience=config.lr_patience
+        ) if config.lr_decay < 1 else None  # a decay of 1: the rate stays
         self.average = self._moving_average(model, config.ema)
         self.state = {"epoch": 0, "best_f1": -1.0, "best_state": None, "best_epoch": 0, "stale": 0, "elapsed": 0.0}
         self.history: list[dict] = []
@@ -114,7 +115,7 @@ class Loop:
             self.log(f"epoch {epoch:>2}  train loss {train_loss:.4f}  {result.text}  lr {lr:.2g}  "
                      f"{seconds:.0f}s  {rate:.0f} chars/s")
             state["epoch"] = epoch
-            if result.f1 is not None and state["best_f1"] > 0:  # nor any decay: an all-"O" start is no plateau
+            if self.scheduler and result.f1 is not None and state["best_f1"] > 0:  # nor any decay: an all-"O" start is no plateau
                 self.scheduler.step(result.f1)
             state["elapsed"] = time.monotonic() - started
             if after_epoch:

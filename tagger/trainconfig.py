@@ -15,7 +15,7 @@ class LoopConfig:
     epochs: int = 20
     batch_chars: int = 3000      # characters per mini-batch (padding included)
     lr: float = 2e-3             # Adam's learning rate
-    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls ...
+    lr_decay: float = 0.5        # multiply the rate by this when dev F1 stalls (1: never) ...
     lr_patience: int = 0         # ... for more than this many epochs
     clip: float = 5.0            # max gradient norm
     patience: int = 4            # epochs without a dev F1 gain before stopping
