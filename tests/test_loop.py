@@ -121,3 +121,16 @@ def test_a_final_model_has_no_dev_f1_and_info_prints_strict_json(tiny_corpus, tm
         raise AssertionError(f"{constant} in the JSON")
     info = json.loads(capsys.readouterr().out, parse_constant=no_nan)
     assert info["metadata"]["dev_f1"] is None and info["metadata"]["best_epoch"] == 1
+
+
+def test_train_options_take_defaults_and_choices_from_the_source():
+    from tagger.readers import FORMATS
+    from tagger.tasks import TASKS
+    parser = build_parser()
+    args, d = parser.parse_args(["train", "corpus.txt", "-o", "m.model"]), TrainConfig()
+    assert (args.lr_decay, args.seed, args.bigram_min_count, args.ema, args.unk_dropout, args.device) == \
+        (d.lr_decay, d.seed, d.bigram_min_count, d.ema, d.unk_dropout, d.device)
+    assert _configs(args)[1].lr == d.lr  # left out: TrainConfig's (with --init, the fine-tuning recipe's)
+    train = parser._subparsers._group_actions[0].choices["train"]
+    choices = {action.dest: action.choices for action in train._actions if action.choices}
+    assert choices["task"] == TASKS and set(choices["format"]) == {"auto", *FORMATS} - {"raw"}
