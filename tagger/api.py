@@ -291,4 +291,5 @@ initialize = dt.initialize
 set_dictionary = dt.set_dictionary
 suggest_freq = dt.suggest_freq
 get_FREQ = dt.get_FREQ  # noqa: N816
+get_DAG = dt.get_DAG  # noqa: N816
 cut_series = dt.cut_series

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import os
 
+DISTRIBUTION = "tagger-zh"  # the name to pip install (PyPI's `tagger` is an unrelated package); it imports as tagger
+
+
+def install_hint(extra: str) -> str:
+    """How to install an optional part (an extra of setup.cfg), for error messages."""
+    return f'pip install "{DISTRIBUTION}[{extra}]"'
+
 
 class TaggerError(Exception):
     """A user mistake with a one-line explanation."""

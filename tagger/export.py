@@ -2,8 +2,8 @@
 
 The exported graph maps (chars, bigrams, lengths[, dictionary]) id tensors to per-character tag
 log-probabilities. The vocabularies and the normalization settings go into a JSON file beside
-it (`OUT.json`), so a deployment needs only torch (or onnxruntime) and a few lines of encoding,
-shown in README.md.
+it (`OUT.json`), with the Traditional -> Simplified fold the encoder applies, so a deployment
+needs only torch (or onnxruntime) and a few lines of encoding, shown in docs/api.md.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import warnings
 import torch
 
 from .encode import Inputs
-from .errors import TaggerError
+from .errors import TaggerError, install_hint
 from .files import atomic_write_bytes, discard_output, write_text_atomic
 from .pipeline import Tagger
+from .vocab import traditional_to_simplified
 
 FORMATS = ("torchscript", "onnx")
 
@@ -36,17 +37,12 @@ def _input_names(segmenter: Tagger) -> list[str]:
     return names + ["dictionary"] if segmenter.encoder.dictionary is not None else names
 
 
-def exported_order(inputs: Inputs) -> tuple:
-    """The exported graph's positional inputs: (chars, bigrams, lengths[, dictionary])."""
-    base = (inputs.chars, inputs.bigrams, inputs.lengths)
-    return base if inputs.dictionary is None else (*base, inputs.dictionary)
-
-
 def sidecar(segmenter: Tagger) -> dict:
     """What a deployment needs to encode text and read the output."""
     return {"tags": list(segmenter.tags), "vocab": segmenter.encoder.to_dict(),
-            "normalization": "NFKC per character (kept when it gives one character); with classes, "
-                             "digits -> '0' and ASCII letters -> 'a'",
+            "normalization": "NFKC per character (kept when it gives one character), then the t2s table "
+                             "(Traditional -> Simplified); with classes, digits -> '0' and ASCII letters -> 'a'",
+            "t2s": traditional_to_simplified(),
             "bigram": "id of text[i] + text[i+1], or text[i] + '</s>' at the end; unknown -> 1",
             "dictionary_features": "bit n-2 of dictionary[i]: a vocab.dictionary word of n characters "
                                    "starts at i; bit max_len-1+n-2: one ends at i (n = 2..max_len)",
@@ -88,7 +84,7 @@ def _export_onnx(net: torch.nn.Module, path: str, example: tuple, names: list[st
     try:
         import onnx  # noqa: F401  (the exporter needs it)
     except ImportError:
-        raise TaggerError("ONNX export needs the onnx package: pip install 'tagger[export]'") from None
+        raise TaggerError(f"ONNX export needs the onnx package: {install_hint('export')}") from None
     axes = {"chars": {0: "batch", 1: "time"}, "bigrams": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
             "dictionary": {0: "batch", 1: "time"}, "log_probs": {0: "batch", 1: "time"}}
     axes = {name: axis for name, axis in axes.items() if name in names or name == "log_probs"}

@@ -24,10 +24,8 @@ import threading
 import types
 
 from . import api, posseg  # noqa: F401 (posseg: `jieba.posseg` as an attribute)
-from .api import (add_word, cut, cut_for_search, del_word, dt, get_FREQ, initialize, lcut,  # noqa: F401
+from .api import (add_word, cut, cut_for_search, del_word, dt, get_DAG, get_FREQ, initialize, lcut,  # noqa: F401
                   lcut_for_search, load_userdict, set_dictionary, suggest_freq, tokenize)
-
-get_DAG = dt.get_DAG  # noqa: N816
 
 __version__ = "0.42.1"  # the jieba release whose interface this follows
 DEFAULT_DICT = None

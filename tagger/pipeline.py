@@ -94,6 +94,12 @@ def check_texts(lines: Sequence) -> None:
             raise TypeError(f"text number {number}: expected str, got {type(value).__name__}{hint}")
 
 
+def without_line_end(line: str) -> str:
+    """A line read from a file, without its line end ("\n" or "\r\n"): `iter_segment(open(f))`
+    must give a line's words, not a newline token after them (and [] for an empty line)."""
+    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+
+
 def words_of(line: str, spans: Sequence[Span]) -> list[str]:
     """The segmentation view of a line's spans: its words in order, with the whitespace runs
     between them as tokens of their own (jieba's way), so that the words join to the line.
@@ -301,7 +307,8 @@ class Tagger:
     def iter_label(self, lines: Iterable[str], batch_lines: int = BATCH_LINES, batch_chars: int = BATCH_CHARS,
                    standard: str | None = None) -> Iterator[tuple[str, list[Span]]]:
         """Stream: (line, its labeled spans) for each line, in order, reading `batch_lines`
-        lines at a time; the network sees at most ~`batch_chars` characters at once.
+        lines at a time; the network sees at most ~`batch_chars` characters at once. A line's
+        end ("\n", "\r\n"), as an open file gives it, is not part of the line.
 
         Why 2,048 lines a block: the lines of a block are sorted by length into batches, and
         the fewer lines there are, the more each batch pads its shorter lines. On the PKU test
@@ -309,7 +316,7 @@ class Tagger:
         on ten copies of it took 13 s instead of 16 (`batch_lines` memory: a few MB per 1,000
         lines). After each block the heap's free pages go back to the system
         (tagger/memory.py): without that, peak memory crept up with the input's length."""
-        for block in blocks(lines, batch_lines):
+        for block in blocks(map(without_line_end, lines), batch_lines):
             yield from zip(block, self.label_lines(block, batch_chars, standard))
             release_free_memory()
 
@@ -356,6 +363,10 @@ class Tagger:
     def segment(self, text: str, standard: str | None = None) -> list[str]:
         """Words of one text (newlines are kept as whitespace tokens)."""
         return [] if text is None or text == "" else self.segment_lines([text], standard=standard)[0]
+
+    def lcut(self, text: str, standard: str | None = None) -> list[str]:
+        """`segment` under jieba's name, for code written against jieba's `lcut`."""
+        return self.segment(text, standard)
 
     def iter_segment(self, lines: Iterable[str], batch_lines: int = BATCH_LINES, batch_chars: int = BATCH_CHARS,
                      standard: str | None = None) -> Iterator[list[str]]:

@@ -137,11 +137,11 @@ def test_a_criterion_embedding_beside_the_markers_learns_the_standards_on_both_e
     assert abs(numpy_probs - torch_probs).max() < 1e-4
     import onnxruntime
     from tagger.cli import main
-    from tagger.export import exported_order
+    from .test_dictionary import exported_inputs
     assert main(["export", str(path), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
     session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"))
     names = [i.name for i in session.get_inputs()]
-    logits = session.run(None, dict(zip(names, [np.asarray(a) for a in exported_order(inputs)])))[0]
+    logits = session.run(None, dict(zip(names, [np.asarray(a) for a in exported_inputs(inputs)])))[0]
     exported = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     real = np.arange(inputs.chars.shape[1])[None, :] < inputs.lengths[:, None]
     assert abs(exported - torch_probs)[real].max() < 1e-4

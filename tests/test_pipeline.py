@@ -1,5 +1,5 @@
 """The labeling pipeline: one network interface for every engine, one sentence-end rule, the
-deprecated `Segmenter` name, and the jieba-style front end over a loaded `Tagger`."""
+jieba-style calls over a loaded `Tagger`."""
 import pytest
 from hypothesis import given, strategies as st
 
@@ -7,7 +7,7 @@ import tagger
 from tagger.ensemble import MeanOfModels
 from tagger.errors import TaggerError
 from tagger.modelio import load_model, save_model
-from tagger.pipeline import Network, Tagger, split_long, words_of
+from tagger.pipeline import Network, split_long, words_of
 from tagger.sentences import CLOSERS, FINALS, SENTENCE_END, split_words
 
 
@@ -42,14 +42,15 @@ def test_the_engines_agree(engines):
     assert engines["numpy"].segment_lines(lines) == engines["torch"].segment_lines(lines)
 
 
-def test_segmenter_is_a_deprecated_tagger_with_jieba_calls(tiny_model):
-    from tagger.segmenter import Segmenter
-    with pytest.warns(DeprecationWarning, match="tagger.load"):
-        old = Segmenter(tiny_model.model, tiny_model.encoder, tiny_model.tags, task=tiny_model.task)
-    assert isinstance(old, Tagger)
+def test_lcut_is_segment_and_a_stream_of_file_lines_has_no_line_ends(tiny_model, tmp_path):
     text = "我们喜欢苹果香蕉"
-    assert old.lcut(text) == tiny_model.segment(text)
-    assert [w for w, _, _ in old.tokenize(text)] == tiny_model.segment(text)
+    assert tiny_model.lcut(text) == tiny_model.segment(text) and "".join(tiny_model.lcut(text)) == text
+    path = tmp_path / "in.txt"
+    path.write_bytes("我们喜欢苹果\n\n他是学生 。\r\n北京\n".encode("utf-8"))
+    with open(path, encoding="utf-8", newline="") as f:  # newline="": "\r\n" as the file has it
+        streamed = list(tiny_model.iter_segment(f))
+    assert streamed == tiny_model.segment_lines(["我们喜欢苹果", "", "他是学生 。", "北京"])
+    assert streamed[1] == [] and all("\n" not in word and "\r" not in word for words in streamed for word in words)
 
 
 def test_tokenizer_over_a_loaded_tagger_passes_the_standard_on(tiny_model):
