@@ -1,4 +1,4 @@
-"""A spaCy tokenizer that segments with a tagger model (`pip install "tagger[spacy]"`).
+"""A spaCy tokenizer that segments with a tagger model (`pip install "tagger-zh[spacy]"`).
 
     import spacy
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "tagger.Tokenizer.v1"}}})
