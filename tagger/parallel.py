@@ -1,4 +1,5 @@
-"""Segmenting a stream with N worker processes, in order, in bounded memory.
+"""Segmenting a stream with N worker processes, in order, in bounded memory: words, or (word, flag)
+pairs of a POS model (`tagger segment --pos --jobs N`).
 
 Lines are read in blocks; at most `2 * jobs` blocks are in flight, so memory does not grow with
 the input, and blocks are written in the order they were read. Each worker loads the model once
@@ -28,6 +29,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _worker_segmenter = None
 _worker_standard = None
+_worker_pos = False
 
 
 def die_with_parent(parent: int) -> None:
@@ -43,11 +45,11 @@ def die_with_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str | None,
-                 standard: str | None = None, precision: str = "auto") -> None:
-    global _worker_segmenter, _worker_standard
+                 standard: str | None = None, precision: str = "auto", pos: bool = False) -> None:
+    global _worker_segmenter, _worker_standard, _worker_pos
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
-    _worker_standard = standard
+    _worker_standard, _worker_pos = standard, pos
     import torch
     torch.set_num_threads(1)
     from . import load
@@ -56,19 +58,22 @@ def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str
         _worker_segmenter.user_dict.load(user_dict)
 
 
-def _segment_block(lines: list[str]) -> list[list[str]]:
+def _segment_block(lines: list[str]) -> list[list]:
+    if _worker_pos:
+        return _worker_segmenter.flag_lines(lines, standard=_worker_standard)
     return _worker_segmenter.segment_lines(lines, standard=_worker_standard)
 
 
 def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, jobs: int, batch_lines: int = 512,
                      user_dict: str | None = None, standard: str | None = None,
-                     precision: str = "auto") -> Iterator[list[str]]:
+                     precision: str = "auto", pos: bool = False) -> Iterator[list]:
     """Words for each line, in input order, computed by `jobs` worker processes (`model_path`:
     a model file, a list of them for an ensemble, or None for the shipped model), following
-    `standard` (a multi-criteria model's; default: its own)."""
+    `standard` (a multi-criteria model's; default: its own). With `pos`, (word, flag) pairs
+    (`Tagger.flag_lines`) of a POS model."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(os.getpid(), model_path, user_dict, standard, precision))
+                               initargs=(os.getpid(), model_path, user_dict, standard, precision, pos))
     finished = False
     try:
         pending: deque = deque()

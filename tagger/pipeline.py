@@ -114,6 +114,29 @@ def words_of(line: str, spans: Sequence[Span]) -> list[str]:
     return [line[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
+WHITESPACE_FLAG = "x"  # a whitespace run's flag in word/POS output: jieba's flag for non-words
+
+
+def flagged_words(line: str, spans: Sequence[Span], user_dict: UserDict | None = None,
+                  whitespace: str = WHITESPACE_FLAG) -> list[tuple[str, str]]:
+    """The word/POS view of a line's spans: (word, flag) pairs that join back to the line.
+
+    The one rule every front end follows (posseg, `segment --pos`, spaCy, serve): the runs of
+    whitespace between spans, which the model never labels, are tokens with the flag
+    `whitespace`, and a user word with a tag of its own gets that tag, as in jieba; every other
+    word gets the model's label."""
+    pairs, at = [], 0
+    for start, end, label in spans:
+        if start > at:
+            pairs.append((line[at:start], whitespace))
+        word = line[start:end]
+        pairs.append((word, (user_dict.tag(word) if user_dict is not None else None) or label))
+        at = end
+    if at < len(line):
+        pairs.append((line[at:], whitespace))
+    return pairs
+
+
 class Tagger:
     """A trained network with its encoder and tags: labels text for its task (seg, pos or ner).
 
@@ -363,6 +386,13 @@ class Tagger:
     def segment(self, text: str, standard: str | None = None) -> list[str]:
         """Words of one text (newlines are kept as whitespace tokens)."""
         return [] if text is None or text == "" else self.segment_lines([text], standard=standard)[0]
+
+    def flag_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS, standard: str | None = None,
+                   whitespace: str = WHITESPACE_FLAG) -> list[list[tuple[str, str]]]:
+        """(word, flag) pairs of each line (`flagged_words`, with this model's user words): the
+        words and POS tags of a joint segmentation + POS model."""
+        return [flagged_words(line, spans, self.user_dict, whitespace)
+                for line, spans in zip(lines, self.label_lines(lines, batch_chars, standard))]
 
     def lcut(self, text: str, standard: str | None = None) -> list[str]:
         """`segment` under jieba's name, for code written against jieba's `lcut`."""

@@ -21,8 +21,6 @@ from .api import LazyModel, Tokenizer, as_text
 from .api import dt as default_tokenizer
 from .errors import TaggerError
 
-WHITESPACE_FLAG = "x"
-
 
 class pair(NamedTuple):  # noqa: N801 (jieba.posseg's name)
     """A word and its POS flag; unpacks as (word, flag) and prints as word/flag, as jieba's."""
@@ -34,19 +32,6 @@ class pair(NamedTuple):  # noqa: N801 (jieba.posseg's name)
 
     def __repr__(self) -> str:
         return f"pair({self.word!r}, {self.flag!r})"
-
-
-def pieces(text: str, spans: list[tuple[int, int, str]]) -> Iterator[tuple[str, str | None]]:
-    """`text` cut into its labeled spans and the gaps between them (label None), in order, so
-    that the pieces join back to `text` exactly."""
-    at = 0
-    for start, end, label in spans:
-        if start > at:
-            yield text[at:start], None
-        yield text[start:end], label
-        at = end
-    if at < len(text):
-        yield text[at:], None
 
 
 def require_pos_model(segmenter, source) -> None:
@@ -88,13 +73,7 @@ class POSTokenizer(LazyModel):
     def lcut_lines(self, lines: list[str]) -> list[list[pair]]:
         """One pair list per line, labeled in batches: many lines at once run several times
         faster than `lcut` line by line (the batched path `tagger segment --pos` takes)."""
-        return [[pair(piece, self._flag(piece, label)) for piece, label in pieces(line, spans)]
-                for line, spans in zip(lines, self.segmenter.label_lines(lines))]
-
-    def _flag(self, word: str, label: str | None) -> str:
-        if label is None:
-            return WHITESPACE_FLAG
-        return self.user_dict.tag(word) or label
+        return [[pair(word, flag) for word, flag in words] for words in self.segmenter.flag_lines(lines)]
 
 
 dt = POSTokenizer(tokenizer=default_tokenizer)

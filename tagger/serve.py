@@ -48,7 +48,6 @@ from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, HostCheck, Limits, 
 
 __all__ = ["Limits", "RequestError", "create_app", "serve", "validation_message"]
 
-WHITESPACE_FLAG = "x"  # a whitespace run's tag in POS output, as in tagger.posseg
 FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail for a body json.loads refused
 SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: in a str from JSON's \\udXXX, never in UTF-8
 MAX_ERRORS = 5  # validation errors listed in a 422's detail (their count is given too)
@@ -355,14 +354,10 @@ def _check_unicode(where: str, text: str) -> None:
 
 
 def _pos_output(texts: list[str], spans: list, user_dict) -> dict:
-    """Words and their tags (whitespace runs tagged "x", user words' own tags first)."""
-    from .posseg import pieces
-    words, tags = [], []
-    for text, line in zip(texts, spans):
-        pairs = list(pieces(text, line))
-        words.append([piece for piece, _ in pairs])
-        tags.append([WHITESPACE_FLAG if label is None else user_dict.tag(piece) or label for piece, label in pairs])
-    return {"words": words, "tags": tags}
+    """Words and their tags, by the rule of every word/POS output (tagger.pipeline.flagged_words)."""
+    from .pipeline import flagged_words
+    pairs = [flagged_words(text, line, user_dict) for text, line in zip(texts, spans)]
+    return {"words": [[word for word, _ in line] for line in pairs], "tags": [[flag for _, flag in line] for line in pairs]}
 
 
 # -- errors ------------------------------------------------------------------------------

@@ -65,13 +65,6 @@ def words_and_spaces(tokens: Sequence[str]) -> tuple[list[str], list[bool], list
     return words, spaces, origins
 
 
-def labeled_tokens(text: str, spans: Iterable[tuple[int, int, str]]) -> Iterator[tuple[str, str | None]]:
-    """(token, label) covering `text`: each span, and each gap between spans (whitespace, which
-    the model never labels) with label None."""
-    from .posseg import pieces
-    return pieces(text, list(spans))
-
-
 class TaggerTokenizer:
     """spaCy's tokenizer interface (`__call__`, `pipe`, `to_disk`, `from_disk`, `to_bytes`,
     `from_bytes`) over a `tagger.pipeline.Tagger`, loaded on first use."""
@@ -145,17 +138,10 @@ class TaggerTokenizer:
             return [Doc(self.vocab, *words_and_spaces(tokens)[:2])
                     for tokens in segmenter.segment_lines(texts, standard=self.standard)]
         docs = []
-        for text, spans in zip(texts, segmenter.label_lines(texts, standard=self.standard)):
-            pairs = list(labeled_tokens(text, spans))
+        for pairs in segmenter.flag_lines(texts, standard=self.standard, whitespace=WHITESPACE_TAG):
             words, spaces, origins = words_and_spaces([token for token, _ in pairs])
-            tags = [self._tag(*pairs[number]) for number in origins]
-            docs.append(Doc(self.vocab, words=words, spaces=spaces, tags=tags))
+            docs.append(Doc(self.vocab, words=words, spaces=spaces, tags=[pairs[number][1] for number in origins]))
         return docs
-
-    def _tag(self, token: str, label: str | None) -> str:
-        if label is None:
-            return WHITESPACE_TAG
-        return self.segmenter.user_dict.tag(token) or label
 
     # -- serialization -------------------------------------------------------------------
     def _config(self) -> dict:

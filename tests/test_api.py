@@ -4,7 +4,6 @@ import threading
 
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
 
 import tagger
 from tagger.errors import CorpusError
@@ -121,14 +120,3 @@ def test_threads_give_serial_results(tiny_model, tiny_corpus):
     for t in threads:
         t.join()
     assert all(results[k] == expected for k in range(8))
-
-
-@given(st.text(max_size=30), st.lists(st.integers(0, 30), max_size=12))
-def test_posseg_pieces_join_back_to_the_text(text, cuts):
-    """Whatever spans a model gives (sorted, not overlapping), the pieces are the whole text."""
-    from tagger.posseg import pieces
-    points = sorted({min(c, len(text)) for c in cuts})
-    spans = [(a, b, "n") for a, b in zip(points[::2], points[1::2]) if a < b]
-    out = list(pieces(text, spans))
-    assert "".join(piece for piece, _ in out) == text
-    assert [(piece, label) for piece, label in out if label] == [(text[a:b], "n") for a, b, _ in spans]

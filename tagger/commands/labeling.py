@@ -43,37 +43,47 @@ def _load(args, path, engine: str = "torch"):
 
 
 def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
-    """The words of each line: word/POS tokens (--pos), worker processes (--jobs), or one model here."""
-    if args.pos:
-        from .. import POS_MODEL
-        from ..evaluate import joined_names
-        from ..posseg import require_pos_model
-        segmenter = _load(args, args.model or POS_MODEL, engine)
-        require_pos_model(segmenter, joined_names(args.model) if args.model else POS_MODEL)
-        return _pos_words(segmenter, lines, args)
+    """The tokens of each line, words or with --pos word/POS, from worker processes (--jobs) or
+    one model here; --user-dict holds the words whole either way."""
+    from .. import POS_MODEL
+    model = (args.model or POS_MODEL) if args.pos else args.model
     if args.jobs > 1:
         if check_device(args.device) != "cpu":
             raise TaggerError(f"--device {args.device} needs --jobs 1 (worker processes run on the CPU)")
         from .. import load
         from ..parallel import segment_parallel
-        load(args.model).encoder.standard_of(args.standard)  # fail here, clearly, not inside a worker
+        _check(args, load(model), model)  # fail here, clearly, not inside a worker
         if args.user_dict:
             from ..userdict import UserDict
             UserDict().load(args.user_dict)
-        return segment_parallel(lines, args.model, args.jobs, args.batch_lines, args.user_dict, args.standard,
-                                args.precision)
-    segmenter = _load(args, args.model, engine)
-    if args.user_dict:
-        segmenter.user_dict.load(args.user_dict)
-    return segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
-                                  standard=args.standard)
+        tokens = segment_parallel(lines, model, args.jobs, args.batch_lines, args.user_dict, args.standard,
+                                  args.precision, pos=args.pos)
+    else:
+        segmenter = _check(args, _load(args, model, engine), model)
+        if args.user_dict:
+            segmenter.user_dict.load(args.user_dict)
+        if not args.pos:
+            return segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
+                                          standard=args.standard)
+        from ..pipeline import flagged_words
+        tokens = (flagged_words(line, spans, segmenter.user_dict)
+                  for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars, args.standard))
+    return (_slashed(pairs) for pairs in tokens) if args.pos else tokens
 
 
-def _pos_words(segmenter, lines, args):
-    """word/POS tokens per line (whitespace runs kept as they are), for `segment --pos`."""
-    from ..posseg import pieces
-    for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars, args.standard):
-        yield [piece if label is None else f"{piece}/{label}" for piece, label in pieces(line, spans)]
+def _check(args, segmenter, model):
+    """The loaded model, after checking that it can do what was asked (--standard, --pos)."""
+    segmenter.encoder.standard_of(args.standard)
+    if args.pos:
+        from ..evaluate import joined_names
+        from ..posseg import require_pos_model
+        require_pos_model(segmenter, joined_names(args.model) if args.model else model)
+    return segmenter
+
+
+def _slashed(pairs: list[tuple[str, str]]) -> list[str]:
+    """word/POS tokens of `segment --pos`: whitespace runs stay as they are."""
+    return [word if word.isspace() else f"{word}/{flag}" for word, flag in pairs]
 
 
 def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
