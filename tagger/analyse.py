@@ -18,7 +18,7 @@ import os
 
 from . import api, posseg
 from .errors import TaggerError
-from .jieba_compat import real_jieba
+from .jieba_aliases import real_jieba
 
 _jieba_analyse = real_jieba("jieba.analyse")
 _jieba_tfidf = real_jieba("jieba.analyse.tfidf")  # the module: jieba.analyse.tfidf names a function

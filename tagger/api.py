@@ -250,7 +250,7 @@ def full_mode_class():
     cut(cut_all=True) over it is jieba's full mode (its block splitting and its walk over the
     DAG, letter and digit runs included) on tagger's words. Made on first use, so that jieba is
     imported only by programs that use full mode."""
-    from .jieba_compat import real_jieba
+    from .jieba_aliases import real_jieba
 
     class FullMode(real_jieba().Tokenizer):
         def __init__(self, tokenizer: Tokenizer):
@@ -266,7 +266,7 @@ def full_mode_class():
 def as_text(sentence):
     """Bytes decoded as jieba decodes them (UTF-8, else GBK); anything else as it is."""
     if isinstance(sentence, (bytes, bytearray)):
-        from .jieba_compat import real_jieba
+        from .jieba_aliases import real_jieba
         return real_jieba().strdecode(bytes(sentence))
     return sentence
 

@@ -20,23 +20,15 @@ import importlib
 import logging
 import os
 import sys
-import threading
-import types
 
 from . import api, posseg  # noqa: F401 (posseg: `jieba.posseg` as an attribute)
 from .api import (add_word, cut, cut_for_search, del_word, dt, get_DAG, get_FREQ, initialize, lcut,  # noqa: F401
                   lcut_for_search, load_userdict, set_dictionary, suggest_freq, tokenize)
+from .jieba_aliases import LazyModule, displace_jieba, real_jieba, swapping  # noqa: F401 (real_jieba: jieba's own)
 
 __version__ = "0.42.1"  # the jieba release whose interface this follows
 DEFAULT_DICT = None
 default_logger = logging.getLogger("tagger")
-
-ALIASES = {"jieba": __name__, "jieba.posseg": "tagger.posseg", "jieba.analyse": "tagger.analyse"}
-
-# jieba's own modules that the aliases displaced from sys.modules. Kept across reload(jieba),
-# which runs this module again: losing them would import a second copy of jieba.
-_displaced: dict[str, types.ModuleType] = globals().get("_displaced", {})
-_swapping = globals().get("_swapping", threading.RLock())
 
 
 class Tokenizer(api.Tokenizer):
@@ -50,50 +42,11 @@ class Tokenizer(api.Tokenizer):
 def install_as_jieba() -> None:
     """Register tagger under jieba's module names, so that `import jieba` (and jieba.posseg,
     jieba.analyse) gives tagger: existing jieba code then runs on tagger's model unchanged."""
-    with _swapping:
-        for name in ALIASES:
-            module = sys.modules.get(name)
-            if module is not None and not _is_alias(module):
-                _displaced[name] = module
+    with swapping:
+        displace_jieba()
         sys.modules["jieba"] = sys.modules[__name__]
         sys.modules["jieba.posseg"] = posseg
         sys.modules["jieba.analyse"] = sys.modules.get("tagger.analyse") or LazyModule("jieba.analyse", "tagger.analyse")
-
-
-def real_jieba(name: str = "jieba") -> types.ModuleType:
-    """jieba's own module `name` ("jieba", "jieba.posseg", "jieba.analyse"), even while tagger
-    stands in sys.modules in its place: for the parts of jieba that tagger builds on."""
-    with _swapping:
-        aliases = {alias: sys.modules.pop(alias) for alias in ALIASES
-                   if alias in sys.modules and _is_alias(sys.modules[alias])}
-        sys.modules.update({alias: _displaced[alias] for alias in aliases if alias in _displaced})
-        try:
-            return importlib.import_module(name)
-        finally:
-            for alias in aliases:
-                if alias in sys.modules:
-                    _displaced[alias] = sys.modules[alias]
-            sys.modules.update(aliases)
-
-
-def _is_alias(module) -> bool:
-    return getattr(module, "__name__", None) in ALIASES.values() or isinstance(module, LazyModule)
-
-
-class LazyModule(types.ModuleType):
-    """A stand-in in sys.modules that imports its target on first attribute use and passes
-    every attribute through: `import jieba.analyse` must not pay for reading jieba's IDF table
-    in a program that never extracts keywords."""
-
-    def __init__(self, name: str, target: str):
-        super().__init__(name)
-        self._target = target
-
-    def __getattr__(self, attribute: str):
-        return getattr(importlib.import_module(self._target), attribute)
-
-    def __dir__(self):
-        return dir(importlib.import_module(self._target))
 
 
 def __getattr__(name: str):
