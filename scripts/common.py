@@ -17,13 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from tagger.corpora import corpora_root
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPORA = "/work/shared/corpora"  # where $TAGGER_CORPORA points on the project's machine
-
-
-def corpora_root() -> Path:
-    """$TAGGER_CORPORA, or the project machine's corpora folder when it is unset."""
-    return Path(os.environ.get("TAGGER_CORPORA") or DEFAULT_CORPORA)
 
 
 def pku_test() -> Path:

@@ -1,4 +1,4 @@
-"""tagger: BiLSTM sequence labeling for Chinese word segmentation.
+"""tagger: sequence labeling for Chinese: word segmentation, POS tagging and named entities.
 
     import tagger
     tagger.lcut("我喜欢苹果")          # default model, shipped in the package, loaded lazily

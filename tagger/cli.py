@@ -298,7 +298,8 @@ def _add_serve(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tagger", description="BiLSTM Chinese word segmentation")
+    parser = _Parser(prog="tagger", description="Chinese word segmentation, POS tagging and named entities: "
+                                                "train, apply and evaluate sequence-labeling models")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)

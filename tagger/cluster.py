@@ -8,9 +8,10 @@ result with `to_textfiles` gives one output file per input partition, line-align
     from dask.distributed import Client
     from tagger.cluster import segment_bag
 
-    client = Client("scheduler:8786")            # or Client() for a local cluster
-    lines = db.read_text("corpus/*.txt", blocksize="64MiB").map(str.rstrip)
-    segment_bag(lines, "my.model").map(" ".join).to_textfiles("segmented/*.txt")
+    if __name__ == "__main__":                       # Dask's worker processes import the script again
+        client = Client("scheduler:8786")            # or Client() for a local cluster
+        lines = db.read_text("corpus/*.txt", blocksize="64MiB").map(str.rstrip)
+        segment_bag(lines, "my.model").map(" ".join).to_textfiles("segmented/*.txt")
 
 The model file must be readable at the same path on every worker (a shared disk), or leave
 `model` out to use the shipped one, which every installed copy of tagger has.
@@ -23,20 +24,18 @@ from typing import Sequence
 from .api import segment_series as segment_series_here
 from .pipeline import Tagger
 
-_MODELS: dict[str, Tagger] = {}
-LOADS = {"count": 0}  # how many times this process loaded a model (tests check "once per worker")
+MODELS: dict[str, Tagger] = {}  # the models this process holds, by absolute path ("": the shipped one)
 
 
 def worker_model(model: str | None) -> Tagger:
     """The model for this process, loaded on first use and kept (one load per worker)."""
     key = os.path.abspath(model) if model else ""
-    if key not in _MODELS:
+    if key not in MODELS:
         import torch
         from . import load
         torch.set_num_threads(1)  # one thread per worker process: workers are the parallelism
-        _MODELS[key] = load(model)
-        LOADS["count"] += 1
-    return _MODELS[key]
+        MODELS[key] = load(model)
+    return MODELS[key]
 
 
 def segment_partition(lines: Sequence[str], model: str | None = None,
