@@ -60,7 +60,7 @@ class LazyModel:
         return self._segmenter
 
     def _load(self):
-        from . import load
+        from .modelio import load
         return load(self.model_path)
 
     def initialize(self) -> None:

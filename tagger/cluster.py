@@ -32,7 +32,7 @@ def worker_model(model: str | None) -> Tagger:
     key = os.path.abspath(model) if model else ""
     if key not in MODELS:
         import torch
-        from . import load
+        from .modelio import load
         torch.set_num_threads(1)  # one thread per worker process: workers are the parallelism
         MODELS[key] = load(model)
     return MODELS[key]

@@ -36,11 +36,11 @@ def choose_engine(engine: str, path: str, device: str = "cpu", precision: str = 
 def lean_memory(engine: str = "torch") -> None:
     """Keep a long run's memory flat in the input's size (torch engine); call before torch is imported.
 
-    Measured with python -m scripts.bench.stream_memory: peak RSS grew from 545 MB on a 2 MB input to 706 MB
-    on 20 MB, because oneDNN caches a compiled kernel for every new batch shape (1,024 by
-    default). With a 4-entry cache: 409 and 410 MB, at the same speed. (The numpy engine stays
-    flat by itself: 218 MB on both.) Besides, inference batches come in a few fixed shapes
+    Why: oneDNN caches a compiled kernel for every new batch shape (1,024 by default), so peak
+    memory grew with the input; a 4-entry cache keeps it flat at the same speed (the numpy
+    engine stays flat by itself). Besides, inference batches come in a few fixed shapes
     (encode.shaped_batches), and every thread allocates from one heap arena (memory.one_heap_arena).
+    The figures: docs/speed.md, "Memory of a stream".
     """
     if engine == "torch":
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "4")

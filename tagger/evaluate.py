@@ -90,7 +90,7 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     predictions = [str(resolve(p)) for p in predictions]  # "default" and "fast" name the shipped models
     segmenter = None
     if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
-        from . import load  # a *.model that is not a model: load's one-line "not a tagger model file"
+        from .modelio import load  # a *.model that is not a model: load's one-line "not a tagger model file"
         segmenter = load(predictions, threads=threads, precision="float32")  # the same figures on every machine
         if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)

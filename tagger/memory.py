@@ -3,7 +3,7 @@
 Loading a model builds large temporary structures (the unpickled file, the dictionary's and
 the vocabulary's lookup tables) and drops them. glibc keeps the freed pages in its heap, where
 they are fragmented around what stays, so they count in the process's resident memory for
-good: about 20-30 MB each time with the shipped model. glibc's `malloc_trim(0)` returns the free
+good (docs/speed.md, "Memory of a stream", has the figures). glibc's `malloc_trim(0)` returns the free
 pages inside the heap as well as at its top. Elsewhere (macOS, musl) this does nothing, as
 does `one_heap_arena`, which keeps torch's threads from each fragmenting a heap of their own.
 """
@@ -35,8 +35,8 @@ def release_free_memory() -> None:
 def one_heap_arena() -> None:
     """Have every thread allocate from the main heap (glibc's M_ARENA_MAX=1); call before any
     threads start. By default each of torch's threads gets its own arena, and each arena keeps
-    its own fragmented free pages: peak RSS of `tagger segment` on ten copies of the PKU test
-    text was 384-398 MB with one arena against 397-412 MB without, at the same speed."""
+    its own fragmented free pages, which raised the peak memory of `tagger segment` at the same
+    speed (docs/speed.md, "Memory of a stream")."""
     libc = _libc()
     if libc is not None:
         libc.mallopt(M_ARENA_MAX, 1)

@@ -52,7 +52,7 @@ def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str
     _worker_standard, _worker_pos = standard, pos
     import torch
     torch.set_num_threads(1)
-    from . import load
+    from .modelio import load
     _worker_segmenter = load(model_path, precision=precision)
     if user_dict:
         _worker_segmenter.user_dict.load(user_dict)

@@ -56,8 +56,8 @@ class POSTokenizer(LazyModel):
         self.tokenizer = tokenizer
 
     def _load(self):
-        from . import POS_MODEL, load
-        path = POS_MODEL if self.model_path is None else self.model_path
+        from .modelio import SHIPPED, load
+        path = SHIPPED["pos"] if self.model_path is None else self.model_path
         segmenter = load(path)
         require_pos_model(segmenter, path)
         return segmenter

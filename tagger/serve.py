@@ -191,14 +191,14 @@ class Models:
     """The loaded models: the served one, and a joint segmentation + POS model for `pos`."""
 
     def __init__(self, model, pos_model, threads: int | None):
-        from . import POS_MODEL
+        from .modelio import SHIPPED
         self.main, self.main_name = _loaded(model, threads)
         if self.main.task.name == "pos":
             self.pos, self.pos_name = self.main, self.main_name
         elif pos_model is False:
             self.pos, self.pos_name = None, None
         else:
-            self.pos, self.pos_name = _loaded(POS_MODEL if pos_model is None else pos_model, threads)
+            self.pos, self.pos_name = _loaded(SHIPPED["pos"] if pos_model is None else pos_model, threads)
             if self.pos.task.name != "pos":
                 raise TaggerError(f"{self.pos_name}: a {self.pos.task.name} model; --pos-model needs a "
                                   "joint segmentation + POS model (train one with --task pos)")
@@ -210,11 +210,11 @@ class Models:
 
 def _loaded(model, threads: int | None):
     """(Tagger, name) of a model file path (None: the shipped model) or a loaded Tagger."""
-    from . import DEFAULT_MODEL, load
+    from .modelio import SHIPPED, load
     from .pipeline import Tagger
     if isinstance(model, Tagger):
         return model, "(in memory)"
-    return load(model, threads=threads), os.path.basename(str(DEFAULT_MODEL if model is None else model))
+    return load(model, threads=threads), os.path.basename(str(SHIPPED["default"] if model is None else model))
 
 
 def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLike | Any = None,

@@ -155,7 +155,7 @@ def _system(name: str, threads: int | None):
     from .modelio import looks_like_model_file, resolve
     path = str(resolve(name))
     if looks_like_model_file(path) or path.endswith(".model"):
-        from . import load
+        from .modelio import load
         return load(path, threads=threads, precision="float32")
     return None
 

@@ -92,15 +92,15 @@ class TaggerTokenizer:
         return self._segmenter
 
     def _model_path(self) -> str | os.PathLike:
-        from . import DEFAULT_MODEL, POS_MODEL
+        from .modelio import SHIPPED
         if self._model_file is not None:
             return self._model_file
         if self.model is not None:
             return self.model
-        return POS_MODEL if self.pos else DEFAULT_MODEL
+        return SHIPPED["pos"] if self.pos else SHIPPED["default"]
 
     def _load(self):
-        from . import load
+        from .modelio import load
         from .posseg import require_pos_model
         path = self._model_path()
         segmenter = load(path)

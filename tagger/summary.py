@@ -10,15 +10,6 @@ from . import networks
 from .model import BiLSTMTagger
 
 
-def lstm_direction_params(inputs: int, hidden: int) -> int:
-    """Closed form for one direction of one PyTorch LSTM layer (two bias vectors)."""
-    return 4 * (inputs * hidden + hidden * hidden + 2 * hidden)
-
-
-def dense_params(inputs: int, outputs: int) -> int:
-    return inputs * outputs + outputs
-
-
 def layer_rows(model: BiLSTMTagger) -> list[tuple[str, str, int]]:
     """(layer, output shape, parameters) from the model's real tensors, in data-flow order: every
     input's width, so the embeddings' widths add up to the first LSTM's input."""

@@ -6,7 +6,7 @@ from tagger.cli import main
 from tagger.curves import diagnose
 from tagger.model import BiLSTMTagger, ModelConfig
 from tagger.modelio import read_payload
-from tagger.summary import dense_params, layer_rows, lstm_direction_params, multiply_adds_per_step
+from tagger.summary import layer_rows, multiply_adds_per_step
 
 TINY = ["--epochs", "2", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "4", "--batch-chars", "400",
         "--lr", "0.01", "--quiet"]
@@ -178,3 +178,12 @@ def test_an_output_that_is_a_directory_is_a_one_line_error_before_work(command, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "tagger: error:" in err
     assert not list(tmp_path.glob("*.ckpt"))
+
+
+def lstm_direction_params(inputs: int, hidden: int) -> int:
+    """Closed form for one direction of one PyTorch LSTM layer (two bias vectors, as summary.py's docstring says)."""
+    return 4 * (inputs * hidden + hidden * hidden + 2 * hidden)
+
+
+def dense_params(inputs: int, outputs: int) -> int:
+    return inputs * outputs + outputs

@@ -36,7 +36,7 @@ def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]
 
 def _load(args, path, engine: str = "torch"):
     """The model at `path` on --device with --threads, its --standard checked before any input is read."""
-    from .. import load
+    from ..modelio import load
     segmenter = load(path, engine, threads=args.threads, precision=args.precision).to(check_device(args.device))
     segmenter.encoder.standard_of(args.standard)
     return segmenter
@@ -45,12 +45,12 @@ def _load(args, path, engine: str = "torch"):
 def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
     """The tokens of each line, words or with --pos word/POS, from worker processes (--jobs) or
     one model here; --user-dict holds the words whole either way."""
-    from .. import POS_MODEL
-    model = (args.model or POS_MODEL) if args.pos else args.model
+    from ..modelio import SHIPPED
+    model = (args.model or SHIPPED["pos"]) if args.pos else args.model
     if args.jobs > 1:
         if check_device(args.device) != "cpu":
             raise TaggerError(f"--device {args.device} needs --jobs 1 (worker processes run on the CPU)")
-        from .. import load
+        from ..modelio import load
         from ..parallel import segment_parallel
         _check(args, load(model), model)  # fail here, clearly, not inside a worker
         if args.user_dict:

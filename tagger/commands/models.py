@@ -32,7 +32,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .. import load
+    from ..modelio import load
     from ..explain import explain, to_html, to_png
     if not args.text.strip():
         raise TaggerError("nothing to explain: the text is empty")
@@ -51,7 +51,7 @@ def cmd_explain(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .. import load
+    from ..modelio import load
     from ..export import export
     path = export(load(args.model), args.output, args.format)
     print(f"wrote {path} and {path}.json")
@@ -59,7 +59,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from .. import load
+    from ..modelio import load
     from ..summary import summary_text
     print(summary_text(load(args.model).model))
     return 0
@@ -76,9 +76,9 @@ def _without_nan(value):
 
 
 def cmd_info(args) -> int:
-    from .. import DEFAULT_MODEL
+    from ..modelio import SHIPPED
     from ..modelio import read_metadata
-    info = read_metadata(args.model or DEFAULT_MODEL)
+    info = read_metadata(args.model or SHIPPED["default"])
     print(json.dumps(_without_nan(info), indent=2, ensure_ascii=False, default=str, allow_nan=False))
     return 0
 
