@@ -246,6 +246,12 @@ def test_english_word_level_ner(tmp_path, capsys):
     with pytest.raises(Exception) as error:
         load_model(model, engine="numpy")
     assert "word-level" in str(error.value)
+    (tmp_path / "in.txt").write_text(line + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["tag", str(tmp_path / "in.txt"), "--model", str(model), "--format", "conll"]) == 0
+    rows = [row.split("\t") for row in capsys.readouterr().out.splitlines() if row]
+    assert [word for word, _ in rows] == line.split()  # a row per word, not per character
+    assert dict(rows)["Yesterday"] == "O" and dict(rows)["Mary"].endswith("PER") and dict(rows)["York"].endswith("LOC")
 
 
 def test_named_corpora_split_and_carry_their_task(tmp_path, monkeypatch):

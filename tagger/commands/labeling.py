@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable, Iterable, Iterator
 
 from ..files import write_text_atomic
@@ -91,9 +92,12 @@ def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
     if fmt == "jsonl":
         items = [{"text": line[s:e], "start": s, "end": e, "label": label} for s, e, label in spans]
         return json.dumps({"text": line, "spans": items}, ensure_ascii=False) + "\n"
-    if not segmenter.task.segments:  # one character a row with its entity tag
-        tags = segmenter.task.scheme.tags(len(line), spans)
-        rows = [f"{c}\t{t}" for c, t in zip(line, tags) if not c.isspace()]
+    if not segmenter.task.segments:  # one unit a row, a character or a word-level model's word, with its entity tag
+        units = [(m.start(), m.end()) for m in re.finditer(r"\S+" if segmenter.units == "words" else r"\S", line)]
+        first = {start: number for number, (start, _) in enumerate(units)}
+        after = {end: number + 1 for number, (_, end) in enumerate(units)}
+        tags = segmenter.task.scheme.tags(len(units), [(first[s], after[e], label) for s, e, label in spans])
+        rows = [f"{line[s:e]}\t{t}" for (s, e), t in zip(units, tags)]
     else:  # one word a row with its POS (or '_' for plain segmentation)
         rows = [f"{line[s:e]}\t{label or '_'}" for s, e, label in spans]
     return "".join(row + "\n" for row in rows) + "\n"
