@@ -12,7 +12,7 @@ written against jieba, `tagger.install_as_jieba()` makes `import jieba` give tag
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _SHIPPED_NAMES = {"DEFAULT_MODEL": "default", "POS_MODEL": "pos", "FAST_MODEL": "fast", "NER_MODEL": "ner"}
 

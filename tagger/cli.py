@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import __version__
+from .version import __version__
 from .commands.labeling import cmd_segment, cmd_tag
 from .commands.paths import paths_of
 from .commands.models import cmd_evaluate, cmd_explain, cmd_export, cmd_info, cmd_serve, cmd_summary, cmd_upgrade
@@ -176,7 +176,7 @@ def _add_export(sub) -> None:
     p = sub.add_parser("export", help="export a model as TorchScript or ONNX (plus a JSON vocabulary file)")
     p.add_argument("model", type=model_file, nargs="?", help="model file (default: the shipped model)")
     p.add_argument("--format", default="torchscript", choices=["torchscript", "onnx"],
-                   help="TorchScript (torch.jit.trace) or ONNX (needs tagger[export])")
+                   help="TorchScript (torch.jit.trace) or ONNX (needs tagger-zh[export])")
     p.add_argument("-o", "--output", required=True, help="the exported file (OUT.json beside it holds the vocabularies and tags)")
 
 
@@ -275,7 +275,7 @@ def _add_upgrade(sub) -> None:
 
 
 def _add_serve(sub) -> None:
-    p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger[serve]",
+    p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger-zh[serve]",
                        formatter_class=_DefaultsHelp)
     p.add_argument("--model", type=model_file,
                    help="model file served by /segment, /tag and /explain (default: the shipped model)")

@@ -18,8 +18,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import __version__, legacy, modelfile, networks
+from . import legacy, modelfile, networks
 from .files import atomic_write_bytes
+from .version import __version__
 from .encode import encoder_from_dict
 from .engine import choose_precision
 from .errors import ModelFileError, TaggerError

@@ -1,6 +1,6 @@
 """`tagger serve`: segmentation, tagging and explanations over HTTP, with a page at `/`.
 
-    pip install "tagger[serve]"
+    pip install "tagger-zh[serve]"
     tagger serve --port 8000
     curl -s localhost:8000/segment -H 'content-type: application/json' \\
          -d '{"texts": ["我们在北京大学研究生命的起源。"]}'
@@ -40,7 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 from starlette.exceptions import HTTPException
 
-from . import __version__
+from .version import __version__
 from .errors import TaggerError
 from .memory import release_free_memory
 from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, HostCheck, Limits, RequestError, SafeJSONResponse,

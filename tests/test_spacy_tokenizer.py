@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 spacy = pytest.importorskip("spacy")
 
 import tagger  # noqa: E402
+import tagger.modelio  # noqa: E402
 from tagger.errors import TaggerError  # noqa: E402
 from tagger.spacy_tokenizer import TaggerTokenizer, words_and_spaces  # noqa: E402
 
@@ -130,7 +131,7 @@ def test_a_model_that_does_not_segment_is_refused(monkeypatch):
     from tagger.tasks import Task
     entities = tagger.load()
     entities.task = Task("ner")  # what an NER model file loads as
-    monkeypatch.setattr(tagger, "load", lambda path=None, **options: entities)
+    monkeypatch.setattr(tagger.modelio, "load", lambda path=None, **options: entities)
     with pytest.raises(TaggerError, match="a ner model; the spaCy tokenizer needs one that segments"):
         blank()("你好")
     with pytest.raises(TaggerError, match="word/POS output needs a joint"):

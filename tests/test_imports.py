@@ -1,0 +1,47 @@
+"""Imports run one way: no module imports from the package it belongs to (tagger/__init__.py, which
+is built on the modules), and the jieba shim (api, posseg, analyse, jieba_compat, jieba_aliases)
+has no import circle. Read from the source, lazy imports inside functions included."""
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tagger"
+JIEBA_SHIM = {"tagger.api", "tagger.posseg", "tagger.analyse", "tagger.jieba_compat", "tagger.jieba_aliases"}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imports(name: str, path: Path, known: dict[str, Path]) -> list[tuple[str, str]]:
+    """(module imported, name taken from it) for every relative import in the file."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".")[:len(package.split(".")) - node.level + 1]
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                found.append((submodule, "") if submodule in known else (target, alias.name))
+    return found
+
+
+def test_no_module_imports_from_its_package():
+    known = modules()
+    upward = [f"{name} takes {taken} from {target}" for name, path in known.items() if path.name != "__init__.py"
+              for target, taken in imports(name, path, known) if taken and known[target].name == "__init__.py"]
+    assert not upward, upward
+
+
+def test_the_jieba_shim_has_no_import_circle():
+    known = modules()
+    graph = {name: {target for target, _ in imports(name, known[name], known)} & JIEBA_SHIM for name in JIEBA_SHIM}
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        return any(step == goal or (step not in seen and reaches(step, goal, seen | {step})) for step in graph[start])
+    assert not [name for name in sorted(JIEBA_SHIM) if reaches(name, name, set())]
+    assert graph["tagger.jieba_aliases"] == set()  # the bottom layer imports none of the others
