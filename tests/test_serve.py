@@ -278,7 +278,7 @@ def test_cli_errors_are_one_line(monkeypatch, capsys):
     assert "--port must be 0-65535" in capsys.readouterr().err
     monkeypatch.setitem(__import__("sys").modules, "uvicorn", None)
     assert main(["serve"]) == 1
-    assert capsys.readouterr().err.strip() == 'tagger: error: tagger serve needs uvicorn: pip install "tagger[serve]"'
+    assert capsys.readouterr().err.strip() == 'tagger: error: tagger serve needs uvicorn: pip install "tagger-zh[serve]"'
 
 
 # -- odd Unicode, amplification, hosts, assets ----------------------------------------------

@@ -5,7 +5,7 @@ import json
 import sys
 
 from ..files import write_json, write_text_atomic
-from ..errors import TaggerError
+from ..errors import TaggerError, install_hint
 
 
 def cmd_evaluate(args) -> int:
@@ -103,7 +103,7 @@ def cmd_serve(args) -> int:
     except ImportError as error:
         if error.name not in ("fastapi", "uvicorn", "starlette", "pydantic"):
             raise
-        raise TaggerError(f'tagger serve needs {error.name}: pip install "tagger[serve]"') from None
+        raise TaggerError(f"tagger serve needs {error.name}: {install_hint('serve')}") from None
     if not 0 <= args.port <= 65535:
         raise TaggerError(f"--port must be 0-65535, not {args.port}")
     limits = Limits(body_bytes=args.max_body_bytes, texts=args.max_texts, chars=args.max_chars,
