@@ -29,7 +29,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_words(args) -> int:
-    from .. import load
+    from ..modelio import load
     from ..adapt import check_raw, read_raw
     from ..newwords import dictionary_lines, discover
     check_raw(args.raw)
@@ -46,7 +46,7 @@ def cmd_words(args) -> int:
 
 
 def cmd_adapt(args) -> int:
-    from .. import load
+    from ..modelio import load
     from ..adapt import adapt, check_raw
     from ..modelio import save_model
     check_raw(args.raw)
