@@ -71,3 +71,12 @@ def test_torchscript_and_onnx_parity(tiny_model, tiny_corpus, tmp_path):
     mask = np.arange(chars.shape[1])[None, :] < lengths.numpy()[:, None]
     assert np.abs(out - reference)[mask].max() < 1e-4
     assert tags_from(torch.from_numpy(out), lengths, tiny_model) == got
+
+
+def test_the_sidecar_carries_the_traditional_fold(tiny_model):
+    """A deployment reads Traditional script as the model does without tagger's data files."""
+    from tagger.export import sidecar
+    from tagger.vocab import normalize, traditional_to_simplified
+    fold = sidecar(tiny_model)["t2s"]
+    assert fold == traditional_to_simplified() and len(fold) > 3000
+    assert "".join(fold.get(c, c) for c in "臺北們說") == normalize("臺北們說", False) == "台北们说"
