@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import TaggerError
 from .memory import release_free_memory
-from .vocab import normalize
+from .vocab import normalization_id, normalize
 
 MAX_LEN = 6  # longest word length with its own features; longer words are not matched
 _BITS = 21  # a code point fits in 21 bits, so up to 3 characters make one int64 key
@@ -219,14 +219,17 @@ class Dictionary:
 
     def to_dict(self) -> dict:
         # one newline-joined string: a third of the size of a list of strings in the model file
-        return {"words": self._text, "max_len": self.max_len, "classes": self.classes}
+        return {"words": self._text, "max_len": self.max_len, "classes": self.classes,
+                "normalized": normalization_id()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Dictionary":
         made = cls((), data["max_len"], data["classes"])
         # normalized again, so a file written before a normalization rule was added (the
-        # Traditional fold) matches the text as the model sees it now; idempotent otherwise
-        made._text = normalize(data["words"], made.classes)
+        # Traditional fold) matches the text as the model sees it now; not when the file says
+        # its words were normalized under the rules in force (vocab.normalization_id)
+        same = data.get("normalized") == normalization_id()
+        made._text = data["words"] if same else normalize(data["words"], made.classes)
         return made
 
 

@@ -168,21 +168,29 @@ class Encoder:
         return inputs
 
     def _lookup_tables(self) -> dict:
-        """Numpy forms of the vocabularies for encode_batch, built on first use."""
+        """Numpy forms of the vocabularies for encode_batch, built on first use, in numpy from
+        the vocabularies' code points (a Python loop over 138k bigrams was most of a first call)."""
         if self._tables is None:
             chars = np.ones(_END_MARK, dtype=np.int32)  # every code point -> <unk> (1) ...
-            for index, item in enumerate(self.chars.itos):
-                if len(item) == 1:
-                    chars[ord(item)] = index           # ... except the vocabulary's characters
-            pairs = {}
-            for index, item in enumerate(self.bigrams.itos if self.bigrams is not None else ()):
-                if len(item) == 2:
-                    pairs[ord(item[0]) * _PAIR_BASE + ord(item[1])] = index
-                elif len(item) == 1 + len(EOS) and item.endswith(EOS):
-                    pairs[ord(item[0]) * _PAIR_BASE + _END_MARK] = index
-            keys = np.array(sorted(pairs), dtype=np.int64)
-            self._tables = {"chars": chars, "pairs": KeyTable(keys),
-                            "pair_ids": np.array([pairs[k] for k in keys.tolist()], dtype=np.int64)}
+            codes, starts, lengths = _code_rows(self.chars)
+            single = np.flatnonzero(lengths == 1)
+            chars[codes[starts[single]]] = single       # ... except the vocabulary's characters
+            keys, ids = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            if self.bigrams is not None:
+                codes, starts, lengths = _code_rows(self.bigrams)
+                pair = np.flatnonzero(lengths == 2)
+                keys, ids = codes[starts[pair]] * _PAIR_BASE + codes[starts[pair] + 1], pair
+                if len(EOS) > 1:  # "c</s>": c ends a text
+                    ending = np.flatnonzero(lengths == 1 + len(EOS))
+                    tails = codes[starts[ending][:, None] + 1 + np.arange(len(EOS))]
+                    ending = ending[(tails == code_points(EOS)).all(axis=1)]
+                    keys = np.concatenate([keys, codes[starts[ending]] * _PAIR_BASE + _END_MARK])
+                    ids = np.concatenate([ids, ending])
+                order = np.lexsort((ids, keys))  # by key; of equal keys the last id wins, as in a dict
+                keys, ids = keys[order], ids[order]
+                last = np.append(keys[1:] != keys[:-1], True)
+                keys, ids = keys[last], ids[last]
+            self._tables = {"chars": chars, "pairs": KeyTable(keys), "pair_ids": ids.astype(np.int64)}
         return self._tables
 
     def to_dict(self) -> dict:
@@ -291,6 +299,14 @@ class Batch:
         """The same batch on another device (lengths stay on the CPU, where they are read)."""
         return Batch(self.inputs.map(lambda t: t.to(device), lengths=False),
                      self.tags.to(device) if self.tags is not None else None)
+
+
+def _code_rows(vocab: Vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(code points of all the vocabulary's strings joined, each string's start, its length)."""
+    joined, ends = vocab.joined()
+    ends = np.asarray(ends, dtype=np.int64)
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    return code_points(joined), starts, ends - starts
 
 
 def _padded(rows: Sequence[Sequence[int]], time: int, fill: int = 0) -> np.ndarray:

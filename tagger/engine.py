@@ -15,19 +15,23 @@ AUTO_NUMPY_BYTES = 256_000  # engine "auto": smaller inputs skip the torch impor
 ENGINES = ("auto", "torch", "numpy")
 
 
-def choose_engine(engine: str, path: str, device: str = "cpu", precision: str = "auto") -> str:
+def choose_engine(engine: str, path: str, device: str = "cpu", precision: str = "auto",
+                  torch_from_bytes: int | None = AUTO_NUMPY_BYTES) -> str:
     """"torch" or "numpy" for `engine` ("auto", "torch" or "numpy") reading `path` ("-": stdin).
 
     auto takes numpy where the start-up it saves outweighs its slower tagging: stdin and files
-    under AUTO_NUMPY_BYTES on the CPU (docs/cli.md); torch for bigger files, any GPU, and
-    precision bfloat16 (which only torch computes).
+    under AUTO_NUMPY_BYTES on the CPU (docs/cli.md), and at any size for a network whose numpy
+    form is the faster (`torch_from_bytes` None: the network table's measure, tagger/networks.py);
+    torch for bigger files, any GPU, and precision bfloat16 (which only torch computes).
     """
     if engine != "auto":
         return engine
     if device != "cpu" or precision == "bfloat16":
         return "torch"
+    if torch_from_bytes is None:
+        return "numpy"
     try:
-        small = path == "-" or os.path.getsize(path) < AUTO_NUMPY_BYTES
+        small = path == "-" or os.path.getsize(path) < torch_from_bytes
     except OSError:
         small = True  # the reader reports the missing file
     return "numpy" if small else "torch"
@@ -99,3 +103,62 @@ def check_device(name: str) -> str:
     except RuntimeError:
         raise TaggerError(f"--device {name}: not a device name (cpu, cuda, cuda:N)") from None
     return name
+
+
+class AutoNetwork:
+    """Engine "auto" of the API (`tagger.load()`): the numpy network until the characters tagged
+    reach `switch_chars`, then the torch network, built on that call from the same file.
+
+    Why: a first `tagger.lcut(...)` on a sentence should not pay torch's import (about a second,
+    and a few hundred MB); a long job should get torch's faster layers where they are faster.
+    Both compute in float32, so the words do not depend on which one ran (the PKU test text's
+    output is byte-identical through both). `switch_chars` comes from the network table
+    (tagger/networks.py, as measured); None: numpy stays, torch is never faster for it.
+
+    Whatever the torch network has and this class does not (its layers, parameters, `embed`
+    for `tagger explain`, `__call__`) is taken from it, building it on first use; `to(device)`
+    with a GPU moves to torch for good."""
+
+    def __init__(self, numpy_network, build_torch, switch_chars: int | None):
+        self._numpy, self._build_torch, self.switch_chars = numpy_network, build_torch, switch_chars
+        self._torch = None
+        self.tagged = 0
+
+    @property
+    def engine(self) -> str:
+        """The engine the next batch runs on: "numpy" or "torch"."""
+        return "numpy" if self._torch is None else "torch"
+
+    def torch_network(self):
+        """The torch network (imports torch and builds it on the first call)."""
+        if self._torch is None:
+            self._torch = self._build_torch()
+        return self._torch
+
+    def log_probs(self, inputs):
+        """Tag log-probabilities of a padded numpy batch, from the engine in use."""
+        if self._torch is None and self.switch_chars is not None:
+            self.tagged += int(inputs.lengths.sum())
+            if self.tagged >= self.switch_chars:
+                self.torch_network()
+        return (self._numpy if self._torch is None else self._torch).log_probs(inputs)
+
+    def crf_scores(self):
+        return self._numpy.crf_scores()
+
+    def eval(self):
+        return self
+
+    def to(self, device):
+        """The CPU keeps the engine choice; a GPU takes the torch network there."""
+        if str(device) != "cpu":
+            self.torch_network().to(device)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self.torch_network()(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.torch_network(), name)

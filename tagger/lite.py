@@ -12,6 +12,8 @@ import numpy as np
 from .encode import Inputs, marker_rows
 from .errors import TaggerError
 
+HALF_TABLES = ("char_embed.weight", "bigram_embed.weight")
+
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * x) + 1.0)  # = 1 / (1 + exp(-x)), without overflow warnings
@@ -33,7 +35,11 @@ class _NumpyNetwork:
         if config.get("units", "chars") != "chars":
             raise ValueError("the numpy engine runs character-level models only")
         self.config = config
-        self.w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
+        # float32 weights, except float16 embedding tables, which stay so: the rows looked up are
+        # cast to float32 when concatenated (exactly the values of a float32 copy, as in the
+        # torch networks), and converting 138k bigram rows was a tenth of opening the model
+        self.w = {k: np.array(v) if k in HALF_TABLES and v.dtype == np.float16 else
+                  np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
         self.bit_values = 2 ** np.arange(config.get("dictionary_bits", 0), dtype=np.int64)
         # char id -> the row of the standard embedding its marker selects (multi-criteria networks)
         self.marker_index = marker_rows(config["char_vocab"], config["marker_ids"]) if config.get("marker_ids") else None
@@ -83,7 +89,7 @@ class NumpyBiLSTM(_NumpyNetwork):
         if self.config.get("standard_dim", 0) > 0 and self.marker_index is not None:  # as BiLSTMTagger.embed
             rows = self._standard(chars)
             parts.append(np.broadcast_to(rows[:, None, :], (*chars.shape, rows.shape[1])))
-        return np.concatenate(parts, axis=-1)
+        return np.concatenate(parts, axis=-1, dtype=np.float32)
 
     def _bilstm_layer(self, x: np.ndarray, lengths: np.ndarray, layer: int) -> np.ndarray:
         """One BiLSTM layer over (batch, time, features) -> (batch, time, 2*hidden).
@@ -177,7 +183,7 @@ class NumpyIDCNN(_NumpyNetwork):
             parts.append(self.w["bigram_embed.weight"][inputs.bigrams])
         if self.config.get("dictionary_bits", 0) > 0:
             parts.append(self._bits(inputs.dictionary))
-        x = np.concatenate(parts, axis=-1)
+        x = np.concatenate(parts, axis=-1, dtype=np.float32)
         keep = (np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]).astype(np.float32)[:, :, None]
         x = self._conv(x, self.first)
         if self.marker_index is not None:  # the standard's vector at every step

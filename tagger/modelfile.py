@@ -98,6 +98,22 @@ def _texts_out(fields: dict, tensors: dict) -> dict[str, str]:
 
 
 # -- reading ---------------------------------------------------------------------------------
+def peek_config(path: str | os.PathLike) -> dict | None:
+    """The config a file of this format states, from its header alone, unchecked: enough to
+    choose an engine before the load (which checks everything); None where it cannot tell."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            (length,) = struct.unpack("<Q", head) if len(head) == 8 else (0,)
+            if not 0 < length <= os.fstat(handle.fileno()).st_size:
+                return None
+            meta = json.loads(handle.read(length)).get("__metadata__", {})
+        config = json.loads(meta.get("payload", "{}")).get("config")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return config if isinstance(config, dict) else None
+
+
 def read(path: str | os.PathLike, data: bytearray) -> dict:
     """The payload of a file's bytes, every part checked: the weights as numpy views of `data`."""
     where = str(path)

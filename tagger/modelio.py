@@ -22,7 +22,7 @@ from . import legacy, modelfile, networks
 from .files import atomic_write_bytes
 from .version import __version__
 from .encode import encoder_from_dict
-from .engine import choose_precision
+from .engine import AutoNetwork, choose_precision
 from .errors import ModelFileError, TaggerError
 from .memory import release_free_memory
 from .modelcheck import check_payload
@@ -67,20 +67,45 @@ def is_model_name(item: str) -> bool:
     return item in SHIPPED or looks_like_model_file(item) or item.endswith(".model")
 
 
-def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "torch",
+def engine_threshold(path) -> int | None:
+    """For `engine.choose_engine`: the input size in bytes from which torch is faster for the
+    model's network (networks.py; None: never), read from the file's header alone (an ensemble,
+    an old-format file or an unreadable one: the general rule, AUTO_NUMPY_BYTES)."""
+    from .engine import AUTO_NUMPY_BYTES
+    if isinstance(path, (list, tuple)):
+        path = path[0] if len(path) == 1 else None
+    try:
+        config = modelfile.peek_config(resolve(SHIPPED["default"] if path is None else path))
+    except ModelFileError:
+        return AUTO_NUMPY_BYTES  # the load reports it
+    name = (config or {}).get("network", networks.DEFAULT)
+    known = networks.NETWORKS.get(name) if isinstance(name, str) else None
+    if known is None:
+        return AUTO_NUMPY_BYTES
+    chars = known.torch_from_chars
+    return None if chars is None else chars * networks.BYTES_PER_CHAR
+
+
+def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "auto",
          threads: "int | None" = None, precision: str = "auto") -> Tagger:
     """A `Tagger` (tagger/pipeline.py) from a model file (the shipped default model when path is
     None), or from a list of model files trained alike: an ensemble, the mean of their tag
     probabilities. The names in SHIPPED ("default", "fast", "pos", "ner") name the shipped models.
 
-    engine="numpy" runs inference without importing torch (faster start, less memory).
+    engine="auto" starts on the numpy engine (no torch import: a first call on a sentence takes
+    milliseconds) and moves to torch once enough text was tagged that torch is faster for this
+    network (engine.AutoNetwork); both in float32, so the words are the same either way.
+    engine="numpy" never imports torch; engine="torch" always does (training, export, GPU).
     threads caps the engine's thread pools; None takes the cores free now (TAGGER_THREADS
     overrides), so a busy machine does not slow segmentation down many times (tagger/threads.py).
-    precision="auto" runs a BiLSTM in bfloat16 where the CPU computes it natively (about 1.5
-    times as fast; the words differ on about 1% of lines), else float32; "float32" gives the
-    same words on every machine (tagger/engine.py, docs/speed.md)."""
+    precision (torch engine): "auto" runs a BiLSTM in bfloat16 where the CPU computes it natively
+    (about 1.5 times as fast; the words differ on about 1% of lines), else float32; "float32"
+    gives the same words on every machine (tagger/engine.py, docs/speed.md). With engine="auto",
+    "auto" is float32 (the numpy engine's), and "bfloat16" takes the torch engine."""
     from .threads import set_threads
-    set_threads(threads, engine)
+    if engine == "auto" and (precision == "bfloat16" or isinstance(path, (list, tuple)) and len(path) > 1):
+        engine = "torch"  # bfloat16 is torch's alone; ensembles choose per member
+    set_threads(threads, "numpy" if engine == "auto" else engine)
     if isinstance(path, (list, tuple)):
         if len(path) > 1:
             from .ensemble import load_ensemble
@@ -137,6 +162,9 @@ def upgrade(source: str | os.PathLike, target: str | os.PathLike) -> dict:
     """Rewrite a model file (either format) in the current one, checked on the way in and read
     back before returning; the payload written is returned."""
     payload = read_payload(source)
+    # the vocabularies as this version writes them: the dictionary's words normalized under the
+    # rules in force, and marked so, which a load then need not repeat (dictionary.py)
+    payload["vocab"] = encoder_from_dict(payload["vocab"]).to_dict()
     write_payload(payload, target)
     return read_payload(target)
 
@@ -174,12 +202,17 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
     a fraction of the time and memory; the same output). precision: what a BiLSTM computes in on
     the CPU, float32 unless asked (engine.choose_precision; `tagger.load` asks for "auto").
     """
-    if engine not in ("torch", "numpy"):
-        raise TaggerError(f"unknown engine {engine!r}; choose torch or numpy")
-    precision = choose_precision(precision, engine)
+    if engine not in ("torch", "numpy", "auto"):
+        raise TaggerError(f"unknown engine {engine!r}; choose auto, torch or numpy")
     payload = read_payload(path)
     path = resolve(path)
     config, state = payload["config"], payload["state_dict"]
+    choose_precision(precision)  # a one-line error for an unknown one, whatever the engine
+    automatic = engine == "auto"
+    if automatic:  # float32 on both, so the words do not depend on the engine that ran
+        numpy_runs = config.get("units", "chars") == "chars" and precision != "bfloat16"
+        engine, precision = ("numpy", "float32") if numpy_runs else ("torch", precision)
+    precision = choose_precision(precision, engine)
     if engine == "numpy" and config.get("units", "chars") != "chars":
         raise ModelFileError(f"{path}: a word-level model; the numpy engine runs character models only "
                              "(use --engine torch)")
@@ -192,6 +225,8 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
             load_weights(model, state)
             if network.recurrent:  # the CNN student gains little from it (docs/speed.md)
                 model.bfloat16_inference = precision == "bfloat16"
+        if automatic and engine == "numpy":
+            model = AutoNetwork(model, lambda: _torch_network(path), network.torch_from_chars)
         encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
@@ -201,6 +236,13 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
     del lexicon
     release_free_memory()
     return tagger
+
+
+def _torch_network(path: str | os.PathLike):
+    """The torch network of a model file, in float32, its threads as the numpy engine's."""
+    from .threads import set_threads
+    set_threads(None, "torch")
+    return load_model(path, "torch", "float32").model
 
 
 HALF_TABLES = ("char_embed", "bigram_embed")  # the embedding tables that may stay float16

@@ -16,6 +16,15 @@ from .configs import IDCNNConfig, ModelConfig, SavedConfig, bilstm_shapes, idcnn
 from .errors import ModelFileError
 
 DEFAULT = "bilstm"  # the network of a file without config["network"]
+# Engine "auto" (the API's AutoNetwork and `tagger segment`'s choice, tagger/engine.py): the
+# characters from which torch's layers overtake numpy's, its import (about a second) counted.
+# From the warm speeds of docs/speed.md (2 threads, idle): the fast ID-CNN runs 470-505k chars/s
+# on torch and 327-396k on numpy, which repays the import after about 1.5M characters; the
+# BiLSTM's numpy form is the slower by more, and the command line's earlier rule (numpy under
+# 256 kB, about 85k characters) stands for it.
+BILSTM_TORCH_FROM = 85_000
+IDCNN_TORCH_FROM = 1_500_000
+BYTES_PER_CHAR = 3  # UTF-8 Chinese text, for rules on a file's size
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Network:
     summary: str         # one line for help texts
     recurrent: bool      # has LSTM states for `tagger explain` to show
     shapes: Callable[[SavedConfig], dict]  # weight name -> shape, for checking a file before loading it
+    torch_from_chars: int | None  # engine "auto": torch once this many characters were tagged (None: never)
 
     def torch_class(self) -> type:
         """The torch network (imports torch)."""
@@ -48,10 +58,11 @@ def _import(path: str) -> type:
 
 NETWORKS: dict[str, Network] = {
     "bilstm": Network("bilstm", ModelConfig, "tagger.model:BiLSTMTagger", "tagger.lite:NumpyBiLSTM",
-                      "stacked BiLSTM (tagger/model.py)", recurrent=True, shapes=bilstm_shapes),
+                      "stacked BiLSTM (tagger/model.py)", recurrent=True, shapes=bilstm_shapes,
+                      torch_from_chars=BILSTM_TORCH_FROM),
     "idcnn": Network("idcnn", IDCNNConfig, "tagger.idcnn:IDCNNTagger", "tagger.lite:NumpyIDCNN",
                      "iterated dilated CNN, parallel over time (tagger/idcnn.py)", recurrent=False,
-                     shapes=idcnn_shapes),
+                     shapes=idcnn_shapes, torch_from_chars=IDCNN_TORCH_FROM),
 }
 
 

@@ -41,6 +41,20 @@ def traditional_to_simplified() -> dict[str, str]:
     return pairs
 
 
+NORMALIZATION_RULES = 1  # raise when normalize_char's rules change: see normalization_id
+
+
+@lru_cache(maxsize=1)
+def normalization_id() -> str:
+    """Names the normalization in force: its rules' version, Unicode's, and the script table's
+    digest. A model file's dictionary records the id it was normalized under (dictionary.py), so
+    loading skips normalizing its words again (a sixth of a first call) exactly when they would
+    come out the same."""
+    import hashlib
+    table = hashlib.sha256(T2S_TABLE.read_bytes()).hexdigest()[:16]
+    return f"{NORMALIZATION_RULES}:{unicodedata.unidata_version}:{table}"
+
+
 @lru_cache(maxsize=65536)
 def _width_fold(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char)
@@ -107,6 +121,10 @@ class Vocab:
         """id -> string, as a new list (O(size): take it once, not per lookup)."""
         joined, ends = self._joined, self._ends
         return [joined[start:end] for start, end in zip(itertools.chain((0,), ends), ends)]
+
+    def joined(self) -> tuple[str, Sequence[int]]:
+        """(all strings joined, each one's end offset): the vocabulary without a str per item."""
+        return self._joined, self._ends
 
     @cached_property
     def stoi(self) -> dict[str, int]:

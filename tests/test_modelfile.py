@@ -249,3 +249,22 @@ def test_the_file_is_a_standard_safetensors_file(model_file):
     assert all(np.array_equal(payload["state_dict"][k], weights[k]) for k in payload["state_dict"])
     assert weights["text/vocab/chars"].dtype == np.uint8  # the word lists, UTF-8
     assert upgrade(model_file, model_file.parent / "again.model")["format_version"] == 2
+
+
+def test_a_first_api_call_on_a_short_text_does_not_import_torch(model_file):
+    code = ("import sys, tagger; "
+            f"words = tagger.Tokenizer({str(model_file)!r}).lcut('我们在北京'); "
+            f"lines = tagger.load({str(model_file)!r}).segment_lines(['我们在北京']); "
+            "print(''.join(words) == ''.join(lines[0]) == '我们在北京', 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
+
+
+def test_the_auto_engine_moves_to_torch_with_the_same_words(model_file, tiny_corpus):
+    lines = ["".join(s) for s in tiny_corpus[2]]
+    auto = load_model(model_file, "auto")
+    assert auto.model.engine == "numpy"
+    auto.model.switch_chars = sum(map(len, lines)) // 2  # torch takes over halfway through
+    words = auto.segment_lines(lines)
+    assert auto.model.engine == "torch"
+    assert words == load_model(model_file, "numpy").segment_lines(lines) == auto.segment_lines(lines)

@@ -22,14 +22,31 @@ adds models (for example the shipped `fast` one) to the same run.
 
     TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
         --model MODEL [--extra-model fast] --json results/speed/NAME.json
+
+Start-up and end to end (`startup` in the JSON; `--startup-only` runs this section alone): what a
+user waits for, whole processes timed from outside, each beside jieba's own in the same run.
+The first call, `python -c "import tagger; tagger.lcut(SENTENCE)"` against
+`python -c "import jieba; jieba.lcut(SENTENCE)"`; opening the default model, file to ready
+network, warm (in one process, the second load timed); and `tagger segment FILE` (default
+and fast models, engine auto) against `python -m jieba -d ' ' FILE` on 1 line and on 1, 10 and
+100 copies of the text (172k, 1.7M and 17M characters of the PKU test text): wall seconds
+(the median of --repeats runs), peak RSS, the engine the command chose, and jieba's wall over
+tagger's (above 1: tagger is faster).
+
+    TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
+        --startup-only --json results/speed/startup.json
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import sys
+import tempfile
 import time
 
-from scripts.common import measure_tagger, pku_gold, pku_test, read_lines
+from scripts.common import measure_tagger, pku_gold, pku_test, read_lines, run_child
 from tagger.files import write_json
 
 
@@ -155,6 +172,67 @@ def pos_speed(pos_model: str, lines: list[str], chars: int, gold: str | None) ->
     return figures
 
 
+SENTENCE = "我们在北京大学研究生命的起源。"
+E2E_COPIES = {"1 line": 0, "172k": 1, "1.7M": 10, "17M": 100}  # copies of the text; 0: SENTENCE alone
+
+
+def _median_run(argv: list[str], repeats: int, env: dict) -> dict:
+    """Median wall seconds and the largest peak RSS of `repeats` runs of a command (it must succeed)."""
+    runs = []
+    for _ in range(repeats):
+        done = run_child(argv, env=env)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed with status {done.returncode}")
+        runs.append(done)
+    return {"wall_s": round(statistics.median(r.seconds for r in runs), 3),
+            "peak_rss_mb": max(r.peak_mb for r in runs)}
+
+
+def _child_output(code: str, env: dict) -> str:
+    done = run_child([sys.executable, "-c", code], capture=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"python -c {code!r} failed: {done.stderr.decode(errors='replace')[-300:]}")
+    return done.stdout.decode().strip()
+
+
+def startup_and_end_to_end(text_path: str, sizes: list[str], threads: int, repeats: int) -> dict:
+    """The start-up and end-to-end section (see the module's docstring)."""
+    env = {**os.environ, "TAGGER_THREADS": str(threads)}
+    python = sys.executable
+    figures: dict = {"sentence": SENTENCE, "repeats": repeats, "threads": threads}
+    first = {"tagger": _median_run([python, "-c", f"import tagger; tagger.lcut({SENTENCE!r})"], repeats, env),
+             "jieba": _median_run([python, "-c", f"import jieba; jieba.setLogLevel(60); jieba.lcut({SENTENCE!r})"],
+                                  repeats, env)}
+    first["tagger_over_jieba_wall"] = round(first["tagger"]["wall_s"] / first["jieba"]["wall_s"], 2)
+    first["torch_imported"] = _child_output(
+        f"import sys, tagger; tagger.lcut({SENTENCE!r}); print('torch' in sys.modules)", env) == "True"
+    figures["first_call"] = first
+    figures["open_default_model_ms"] = round(1000 * float(_child_output(
+        "import time; from tagger.modelio import load_model; load_model('default', 'numpy'); "
+        "t = time.perf_counter(); load_model('default', 'numpy'); print(time.perf_counter() - t)", env)), 1)
+    text = open(text_path, encoding="utf-8").read()
+    figures["segment"] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            path = os.path.join(folder, f"{E2E_COPIES[size]}.txt")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(SENTENCE + "\n" if E2E_COPIES[size] == 0 else text * E2E_COPIES[size])
+            chars = sum(len(line) for line in open(path, encoding="utf-8").read().splitlines())
+            row: dict = {"chars": chars,
+                         "jieba_cli": _median_run([python, "-m", "jieba", "-d", " ", path], repeats, env)}
+            for model in ("default", "fast"):
+                run = _median_run([python, "-m", "tagger", "segment", path, "--model", model, "--threads",
+                                   str(threads)], repeats, env)
+                run["engine"] = _child_output(
+                    "from tagger.engine import choose_engine; from tagger.modelio import engine_threshold; "
+                    f"print(choose_engine('auto', {path!r}, 'cpu', 'auto', engine_threshold({model!r})))", env)
+                run["jieba_over_tagger_wall"] = round(row["jieba_cli"]["wall_s"] / run["wall_s"], 2)
+                row[model] = run
+            figures["segment"][size] = row
+            print(size, json.dumps(row), file=sys.stderr, flush=True)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", help="raw text (default: $TAGGER_CORPORA/sighan2005/pku_test.utf8)")
@@ -165,8 +243,21 @@ def main() -> None:
                         help="another model measured in the same run (both engines, roofline); repeatable")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--startup-only", action="store_true", help="run the start-up and end-to-end section alone")
+    parser.add_argument("--sizes", default=",".join(E2E_COPIES),
+                        help=f"start-up section: input sizes, comma-separated from {', '.join(E2E_COPIES)}")
+    parser.add_argument("--repeats", type=int, default=3, help="start-up section: runs per command (the median)")
     args = parser.parse_args()
     path = args.file or str(pku_test())
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if any(s not in E2E_COPIES for s in sizes):
+        raise SystemExit(f"--sizes: choose from {', '.join(E2E_COPIES)}")
+    if args.startup_only:
+        results = {"file": path, "startup": startup_and_end_to_end(path, sizes, args.threads, args.repeats)}
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        if args.json:
+            write_json(args.json, results)
+        return
     gold = args.gold or (None if args.file else str(pku_gold()))
     lines = read_lines(path)
     chars = sum(len(line) for line in lines)
@@ -176,6 +267,7 @@ def main() -> None:
     # child counts the parent's memory at fork time, so forking from a process holding torch and
     # the models would inflate every child's peak.
     model_args = ["--model", args.model] if args.model else []
+    results["startup"] = startup_and_end_to_end(path, sizes, args.threads, args.repeats)
     results["cli"] = {}
     for engine in ("torch", "numpy"):
         wall, peak = measure_tagger(["segment", path, "--threads", str(args.threads), "--engine", engine, *model_args])

@@ -11,7 +11,9 @@ from ..errors import TaggerError
 
 
 def cmd_segment(args) -> int:
-    engine = choose_engine(args.engine, args.file, args.device, args.precision)
+    from ..modelio import engine_threshold
+    engine = choose_engine(args.engine, args.file, args.device, args.precision,
+                           engine_threshold(args.model if args.model or not args.pos else "pos"))
     return _run_lines(args, engine,
                       lambda lines: (args.delimiter.join(words) + "\n" for words in _words(args, engine, lines)))
 

@@ -37,7 +37,7 @@ def cmd_explain(args) -> int:
     if not args.text.strip():
         raise TaggerError("nothing to explain: the text is empty")
     # float32: the probabilities shown come from the same numbers as the tags decoded
-    result = explain(load(args.model, precision="float32"), args.text, args.standard)
+    result = explain(load(args.model, engine="torch", precision="float32"), args.text, args.standard)
     if args.output.lower().endswith(".png"):
         try:
             to_png(result, args.output, args.units)
@@ -53,7 +53,7 @@ def cmd_explain(args) -> int:
 def cmd_export(args) -> int:
     from ..modelio import load
     from ..export import export
-    path = export(load(args.model), args.output, args.format)
+    path = export(load(args.model, engine="torch"), args.output, args.format)
     print(f"wrote {path} and {path}.json")
     return 0
 
@@ -61,7 +61,7 @@ def cmd_export(args) -> int:
 def cmd_summary(args) -> int:
     from ..modelio import load
     from ..summary import summary_text
-    print(summary_text(load(args.model).model))
+    print(summary_text(load(args.model, engine="torch").model))
     return 0
 
 
