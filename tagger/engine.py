@@ -7,6 +7,7 @@ only takes effect before the import).
 from __future__ import annotations
 
 import os
+import threading
 
 from .errors import TaggerError
 from .memory import one_heap_arena
@@ -122,6 +123,7 @@ class AutoNetwork:
     def __init__(self, numpy_network, build_torch, switch_chars: int | None):
         self._numpy, self._build_torch, self.switch_chars = numpy_network, build_torch, switch_chars
         self._torch = None
+        self._building = threading.Lock()  # a server's threads build it once
         self.tagged = 0
 
     @property
@@ -131,8 +133,9 @@ class AutoNetwork:
 
     def torch_network(self):
         """The torch network (imports torch and builds it on the first call)."""
-        if self._torch is None:
-            self._torch = self._build_torch()
+        with self._building:
+            if self._torch is None:
+                self._torch = self._build_torch()
         return self._torch
 
     def log_probs(self, inputs):

@@ -74,7 +74,7 @@ def test_evaluation_runs_in_float32(half_path, tiny_corpus, monkeypatch):
     import tagger.engine as engine
     import tagger.modelio as modelio
     monkeypatch.setattr(engine, "native_bfloat16", lambda: True)
-    assert load(str(half_path)).model.bfloat16_inference  # auto, on a CPU with bfloat16
+    assert load(str(half_path), engine="torch").model.bfloat16_inference  # auto, on a CPU with bfloat16
     real, seen = modelio.load_model, []
 
     def spy(path, engine="torch", precision="float32"):

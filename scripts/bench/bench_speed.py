@@ -30,7 +30,7 @@ The first call, `python -c "import tagger; tagger.lcut(SENTENCE)"` against
 network, warm (in one process, the second load timed); and `tagger segment FILE` (default
 and fast models, engine auto) against `python -m jieba -d ' ' FILE` on 1 line and on 1, 10 and
 100 copies of the text (172k, 1.7M and 17M characters of the PKU test text): wall seconds
-(the median of --repeats runs), peak RSS, the engine the command chose, and jieba's wall over
+(the median of --repeats runs; one run on 17M), peak RSS, the engine the command chose, and jieba's wall over
 tagger's (above 1: tagger is faster).
 
     TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
@@ -218,11 +218,12 @@ def startup_and_end_to_end(text_path: str, sizes: list[str], threads: int, repea
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(SENTENCE + "\n" if E2E_COPIES[size] == 0 else text * E2E_COPIES[size])
             chars = sum(len(line) for line in open(path, encoding="utf-8").read().splitlines())
-            row: dict = {"chars": chars,
-                         "jieba_cli": _median_run([python, "-m", "jieba", "-d", " ", path], repeats, env)}
+            runs = 1 if E2E_COPIES[size] >= 100 else repeats  # the 17M-character runs take minutes each
+            row: dict = {"chars": chars, "runs": runs,
+                         "jieba_cli": _median_run([python, "-m", "jieba", "-d", " ", path], runs, env)}
             for model in ("default", "fast"):
                 run = _median_run([python, "-m", "tagger", "segment", path, "--model", model, "--threads",
-                                   str(threads)], repeats, env)
+                                   str(threads)], runs, env)
                 run["engine"] = _child_output(
                     "from tagger.engine import choose_engine; from tagger.modelio import engine_threshold; "
                     f"print(choose_engine('auto', {path!r}, 'cpu', 'auto', engine_threshold({model!r})))", env)

@@ -391,6 +391,12 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"cv/ud/ud\.png", fixed("the same cross-validation: learning curves of the five runs", CV)),
     (r"cv/ud/ud\.r(?P<r>\d+)f(?P<f>\d+)\.history\.csv",
      fixed("training history of repeat {r}, fold {f} of that cross-validation", CV)),
+    (r"speed/startup\.json",
+     fixed("start-up and end to end: the first API call beside jieba's, opening the default model, and "
+           "`tagger segment` (default and fast models, engine auto) beside `python -m jieba -d ' '` on 1 line and "
+           "1, 10 and 100 copies of the PKU test text: wall, peak RSS, the engine chosen (docs/speed.md); "
+           "the shared 2-core machine, busy",
+           "python -m scripts.bench.bench_speed --threads 2 --startup-only --json results/speed/startup.json")),
     (r"speed/[\w/.-]+\.json", rule_speed),
     (r"contention/contention\.json",
      fixed("segmentation time of each way of running tagger, idle and beside 1 and 2 busy processes, and the ratios",
