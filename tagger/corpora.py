@@ -230,7 +230,8 @@ def units_of(spec: str, train: Part, task: str, units: Optional[str] = None) -> 
         return get_corpus(spec).units
     if task != "ner" or format_of(train) != "columns":
         return "chars"
-    found = [u for sentence, _ in itertools.islice(read_part(train, task="ner"), 200) for u in sentence]
+    sentences = read_part(train, BadLines(), task="ner")  # malformed lines: stopped or reported by the real read
+    found = [u for sentence, _ in itertools.islice(sentences, 200) for u in sentence]
     wordy = sum(len(u) > 1 and u.isascii() for u in found)
     return "words" if found and wordy > len(found) / 4 else "chars"
 

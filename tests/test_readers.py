@@ -308,3 +308,13 @@ def test_cli_evaluate_checks_the_gold_and_skips_bad_lines(tmp_path, capsys):
     import json
     scores = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert (scores["lines"], scores["gold_words"], scores["pred_words"]) == (2, 6, 5)  # line 2 left out, both sides
+
+
+def test_cli_train_skip_bad_lines_in_a_column_file(tmp_path, capsys):
+    from tagger.cli import main
+    corpus = write(tmp_path, "r.bmes", ("张 B-NAME\n三 E-LOC\n\n" + RESUME * 20).encode("utf-8"))
+    args = ["train", str(corpus), "-o", str(tmp_path / "m.model"), "--epochs", "1", "--hidden", "4", "--layers", "1",
+            "--char-dim", "4", "--bigram-dim", "0", "--quiet", "--no-plot"]
+    assert main(args) == 1 and f"{corpus}:2: E-LOC after B-NAME" in capsys.readouterr().err
+    assert main(args + ["--skip-bad-lines"]) == 0
+    assert f"skipped 1 malformed lines, the first: {corpus}:2:" in capsys.readouterr().err
