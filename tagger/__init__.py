@@ -9,6 +9,7 @@ The module-level functions follow jieba's (cut, lcut, cut_for_search, tokenize, 
 load_userdict, ...); see tagger/api.py. `tagger.posseg` follows jieba.posseg with the shipped
 joint segmentation + POS model, `tagger.analyse` jieba.analyse's keyword extraction. For code
 written against jieba, `tagger.install_as_jieba()` makes `import jieba` give tagger.
+`tagger.ner(text)` gives the named entities (PER, LOC, ORG, TIME) of the shipped NER model.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ _SHIPPED_NAMES = {"DEFAULT_MODEL": "default", "POS_MODEL": "pos", "FAST_MODEL": 
 
 from .api import (Tokenizer, add_word, cut, cut_for_search, cut_series, del_word, dt,  # noqa: E402
                   initialize, lcut, lcut_for_search, load_userdict, tokenize)
+from .named import ner  # noqa: E402
 
 
 def __getattr__(name: str):
@@ -42,6 +44,6 @@ def __getattr__(name: str):
 
 
 __all__ = ["cross_validate", "install_as_jieba", "analyse", "__version__", "DEFAULT_MODEL", "POS_MODEL", "FAST_MODEL",
-           "NER_MODEL", "load",
+           "NER_MODEL", "load", "ner",
            "Tokenizer", "dt", "cut", "lcut", "cut_for_search",
            "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word", "initialize", "cut_series"]

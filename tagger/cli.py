@@ -230,7 +230,8 @@ def _add_standard_option(p) -> None:
 
 def _add_tag(sub) -> None:
     p = sub.add_parser("tag", help="label text with a model: entities (ner), words and POS (pos), words (seg)")
-    p.add_argument("--model", type=model_file, help="model file (default: the shipped segmentation model)")
+    p.add_argument("--model", type=model_file, help="model file, or a shipped model's name (default: ner, the "
+                                                     "shipped NER model: PER, LOC, ORG and TIME entities)")
     _add_io_options(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "conll"],
                    help="jsonl: one JSON object per input line with spans {text, start, end, label} "
@@ -278,7 +279,8 @@ def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="HTTP service (JSON endpoints and a page at /); needs tagger-zh[serve]",
                        formatter_class=_DefaultsHelp)
     p.add_argument("--model", type=model_file,
-                   help="model file served by /segment, /tag and /explain (default: the shipped model)")
+                   help="model file served by /segment, /tag and /explain (default: the shipped segmentation "
+                        "model, and for /tag the shipped NER model)")
     p.add_argument("--pos-model", type=model_file, help="joint segmentation + POS model for /segment with pos "
                                        "(default: the shipped POS model; a POS --model serves it itself)")
     p.add_argument("--no-pos", action="store_true", help="load no POS model")

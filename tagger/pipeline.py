@@ -22,6 +22,7 @@ import numpy as np
 
 from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
 from .encode import Encoder, Inputs, WordEncoder, blocks, pad_inputs, shaped_batches
+from .entity_guard import entity_mask
 from .errors import TaggerError
 from .memory import release_free_memory
 from .metrics import spans as word_spans
@@ -196,8 +197,8 @@ class Tagger:
         return find_tokens(text) if self.keep_atomic else Tokens([], [])
 
     def _allowed(self, text: str, tokens: Tokens) -> np.ndarray | None:
-        if not self.task.segments:
-            return None  # entity tags say nothing about word boundaries
+        if not self.task.segments:  # no entity cuts into a URL, e-mail, @mention or #hashtag
+            return entity_mask(text, tokens, self.tags) if self.keep_atomic else None
         words = tokens.words
         if len(self.user_dict):
             # a dictionary word may cover a token, never cut into one
@@ -374,6 +375,12 @@ class Tagger:
         """Spans of one text as dicts {"text", "start", "end", "label"} (character offsets)."""
         return [{"text": text[s:e], "start": s, "end": e, "label": label}
                 for s, e, label in self.label_lines([text], standard=standard)[0]]
+
+    def entities(self, text: str, standard: str | None = None) -> list[tuple[int, int, str, str]]:
+        """(start, end, type, text) of each entity of an NER model in `text` (offsets into it)."""
+        if self.task.name != "ner":
+            raise TaggerError(f"a {self.task.name} model finds no entities; load an NER model (\"ner\")")
+        return [(s, e, label, text[s:e]) for s, e, label in self.label_lines([text], standard=standard)[0]]
 
     # -- the segmentation view -----------------------------------------------------------
     def segment_lines(self, lines: Sequence[str], batch_chars: int = BATCH_CHARS,

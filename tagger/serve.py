@@ -188,11 +188,14 @@ def parts(texts: list[str], chars: int) -> Iterable[list[str]]:
 
 # -- the app -----------------------------------------------------------------------------
 class Models:
-    """The loaded models: the served one, and a joint segmentation + POS model for `pos`."""
+    """The loaded models: the served one, a joint segmentation + POS model for `pos`, and the
+    one `/tag` runs: the served model when one is given, else the shipped NER model."""
 
     def __init__(self, model, pos_model, threads: int | None):
         from .modelio import SHIPPED
         self.main, self.main_name = _loaded(model, threads)
+        self.tagging, self.tagging_name = (self.main, self.main_name) if model is not None else \
+            _loaded(SHIPPED["ner"], threads)
         if self.main.task.name == "pos":
             self.pos, self.pos_name = self.main, self.main_name
         elif pos_model is False:
@@ -237,7 +240,7 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
                   default_response_class=SafeJSONResponse,
                   description="Chinese word segmentation, POS tagging and NER with a BiLSTM tagger.")
     run_segment = _runner(models.main.segment_lines)
-    run_tag = _runner(models.main.label_lines)
+    run_tag = _runner(models.tagging.label_lines)
     run_pos = _runner(models.pos.label_lines) if models.pos is not None else None
     app.state.models = models
     app.state.limits = limits
@@ -281,6 +284,7 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         return {"status": "ok", "version": __version__, "model": models.main_name, "task": main.task.name,
                 "segments": models.segments, "tags": list(main.tags), "standards": list(main.standards),
                 "default_standard": main.encoder.default_standard, "pos_model": models.pos_name,
+                "tag_model": models.tagging_name,
                 "limits": asdict(limits), "queued_chars": queued.admitted}
 
     @app.post("/segment", summary="Words of each text (with POS tags when pos is true)")
@@ -298,10 +302,11 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
         models.main.encoder.standard_of(body.standard)
         return {"words": await batched(request, run_segment, body.texts, body.standard)}
 
-    @app.post("/tag", summary="Labeled spans of each text: entities (ner), words and POS (pos), words (seg)")
+    @app.post("/tag", summary="Labeled spans of each text: entities (the shipped NER model unless a model "
+                              "is served), words and POS (pos), words (seg)")
     async def tag(body: TextsRequest, request: Request) -> dict:
         _check_texts(body.texts, limits)
-        models.main.encoder.standard_of(body.standard)
+        models.tagging.encoder.standard_of(body.standard)
         spans = await batched(request, run_tag, body.texts, body.standard)
         return {"spans": [[{"text": text[s:e], "start": s, "end": e, "label": label} for s, e, label in line]
                           for text, line in zip(body.texts, spans)]}

@@ -38,3 +38,9 @@ def test_the_study_network_parses():
     args = build_parser().parse_args(["train", "corpus.txt", "-o", "m.model", *options])
     # the shipped default's small network (docs/benchmarks.md): 64/32-dim embeddings, 128 units, fp16
     assert (args.char_dim, args.bigram_dim, args.hidden, args.half) == (64, 32, 128, True)
+
+
+def test_the_ner_model_recipe_parses():
+    options = printed(str(SCRIPTS / "train_ner_model.sh"), "--print-args")
+    args = build_parser().parse_args(["train", "msra-ner,pd1998-ner", "-o", "m.model", *options])
+    assert (args.crf, args.half, args.dictionary, args.bigram_min_count) == (True, True, "jieba", 2)

@@ -61,6 +61,7 @@ SECTIONS = {
     "device": "GPU throughput",
     "adapt": "Adaptation: fine-tuning, raw text, new words",
     "serve": "`tagger serve` and the spaCy tokenizer",
+    "ner": "The shipped NER model",
     "qa": "Checks",
 }
 
@@ -429,6 +430,14 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"serve/page\.png",
      fixed("screenshot of the page `tagger serve` serves, a POS model's explanation open",
            "python -m pytest -q tests/test_serve.py", "its browser test saves one in its temporary folder")),
+    (r"ner/ner\.json",
+     fixed("the shipped NER model: entity F1 per type on MSRA NER test (PER/LOC/ORG) and the PD 1998 NER dev "
+           "split (never trained on), beside LAC where installed; API chars/s at 2 threads, `tagger tag` peak RSS",
+           "python -m scripts.bench.bench_ner --threads 2 --lac-python LAC_VENV/bin/python --json results/{rel}",
+           "LAC_VENV: a venv with LAC 2.1.2 and paddlepaddle 2.6.2 (docs/tagging.md)")),
+    (r"ner/ner\.history\.csv",
+     fixed("the shipped NER model's training history: per epoch, loss and dev F1 of each standard",
+           "scripts/recipes/train_ner_model.sh runs/ner.model 1 && cp runs/ner.history.csv results/{rel}")),
     (r"qa/fuzz\.json",
      fixed("10,000 random lines segmented in batches and one by one: failures (none may occur)",
            "python -m scripts.qa.fuzz --n 10000 --seed 0 --json results/{rel}")),

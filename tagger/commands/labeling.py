@@ -20,7 +20,7 @@ def cmd_segment(args) -> int:
 
 def cmd_tag(args) -> int:
     def label(lines: Iterator[str]) -> Iterable[str]:
-        segmenter = _load(args, args.model)
+        segmenter = _load(args, args.model or "ner")  # no --model: the shipped NER model
         return (_render_spans(line, spans, args.format, segmenter)
                 for line, spans in segmenter.iter_label(lines, args.batch_lines, standard=args.standard))
     return _run_lines(args, "torch", label)

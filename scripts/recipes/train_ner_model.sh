@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Train the NER model shipped in tagger/data/ner.model (`tagger tag`, `tagger.ner`, `load("ner")`).
+#
+# Two corpora, each a standard of one model (as the segmentation model's corpora are):
+# - `msra-ner`: MSRA NER (PER, LOC, ORG; it tags no times), dev = sentences i % 20 == 19;
+# - `pd1998-ner`: People's Daily 1998-01 read through its own tags (nr PER with surname and
+#   given name joined, ns LOC, nt ORG, t TIME; tagger/pdner.py), dev = paragraphs i % 20 == 19,
+#   test = paragraphs i % 20 == 9, neither ever trained on.
+# The NER recipe for a large corpus (one BiLSTM layer of 200 units over 100/50-dim character and
+# bigram embeddings started from skip-gram vectors of the training text, jieba's dictionary as
+# features, a CRF, dropout 0.3), bigrams seen at least twice and weights stored as float16 to
+# keep the file small. The default standard is chosen on the two dev splits.
+#
+#   TAGGER_CORPORA=/work/shared/corpora scripts/recipes/train_ner_model.sh [OUTPUT] [THREADS] [MINUTES]
+#   scripts/recipes/train_ner_model.sh --print-args
+set -euo pipefail
+RECIPE="--dictionary jieba --dropout 0.3 --crf --char-dim 100 --bigram-dim 50 --hidden 200 --layers 1
+    --bigram-min-count 2 --half --epochs 30 --patience 4 --lr-patience 2"
+if [ "${1:-}" = --print-args ]; then echo $RECIPE; exit 0; fi  # unquoted: one line
+OUTPUT=${1:-tagger/data/ner.model}
+THREADS=${2:-1}
+MINUTES=${3:-72}
+# shellcheck disable=SC2086
+tagger train msra-ner,pd1998-ner -o "$OUTPUT" $RECIPE --max-minutes "$MINUTES" --seed 1 --threads "$THREADS" --no-plot
+python -m scripts.bench.bench_ner --model "$OUTPUT" --threads 2 --json "${JSON:-results/ner/ner.json}"

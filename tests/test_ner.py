@@ -1,0 +1,97 @@
+"""The shipped NER model where users reach it: `tagger tag`, `tagger.ner`, `load("ner")`, spaCy's
+doc.ents and the service's /tag; Traditional text, URLs and mentions; lossless spans."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tagger
+from tagger.cli import main
+from tagger.entity_guard import outside_spans
+from tagger.tokens import find_tokens
+from tagger.spacy_tokenizer import split_at
+
+SENTENCE = "１９９８年１月５日，江泽民在北京会见了世界银行行长。"
+TRADITIONAL = "１９９８年１月５日，江澤民在北京會見了世界銀行行長。"
+ENTITIES = [(0, 9, "TIME", "１９９８年１月５日"), (10, 13, "PER", "江泽民"), (14, 16, "LOC", "北京"),
+            (19, 23, "ORG", "世界银行")]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tagger.load("ner")
+
+
+def test_tag_without_a_model_finds_a_person_a_place_an_organization_and_a_time(tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_text(SENTENCE + "\n", encoding="utf-8")
+    assert main(["tag", str(path), "--threads", "1"]) == 0
+    spans = json.loads(capsys.readouterr().out)["spans"]
+    assert {s["label"] for s in spans} == {"PER", "LOC", "ORG", "TIME"}
+    assert [(s["start"], s["end"], s["label"], s["text"]) for s in spans] == tagger.ner(SENTENCE)
+
+
+def test_ner_gives_start_end_type_text(model):
+    assert model.task.name == "ner"
+    assert tagger.ner(SENTENCE) == ENTITIES == model.entities(SENTENCE)
+
+
+def test_a_traditional_sentence_gets_the_entities_of_its_simplified_twin():
+    assert len(TRADITIONAL) == len(SENTENCE)
+    assert [e[:3] for e in tagger.ner(TRADITIONAL)] == [e[:3] for e in ENTITIES]
+
+
+def test_no_entity_cuts_into_a_url_an_address_a_mention_or_a_hashtag():
+    text = "@北京日报 报道：#上海# 世界银行 https://www.beijing.gov.cn/北京 li@beijing.edu.cn"
+    kept = [span for span in outside_spans(text, find_tokens(text)) if span[1] - span[0] > 1]
+    assert [text[s:e] for s, e in kept] == ["@北京日报", "#上海#", "https://www.beijing.gov.cn/", "li@beijing.edu.cn"]
+    found = tagger.ner(text)
+    assert ("世界银行", "ORG") in [(e[3], e[2]) for e in found]
+    assert not [e for e in found for s, t in kept if e[0] < t and s < e[1]]
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("江泽民北京上海世界银行在年月日１９８张三的。，@#: \nhttps/.comab") + ["\u3000"]),
+               max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXT)
+def test_spans_lie_on_the_text_inside_their_line_and_never_overlap(text):
+    found = tagger.ner(text)
+    end = 0
+    for start, stop, _, piece in found:
+        assert end <= start < stop <= len(text) and text[start:stop] == piece
+        assert "\n" not in piece and not piece[0].isspace() and not piece[-1].isspace()
+        end = stop
+
+
+def test_split_at_cuts_tokens_at_entity_edges_and_keeps_every_character():
+    pairs = [("我们", "r"), ("北京大学", "nt"), (" ", None), ("好", "a")]
+    assert list(split_at(pairs, {2, 4, 9})) == [("我们", "r"), ("北京", "nt"), ("大学", "nt"), (" ", None),
+                                               ("好", "a")]
+
+
+def test_spacy_ents_equal_tagger_ner(tmp_path):
+    spacy = pytest.importorskip("spacy")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "tagger.Tokenizer.v1", "ner": True}}})
+    for text in (SENTENCE, TRADITIONAL, "他说 Hello  world，１９９８年 北京大学。"):
+        doc = nlp(text)
+        assert doc.text == text
+        assert [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents] == tagger.ner(text)
+    nlp.to_disk(tmp_path / "pipeline")
+    again = spacy.load(tmp_path / "pipeline")
+    assert [(e.start_char, e.end_char, e.label_, e.text) for e in again(SENTENCE).ents] == tagger.ner(SENTENCE)
+
+
+def test_the_service_tags_entities_by_default():
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from tagger.serve import create_app
+    with TestClient(create_app(pos_model=False, threads=1)) as client:
+        assert client.get("/health").json()["tag_model"] == "ner.model"
+        spans = client.post("/tag", json={"texts": [SENTENCE]}).json()["spans"][0]
+    assert [(s["start"], s["end"], s["label"], s["text"]) for s in spans] == ENTITIES
