@@ -91,7 +91,7 @@ def test_the_service_tags_entities_by_default():
     from fastapi.testclient import TestClient
 
     from tagger.serve import create_app
-    with TestClient(create_app(pos_model=False, threads=1)) as client:
+    with TestClient(create_app(pos_model=False, threads=1, allowed_hosts=("testserver",))) as client:
         assert client.get("/health").json()["tag_model"] == "ner.model"
         spans = client.post("/tag", json={"texts": [SENTENCE]}).json()["spans"][0]
     assert [(s["start"], s["end"], s["label"], s["text"]) for s in spans] == ENTITIES

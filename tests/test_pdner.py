@@ -70,3 +70,20 @@ def test_two_entity_corpora_train_one_model_with_a_standard_each(tmp_path):
     labels = {standard: {s["label"] for s in loaded.tag(text, standard=standard)} for standard in ("msra", "pd")}
     assert labels["pd"] == {"TIME", "PER", "LOC", "ORG"}
     assert labels["msra"] == {"PER", "LOC", "ORG"}
+
+
+def test_keeping_the_most_frequent_bigrams_leaves_a_model_that_loads_and_labels(tiny_model, tmp_path):
+    """The rarest bigrams read as unknown: the file shrinks, the output stays lossless."""
+    from scripts.data.keep_bigrams import keep_bigrams
+    from tagger.modelio import load_model, read_payload, save_model, write_payload
+    full = tmp_path / "full.model"
+    save_model(tiny_model, full)
+    payload = read_payload(full)
+    count = len(payload["vocab"]["bigrams"]) // 2
+    write_payload(keep_bigrams(payload, count), tmp_path / "kept.model")
+    kept = load_model(tmp_path / "kept.model")
+    assert len(kept.encoder.bigrams) == count and (tmp_path / "kept.model").stat().st_size < full.stat().st_size
+    text = "我们在北京研究生命的起源。"
+    assert "".join(kept.segment(text)) == text
+    with pytest.raises(Exception, match="keep between 3"):
+        keep_bigrams(read_payload(full), 2)

@@ -156,11 +156,11 @@ def test_tag_gives_entities_of_an_ner_model(ner_server):
     assert ner_server.request("GET", "/health")[1]["segments"] is False
 
 
-def test_tag_of_a_segmentation_model_gives_words(server, models):
+def test_tag_without_a_model_gives_the_shipped_ner_models_entities(server, models):
     status, body = server.post("/tag", {"texts": TEXTS[:2]})
-    assert status == 200
-    assert [[(s["start"], s["end"]) for s in line] for line in body["spans"]] == \
-        [[(s, e) for s, e, _ in line] for line in models.main.label_lines(TEXTS[:2])]
+    assert status == 200 and models.tagging.task.name == "ner" and models.main.task.name == "seg"
+    assert [[(s["start"], s["end"], s["label"]) for s in line] for line in body["spans"]] == \
+        models.tagging.label_lines(TEXTS[:2])
 
 
 def test_explain_gives_a_probability_row_per_character(server, models):
@@ -547,7 +547,7 @@ def test_concurrent_requests_equal_serial_results(server, models):
         assert status == 200
         if path == "/tag":
             assert [[(s["start"], s["end"], s["label"]) for s in line] for line in body["spans"]] == \
-                models.main.label_lines(payload["texts"])
+                models.tagging.label_lines(payload["texts"])
         elif payload["pos"]:
             spans = models.pos.label_lines(payload["texts"])
             assert [[w for w in words if not w.isspace()] for words in body["words"]] == \
