@@ -32,6 +32,9 @@ from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
 
 
+DEFAULT_REPLAY = 3  # every third replayed sentence is read with the mixed standard, where that is the default
+
+
 @dataclass
 class FineTuneConfig(LoopConfig):
     """The fine-tuning recipe on top of the training loop's settings (tagger/trainconfig.py)."""
@@ -209,6 +212,7 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
     (sentences, where they come from). `corpora`: {standard or None: items} given by the
     caller; by default the corpora named in the model's metadata that are registered here."""
     from .corpora import corpus_list, get_corpus, is_name, read_part
+    from .trainset import MIXED
     if corpora is None:
         spec = str(tagger.metadata.get("corpus", ""))
         names = [n for n in (corpus_list(spec) or [spec]) if n and is_name(n)]
@@ -227,7 +231,10 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
             log(f"replay: {name} left out ({error})")
             continue
         standard = name if name in standards else None
-        out += [(s, standard) for s in rng.sample(samples, min(per_corpus, len(samples)))]
+        shared = MIXED if tagger.encoder.default_standard == MIXED else None  # trained on every corpus's sentences
+        for k, sample in enumerate(rng.sample(samples, min(per_corpus, len(samples)))):
+            # a default standard shared by all the corpora (mixed) is replayed too, or it drifts
+            out.append((sample, shared if shared is not None and k % DEFAULT_REPLAY == 0 else standard))
     return out, ",".join(str(name) for name in corpora)
 
 
