@@ -119,11 +119,11 @@ class TaggerTokenizer:
         return self._recognizer
 
     def _ner_path(self) -> str | os.PathLike:
-        from . import NER_MODEL
-        return self._ner_file or (NER_MODEL if self.ner is True else self.ner)
+        from .modelio import SHIPPED
+        return self._ner_file or (SHIPPED["ner"] if self.ner is True else self.ner)
 
     def _load_recognizer(self):
-        from . import load
+        from .modelio import load
         path = self._ner_path()
         recognizer = load(path)
         if recognizer.task.name != "ner":
