@@ -438,6 +438,10 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"ner/ner\.history\.csv",
      fixed("the shipped NER model's training history: per epoch, loss and dev F1 of each standard",
            "scripts/recipes/train_ner_model.sh runs/ner.model 1 && cp runs/ner.history.csv results/{rel}")),
+    (r"qa/edges\.json",
+     fixed("every way found to lose or corrupt a file, get a traceback, leave a process or get a bad HTTP answer: "
+           "one row a case (target: 0 in every column)", "python -m scripts.qa.edges --json results/{rel}",
+           "run as root it also fills a 256 KB tmpfs and makes a device node; elsewhere those cases are skipped")),
     (r"qa/fuzz\.json",
      fixed("10,000 random lines segmented in batches and one by one: failures (none may occur)",
            "python -m scripts.qa.fuzz --n 10000 --seed 0 --json results/{rel}")),
