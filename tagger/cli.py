@@ -136,13 +136,13 @@ def _add_train(sub) -> None:
     p.add_argument("--no-plot", action="store_true", help="do not draw the learning-curve PNG")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted training from MODEL.ckpt (written after every epoch)")
-    p.add_argument("--init", metavar="MODEL",
+    p.add_argument("--init", metavar="MODEL", type=model_file,
                    help="fine-tune this model (file or shipped name) on CORPUS instead of training from scratch: "
                         "its weights, vocabularies (extended) and standards are kept (docs/training.md)")
     p.add_argument("--standard", metavar="NAME",
                    help="with --init and a multi-criteria model: the standard CORPUS trains, a new name or one "
                         "the model has (default: the model's default standard)")
-    p.add_argument("--replay", type=float, metavar="SHARE",
+    p.add_argument("--replay", type=real(0), metavar="SHARE",
                    help="with --init: sentences of the model's own training corpora replayed per CORPUS sentence "
                         "each epoch (default: the fine-tuning recipe's)")
 

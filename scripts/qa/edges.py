@@ -319,7 +319,8 @@ def killed_write(bench: Bench, group: str, how: str) -> None:
         tagger(["segment", "in.txt", "--model", "m.model", "-o", "out.txt"], folder)
     left = strays(folder, ["m.model", "big.txt", "in.txt", "out.txt"])
     bench.add(Row(group, f"{how} during segment -o", str(child.returncode), tracebacks=int(b"Traceback" in err),
-                          stray=len(left), silent=int(not writing or (how == "SIGTERM" and (folder / "out.txt").read_text() != "old\n")),
+                          stray=len(left),
+                          silent=int(not writing or (how == "SIGTERM" and (folder / "out.txt").read_text() != "old\n")),
                           note=f"temp file there when killed: {writing}; "
                                + (f"left {', '.join(left)}" if left else "none left after")))
 

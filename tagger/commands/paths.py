@@ -30,6 +30,8 @@ def paths_of(args) -> Paths:
     if command == "evaluate":
         return Paths([*args.prediction, *_corpus_files(args.gold), *_listed(args.words)], _listed(args.json),
                      to_stdout=True)
+    if command in ("words", "adapt"):  # words prints the new words; adapt writes a model
+        return Paths([*models, *args.raw], _listed(getattr(args, "output", None)), to_stdout=command == "words")
     if command == "plot":
         return Paths(list(args.histories), [args.output])
     if command in ("words", "adapt"):  # raw text files and the model; adapt writes one model file
@@ -74,10 +76,11 @@ def _corpus_files(spec: str) -> list[str]:
 
 
 def _learning_inputs(args) -> list[str]:
-    """The corpus, dev, vectors, cv table and dictionary files of `train` or `cv`."""
+    """The corpus, dev, vectors, cv table, --init model and dictionary files of `train` or `cv`."""
     dictionaries = [s for s in (args.dictionary or "").split(",") if s.strip() not in ("", "jieba", "train", "none")]
     return [*_corpus_files(args.corpus), *(_corpus_files(args.dev) if getattr(args, "dev", None) else []),
             *_listed(args.char_vectors), *_listed(args.bigram_vectors), *_listed(getattr(args, "cv_table", None)),
+            *_models(_listed(getattr(args, "init", None))),
             *dictionaries, *_models(_listed(getattr(args, "init", None)))]
 
 
