@@ -6,12 +6,12 @@ import json
 import sys
 
 from ..errors import TaggerError
-from ..options import input_file, integer, model_file, real
+from ..options import integer, model_file, real
 
 
 def add_commands(sub) -> None:
     p = sub.add_parser("words", help="the new words (names, terms) of raw text that the model's dictionary lacks")
-    p.add_argument("raw", nargs="+", metavar="RAW", type=input_file(text=True), help="raw text files (UTF-8)")
+    p.add_argument("raw", nargs="+", metavar="RAW", help="raw text files (UTF-8)")
     p.add_argument("--model", type=model_file, help="model file or shipped name (default: the shipped model)")
     p.add_argument("--top", type=integer(0), default=100, help="words listed, best first (0: all that pass)")
     p.add_argument("--min-count", type=integer(1), default=3, help="fewest occurrences of a word")
@@ -21,7 +21,7 @@ def add_commands(sub) -> None:
     p.add_argument("--threads", type=integer(1), help="threads for every pool (default: the cores free now)")
     p = sub.add_parser("adapt", help="adapt a model to a domain from raw text alone (no annotation)")
     p.add_argument("model", type=model_file, help="model file or shipped name (default, fast)")
-    p.add_argument("raw", nargs="+", metavar="RAW", type=input_file(text=True), help="raw text files of the domain (UTF-8)")
+    p.add_argument("raw", nargs="+", metavar="RAW", help="raw text files of the domain (UTF-8)")
     p.add_argument("-o", "--output", required=True, help="the adapted model file to write")
     p.add_argument("--min-count", type=integer(1), default=3, help="fewest occurrences of a new word")
     p.add_argument("--max-minutes", type=real(0), help="time budget; a longer text is cut to fit (default: none)")
