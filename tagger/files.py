@@ -43,14 +43,14 @@ def check_writable(path: str | os.PathLike) -> None:
     """Fail now, in one line, if `path` could not be written later: a training or cross-validation
     writes its results only after minutes or hours of work, so a mistyped output folder should not
     surface only then."""
-    if str(path) == "-":
+    if str(path) == "-" or _kind(path) == "special":  # stdout, a FIFO, a device: written as they are
         return
     if Path(path).is_dir():
         raise TaggerError(f"{path}: is a directory; give a file name to write")
     directory = Path(_through_link(path)).parent  # Path("x").parent is Path("."): never empty
     if not directory.is_dir():
         raise TaggerError(f"{path}: cannot write here (no such directory: {directory})")
-    if not os.access(directory, os.W_OK | os.X_OK) and _kind(path) != "special":
+    if not os.access(directory, os.W_OK | os.X_OK):
         raise TaggerError(f"{path}: cannot write here (permission denied on {directory})")
 
 
@@ -146,10 +146,9 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], obj
     if str(path) == "-":
         return _write_stdout(write)
     check_writable(path)
-    target = _through_link(path)
-    if _kind(target) == "special":
-        return _write_direct(target, write)
-    return _write_replacing(Path(target), write)
+    if _kind(path) == "special":  # through any links: -o /dev/stdout reaches the pipe itself
+        return _write_direct(os.fspath(path), write)
+    return _write_replacing(Path(_through_link(path)), write)
 
 
 def _write_stdout(write: Callable[[IO[bytes]], object]) -> None:

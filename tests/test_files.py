@@ -155,9 +155,16 @@ def test_a_fifo_output_is_written_through_not_replaced(tmp_path):
     assert received == ["上海\n北京\n".encode()] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
-def test_a_character_device_output_is_written_directly():
-    write_text_atomic(os.devnull, ["上海\n"])
-    assert stat.S_ISCHR(os.lstat(os.devnull).st_mode)
+def test_a_character_device_output_is_written_directly(tmp_path):
+    """A null device of the test's own where it may make one (root), so that a broken writer
+    could never replace the system's /dev/null; elsewhere /dev/null, which a user cannot replace."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (OSError, AttributeError):
+        device = os.devnull
+    write_text_atomic(device, ["上海\n"])
+    assert stat.S_ISCHR(os.lstat(device).st_mode) and sorted(tmp_path.iterdir()) in ([], [tmp_path / "null"])
 
 
 def test_a_symlink_output_is_written_through_to_its_target(tmp_path):
@@ -242,6 +249,8 @@ def test_stdout_on_a_full_disk_closed_or_a_broken_pipe(model_path, tmp_path):
     assert done.returncode == 1 and done.stderr.count(b"\n") == 1 and b"stdout is closed" in done.stderr
     done = run_tagger("segment", "--model", model_path, source, shell_suffix="| head -c 1 > /dev/null")
     assert done.returncode == 0 and done.stderr == b""  # a reader that went away: a quiet end, as Unix tools
+    done = run_tagger("segment", "--model", model_path, source, "-o", "/dev/stdout")  # a link to a pipe: written into it
+    assert done.returncode == 0 and done.stdout.decode().replace(" ", "") == source.read_text(encoding="utf-8")
 
 
 def test_pythonioencoding_latin1_still_writes_utf8_without_a_traceback(model_path, tmp_path):
