@@ -274,8 +274,9 @@ def test_cli_defaults_are_the_apps_limits():
 
 
 def test_cli_errors_are_one_line(monkeypatch, capsys):
-    assert main(["serve", "--port", "70000"]) == 1
-    assert "--port must be 0-65535" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # refused when parsed: a one-line usage error
+        main(["serve", "--port", "70000"])
+    assert stop.value.code == 2 and "--port: must be in [0, 65535], not 70000" in capsys.readouterr().err
     monkeypatch.setitem(__import__("sys").modules, "uvicorn", None)
     assert main(["serve"]) == 1
     assert capsys.readouterr().err.strip() == 'tagger: error: tagger serve needs uvicorn: pip install "tagger-zh[serve]"'
