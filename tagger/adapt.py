@@ -50,16 +50,15 @@ def read_raw(paths: Sequence[str], encoding: str = "utf-8") -> list[str]:
 
 def add_words(tagger, words: Sequence[str]) -> int:
     """Add words to the model's dictionary features and lexicon; the number the dictionary did
-    not hold yet. A model without dictionary features is refused (nothing would reach it)."""
+    not hold yet (0 for a model without dictionary features: self-training alone teaches it)."""
     dictionary = tagger.encoder.dictionary
+    tagger.set_lexicon(tagger.lexicon | set(words))
     if dictionary is None:
-        raise TaggerError("this model has no dictionary features (trained with --dictionary none): "
-                          "new words cannot reach it")
+        return 0
     held = dictionary.words
     fresh = {normalize(w, dictionary.classes) for w in words} - held
     fresh = {w for w in fresh if 2 <= len(w) <= dictionary.max_len}
     tagger.encoder.dictionary = Dictionary(held | fresh, dictionary.max_len, dictionary.classes, normalized=True)
-    tagger.set_lexicon(tagger.lexicon | set(words))
     return len(fresh)
 
 

@@ -157,3 +157,12 @@ def test_train_init_from_the_command_line(tiny_model, tiny_corpus, tmp_path, cap
     assert main(["train", str(train_path), "--init", str(tmp_path / "base.model"), "--standard", "x",
                  "-o", str(out)]) == 1
     assert "has no standards" in capsys.readouterr().err
+
+
+def test_adapt_without_dictionary_features_self_trains_only(tiny_model, raw_text):
+    from tagger.adapt import adapt
+    tagger = copy.deepcopy(tiny_model)
+    found = adapt(tagger, [str(raw_text)], log=lambda message: None)
+    adapted = tagger.metadata["adapted"]
+    assert tagger.encoder.dictionary is None and adapted["new_words"] == 0
+    assert adapted["self_training"].get("sentences", 0) == (30 if found else 0)
