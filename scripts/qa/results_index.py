@@ -396,8 +396,9 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("start-up and end to end: the first API call beside jieba's, opening the default model, and "
            "`tagger segment` (default and fast models, engine auto) beside `python -m jieba -d ' '` on 1 line and "
            "1, 10 and 100 copies of the PKU test text: wall, peak RSS, the engine chosen (docs/speed.md); "
-           "the shared 2-core machine, busy",
-           "python -m scripts.bench.bench_speed --threads 2 --startup-only --json results/speed/startup.json")),
+           "the shared 2-core machine, busy (load 4-9), one run each",
+           "python -m scripts.bench.bench_speed --threads 1 --startup-only --sizes '1 line,172k,1.7M' --repeats 1 "
+           "--json results/speed/startup.json")),
     (r"speed/[\w/.-]+\.json", rule_speed),
     (r"contention/contention\.json",
      fixed("segmentation time of each way of running tagger, idle and beside 1 and 2 busy processes, and the ratios",
