@@ -33,7 +33,7 @@ from typing import Sequence
 
 from scripts.common import command_line, reporting_errors, run_tagger
 from tagger import load
-from tagger.atomic import write_json
+from tagger.files import write_json
 from tagger.corpora import get_corpus, read_part
 from tagger.entities import entity_score
 
