@@ -420,9 +420,9 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            f"{SERVE} --text {C}/sighan2005/pku_test.utf8 --batch-chars 1 --json results/{{rel}}")),
     (r"serve/under_attack\.json",
      fixed("`tagger serve` while 4 clients send oversized and invalid requests: /health latency, throughput and "
-           "latency of 4 load rounds (32 clients, 1,024 requests each), the largest error answer, resident memory "
+           "latency of 4 load rounds (32 clients, 3,008 requests each), the largest error answer, resident memory "
            "after each round",
-           f"{SERVE} --threads 1 --attackers 4 --rounds 4 --total 1000 --text {C}/sighan2005/pku_test.utf8 "
+           f"{SERVE} --threads 1 --attackers 4 --rounds 4 --total 3000 --text {C}/sighan2005/pku_test.utf8 "
            "--json results/{rel}")),
     (r"serve/spacy_parity\.json",
      fixed("lines where a blank spaCy pipeline with tagger's tokenizer gives tagger.lcut's words, PKU test text",
