@@ -43,10 +43,10 @@ def check_writable(path: str | os.PathLike) -> None:
     """Fail now, in one line, if `path` could not be written later: a training or cross-validation
     writes its results only after minutes or hours of work, so a mistyped output folder should not
     surface only then."""
+    if str(path) != "-" and Path(path).is_dir():
+        raise TaggerError(f"{path}: is a directory; give a file name to write")
     if str(path) == "-" or _kind(path) == "special":  # stdout, a FIFO, a device: written as they are
         return
-    if Path(path).is_dir():
-        raise TaggerError(f"{path}: is a directory; give a file name to write")
     directory = Path(_through_link(path)).parent  # Path("x").parent is Path("."): never empty
     if not directory.is_dir():
         raise TaggerError(f"{path}: cannot write here (no such directory: {directory})")

@@ -299,10 +299,10 @@ def default_text() -> Path:
     return pku_test()
 
 
-def read_text(path: Path, quick: bool) -> list[str]:
-    """The text's lines (the first QUICK_LINES with --quick)."""
+def read_text(path: Path, quick: bool, given: bool = True) -> list[str]:
+    """The text's lines (the first QUICK_LINES with --quick); `given`: named by --text, not the default."""
     if not path.is_file():
-        where = "" if path != default_text() else " (set TAGGER_CORPORA or give --text)"
+        where = "" if given else " (set TAGGER_CORPORA or give --text)"
         raise TaggerError(f"{path}: no such text file{where}")
     lines = read_lines(path)
     return lines[:QUICK_LINES] if quick else lines
@@ -347,7 +347,7 @@ def run(args: argparse.Namespace, command: str) -> int:
         raise TaggerError(f"{args.model}: no such model file")
     ways = choose_ways(args.ways)
     path = Path(args.text) if args.text else default_text()
-    lines = read_text(path, args.quick)
+    lines = read_text(path, args.quick, given=bool(args.text))
     output = args.json or (QUICK_JSON if args.quick else DEFAULT_JSON)
     prepare_output(output)
     text = {"path": str(path), "lines": len(lines), "chars": sum(map(len, lines))}

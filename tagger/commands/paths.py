@@ -34,9 +34,6 @@ def paths_of(args) -> Paths:
         return Paths([*models, *args.raw], _listed(getattr(args, "output", None)), to_stdout=command == "words")
     if command == "plot":
         return Paths(list(args.histories), [args.output])
-    if command in ("words", "adapt"):  # raw text files and the model; adapt writes one model file
-        return Paths([*args.raw, *_models(_listed(args.model))], _listed(getattr(args, "output", None)),
-                     to_stdout=command == "words")
     if command == "distill":  # the teacher pass cache is read and rewritten: an output, kept off the teachers
         return Paths([f for spec in _models(args.teachers) for f in _corpus_files(spec)],
                      [args.output, *_listed(args.cache)])
