@@ -49,12 +49,11 @@ class MeanOfModels:
         return np.log(np.maximum(mean, TINY)).astype(np.float32)
 
 
-def load_ensemble(paths: Sequence[str | os.PathLike], engine: str = "torch", precision: str = "float32") -> Tagger:
-    """One `Tagger` over the model files `paths` (at least two), checked to be compatible."""
-    from .modelio import load_model
+def ensemble_of(paths: Sequence[str | os.PathLike], members: Sequence[Tagger]) -> Tagger:
+    """One `Tagger` over `members` (at least two, loaded from `paths` by tagger/modelio.py, which
+    calls this: the ensemble never loads files itself), checked to be compatible."""
     if len(paths) < 2:
         raise ValueError("an ensemble needs two or more model files")
-    members = [load_model(path, engine, precision) for path in paths]
     first, reference = members[0], members[0].encoder.to_dict()
     for path, member in zip(paths, members):
         if member.model.crf_scores() is not None:

@@ -86,6 +86,12 @@ def engine_threshold(path) -> int | None:
     return None if chars is None else chars * networks.BYTES_PER_CHAR
 
 
+def load_ensemble(paths: Sequence[str | os.PathLike], engine: str = "torch", precision: str = "float32") -> Tagger:
+    """One `Tagger` averaging the model files `paths` (two or more, trained alike: tagger/ensemble.py)."""
+    from .ensemble import ensemble_of
+    return ensemble_of(paths, [load_model(path, engine, precision) for path in paths])
+
+
 def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, engine: str = "auto",
          threads: "int | None" = None, precision: str = "auto") -> Tagger:
     """A `Tagger` (tagger/pipeline.py) from a model file (the shipped default model when path is
@@ -108,7 +114,6 @@ def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, 
     set_threads(threads, "numpy" if engine == "auto" else engine)
     if isinstance(path, (list, tuple)):
         if len(path) > 1:
-            from .ensemble import load_ensemble
             return load_ensemble(path, engine, precision)
         path = path[0] if path else None
     return load_model(SHIPPED["default"] if path is None else path, engine, precision)

@@ -18,12 +18,12 @@ from .errors import ModelFileError
 DEFAULT = "bilstm"  # the network of a file without config["network"]
 # Engine "auto" (the API's AutoNetwork and `tagger segment`'s choice, tagger/engine.py): the
 # characters from which torch's layers overtake numpy's, its import (about a second) counted.
-# From the warm speeds of docs/speed.md (2 threads, idle): the fast ID-CNN runs 470-505k chars/s
-# on torch and 327-396k on numpy, which repays the import after about 1.5M characters; the
-# BiLSTM's numpy form is the slower by more, and the command line's earlier rule (numpy under
-# 256 kB, about 85k characters) stands for it.
+# The fast ID-CNN, `tagger segment --model fast` on the PKU test text x10 and x100 (2 threads,
+# idle): numpy 5.8 s and 56.2 s, torch 6.7 s and 50.8 s, so torch pays from about 4M characters.
+# The BiLSTM's numpy form is the slower by more (x10: numpy 25.3 s, torch 11.5 s); the command
+# line's earlier rule (numpy under 256 kB, about 85k characters) stands for it.
 BILSTM_TORCH_FROM = 85_000
-IDCNN_TORCH_FROM = 1_500_000
+IDCNN_TORCH_FROM = 4_000_000
 BYTES_PER_CHAR = 3  # UTF-8 Chinese text, for rules on a file's size
 
 

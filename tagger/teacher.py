@@ -124,9 +124,8 @@ def read_raw_texts(path: str) -> list[str]:
 def load_teachers(paths: Sequence[str]):
     """(the teacher, its first member): several files are averaged as an ensemble that carries the
     first one's metadata; the first member gives the embeddings the student may start from."""
-    from .modelio import load_model
+    from .modelio import load_ensemble, load_model
     if len(paths) > 1:
-        from .ensemble import load_ensemble
         teacher = load_ensemble(list(paths))
         first = load_model(paths[0])
         teacher.metadata = dict(first.metadata)
