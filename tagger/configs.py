@@ -109,13 +109,20 @@ def config_problem(cls: type[SavedConfig], data: dict) -> str | None:
     return None
 
 
-def bilstm_shapes(c: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The weight names and shapes of model.BiLSTMTagger built with these settings."""
+def _embedding_shapes(c: SavedConfig, bigrams_per_step: int) -> tuple[dict[str, tuple[int, ...]], int]:
+    """The character and bigram tables both networks start with, and the width they feed on
+    (dictionary bits included): one rule for the two shape tables below."""
     shapes = {"char_embed.weight": (c.char_vocab, c.char_dim)}
     width = c.char_dim + c.dictionary_bits
     if c.bigram_dim > 0:
         shapes["bigram_embed.weight"] = (c.bigram_vocab, c.bigram_dim)
-        width += 2 * c.bigram_dim
+        width += bigrams_per_step * c.bigram_dim
+    return shapes, width
+
+
+def bilstm_shapes(c: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The weight names and shapes of model.BiLSTMTagger built with these settings."""
+    shapes, width = _embedding_shapes(c, bigrams_per_step=2)  # the bigrams ending and starting at a character
     if c.standard_embedding:
         shapes["standard_embed.weight"] = (len(c.marker_ids) + 1, c.standard_dim)
         width += c.standard_dim
@@ -139,11 +146,7 @@ def bilstm_shapes(c: ModelConfig) -> dict[str, tuple[int, ...]]:
 
 def idcnn_shapes(c: IDCNNConfig) -> dict[str, tuple[int, ...]]:
     """The weight names and shapes of idcnn.IDCNNTagger built with these settings."""
-    shapes = {"char_embed.weight": (c.char_vocab, c.char_dim)}
-    width = c.char_dim + c.dictionary_bits
-    if c.bigram_dim > 0:
-        shapes["bigram_embed.weight"] = (c.bigram_vocab, c.bigram_dim)
-        width += c.bigram_dim
+    shapes, width = _embedding_shapes(c, bigrams_per_step=1)
     shapes.update({"first.weight": (c.channels, width, 3), "first.bias": (c.channels,)})
     if c.marker_ids:
         shapes["standard_embed.weight"] = (len(c.marker_ids) + 1, c.channels)
