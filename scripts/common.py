@@ -1,4 +1,4 @@
-"""What the scripts share: the repository root, the PKU test files, a child process's wall time and
+"""What the scripts share: the repository root, the PKU test files, a free port, a child process's wall time and
 peak memory, mean ± std, the command line a result records, and error reporting for `main`.
 
 Run the scripts from the repository root as modules (`python -m scripts.bench.bench_speed ...`),
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,13 @@ def pku_test() -> Path:
 def pku_gold() -> Path:
     """Its gold segmentation."""
     return corpora_root() / "sighan2005" / "pku_test_gold.utf8"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a script starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def read_lines(path: str | os.PathLike) -> list[str]:

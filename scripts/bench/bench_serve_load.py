@@ -37,7 +37,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,15 +45,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from scripts.common import free_port
+
 SERVER = ("import sys; from tagger.serve import Limits, serve; "
           "serve(host='127.0.0.1', port=int(sys.argv[1]), threads=int(sys.argv[3]), log_level='warning', "
           "limits=Limits(batch_chars=int(sys.argv[2])))")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(port: int, batch_chars: int, threads: int = 1) -> subprocess.Popen:

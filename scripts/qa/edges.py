@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from scripts.common import ROOT
+from scripts.common import ROOT, free_port
 
 TEXT = "我们在北京大学研究生命的起源。\n上海很好，他是学生。\n"
 WORDS = ["我们", "喜欢", "苹果", "和", "香蕉", "他", "是", "北京", "的", "学生", "中国", "人民", "研究", "生命",
@@ -450,12 +450,6 @@ def corpus_cases(bench: Bench) -> None:
 
 
 # -- the service -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None,
             chunked: bool = False) -> tuple[int, bytes]:
     """(status, body) of one request; status 0 when the connection was reset or closed."""

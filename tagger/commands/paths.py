@@ -77,8 +77,7 @@ def _learning_inputs(args) -> list[str]:
     dictionaries = [s for s in (args.dictionary or "").split(",") if s.strip() not in ("", "jieba", "train", "none")]
     return [*_corpus_files(args.corpus), *(_corpus_files(args.dev) if getattr(args, "dev", None) else []),
             *_listed(args.char_vectors), *_listed(args.bigram_vectors), *_listed(getattr(args, "cv_table", None)),
-            *_models(_listed(getattr(args, "init", None))),
-            *dictionaries, *_models(_listed(getattr(args, "init", None)))]
+            *_models(_listed(getattr(args, "init", None))), *dictionaries]
 
 
 def _learning_outputs(args) -> list[str]:
