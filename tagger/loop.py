@@ -33,7 +33,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from . import distributed
-from .encode import length_grouped_batches
+from .batching import length_grouped_batches
 from .errors import TaggerError
 from .trainconfig import LoopConfig
 

@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 
 import multiprocessing
 
-from .encode import blocks
+from .batching import blocks
 from .errors import TaggerError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h

@@ -86,7 +86,7 @@ def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | N
                  golds: Sequence | None = None, batch_chars: int = 5000) -> list[int]:
     """Encode `texts` with `standard` (and `encoder`'s dictionary), run the teacher, store both;
     the store rows of the texts, in order."""
-    from .encode import length_grouped_batches
+    from .batching import length_grouped_batches
     rows: list[int] = [0] * len(texts)
     for ids in length_grouped_batches([len(t) + 2 for t in texts], batch_chars):
         batch = encoder.encode_batch([texts[i] for i in ids], standard)
@@ -116,8 +116,8 @@ def read_labeled(spec: str):
 
 def read_raw_texts(path: str) -> list[str]:
     """The texts of a raw text file: its lines cut at whitespace, long chunks cut as segmentation cuts them."""
-    from .pipeline import split_long
-    from .readers import read_raw
+    from .chunks import split_long
+    from .textlines import read_raw
     return [piece for line in read_raw(path) for chunk in line.split() for piece in split_long(chunk)]
 
 

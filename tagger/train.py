@@ -22,7 +22,8 @@ from . import checkpoints, distributed, embeddings, networks, recipe
 from .checkpoints import Training
 from .trainconfig import TrainConfig
 from .dictionary import Dictionary, fold_of
-from .encode import Encoder, WordEncoder, collate, length_grouped_batches
+from .batching import length_grouped_batches
+from .encode import Encoder, WordEncoder, collate
 from .errors import TaggerError
 from .model import ModelConfig
 from .pipeline import Tagger

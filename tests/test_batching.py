@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagger.encode import grid_length, pad_inputs, shaped_batches
+from tagger.batching import grid_length, pad_inputs, shaped_batches
 
 
 @settings(max_examples=200, deadline=None)
