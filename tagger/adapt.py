@@ -43,7 +43,7 @@ def check_raw(paths: Sequence[str]) -> None:
 
 def read_raw(paths: Sequence[str], encoding: str = "utf-8") -> list[str]:
     """The lines of the raw text files (all checked before the first is read)."""
-    from .readers import read_lines
+    from .textlines import read_lines
     check_raw(paths)
     return [line for path in paths for _, line in read_lines(path, encoding)]
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from .errors import TaggerError
-from .readers import BadLines, Words, default_task, read_items, sniff_format
+from .readers import Words, default_task, read_items, sniff_format
+from .textlines import BadLines
 
 ENV_VAR = "TAGGER_CORPORA"
 DEV_EVERY = 20
@@ -238,7 +239,7 @@ def units_of(spec: str, train: Part, task: str, units: Optional[str] = None) -> 
 
 def read_word_list(path: str) -> set[str]:
     """A word list, one word a line (a bakeoff's training words, `evaluate --words`)."""
-    from .readers import read_lines
+    from .textlines import read_lines
     return {line.strip() for _, line in read_lines(path) if line.strip()}
 
 

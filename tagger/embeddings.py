@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .errors import CorpusError, TaggerError
-from .readers import read_lines
+from .textlines import read_lines
 from .vocab import EOS, Vocab, bigrams, normalize
 
 # Skip-gram settings, those of the ablations in docs/benchmarks.md that measured the vectors' gain

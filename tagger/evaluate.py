@@ -80,7 +80,7 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     file for OOV/IV recall (default: the corpus's training words; none for a file). A NER or
     POS model is scored by its task, except that a POS model on a gold without POS tags is
     scored on its words (`note` says so). top_errors: also list the N most frequent
-    disagreements (segmentation). bad: a readers.BadLines, to skip malformed gold lines
+    disagreements (segmentation). bad: a textlines.BadLines, to skip malformed gold lines
     (`--skip-bad-lines`) rather than stop at the first; each is left out with its output line."""
     from .corpora import test_part
     from .modelio import looks_like_model_file, resolve
@@ -138,7 +138,7 @@ def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part
 
 def gold_lines(gold_part, bad=None) -> list[Optional[list[str]]]:
     """The gold words of each line (a segmented file line by line, blank lines kept); with `bad`
-    (a readers.BadLines), a malformed segmented line is None and a malformed sentence of another
+    (a textlines.BadLines), a malformed segmented line is None and a malformed sentence of another
     format is left out."""
     from .corpora import format_of, read_part
     from .readers import read_segmented_lines
@@ -149,7 +149,7 @@ def gold_lines(gold_part, bad=None) -> list[Optional[list[str]]]:
 
 def segmented_lines(path: str) -> list[list[str]]:
     """The words of each line of a segmented file, blank lines kept (they pair output with gold)."""
-    from .readers import read_lines
+    from .textlines import read_lines
     return [line.split() for _, line in read_lines(path)]
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 from tagger.align import WordListAligner
 from tagger.corpora import Part, get_corpus, read_part
 from tagger.errors import TaggerError
-from tagger.readers import BadLines
+from tagger.textlines import BadLines
 
 LIST = ["我们", "放", "在", "桌", "上", "狰狞面目", "狰狞", "面目", "露出", "1998年", "书"]
 

@@ -51,15 +51,16 @@ def test_entity_f1_hand_case():
 
 def test_ner_readers(tmp_path):
     from tagger.tags import tags_to_spans
-    from tagger.readers import read_column_tags, read_msra_ner
+    from tagger.readers import read_msra_ner
+    from tagger.rowreaders import read_columns
     resume = tmp_path / "r.bmes"
     resume.write_text("高 B-NAME\n勇 E-NAME\n： O\n\n中 S-LOC\n", encoding="utf-8")
-    rows = list(read_column_tags(resume))
+    rows = list(read_columns(resume))
     assert rows[0] == (["高", "勇", "："], ["B-NAME", "E-NAME", "O"])
     assert tags_to_spans(rows[0][1]) == [(0, 2, "NAME")]
     conll = tmp_path / "eng.train"
     conll.write_text("-DOCSTART- -X- -X- O\n\nEU NNP I-NP I-ORG\nrejects VBZ I-VP O\n", encoding="utf-8")
-    assert list(read_column_tags(conll)) == [(["EU", "rejects"], ["I-ORG", "O"])]
+    assert list(read_columns(conll)) == [(["EU", "rejects"], ["I-ORG", "O"])]
     msra = tmp_path / "m.txt"
     msra.write_text("我/o 在/o 北京/ns 见到/o 江泽民/nr\n", encoding="utf-8")
     chars, spans = next(read_msra_ner(msra))

@@ -21,7 +21,7 @@ from tagger.errors import TaggerError
 from tagger.files import TEMP_MARK, atomic_write_bytes, text_encoding, write_json, write_text_atomic
 from tagger.modelio import save_model
 from tagger.options import integer, real
-from tagger.readers import read_raw
+from tagger.textlines import read_raw
 
 
 def test_write_json_keeps_the_old_file_when_writing_fails(tmp_path):

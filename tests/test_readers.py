@@ -2,8 +2,9 @@ import pytest
 
 from tagger.corpora import Part, read_part, training_parts
 from tagger.errors import CorpusError, TaggerError
-from tagger.readers import (BadLines, read_conll_words, read_items, read_msra, read_pd1998, read_pd1998_tagged,
-                            read_raw, read_segmented, read_words, sniff_format)
+from tagger.readers import read_items, read_msra, read_pd1998, read_pd1998_tagged, read_segmented, read_words, sniff_format
+from tagger.rowreaders import read_conll_words
+from tagger.textlines import BadLines, read_raw
 
 
 def write(tmp_path, name, data: bytes):
@@ -244,7 +245,7 @@ def test_mixed_line_ends_tabs_and_a_leading_bom_are_fine(tmp_path):
 
 
 def test_a_line_longer_than_the_limit(tmp_path):
-    from tagger.readers import CORPUS_LINE_BYTES
+    from tagger.textlines import CORPUS_LINE_BYTES
     path = write(tmp_path, "long.seg", b"ok\n" + b"a " * (CORPUS_LINE_BYTES // 2 + 1) + b"\nok\n")
     assert read_error(path, "segmented") == (f"{path}:2: longer than {CORPUS_LINE_BYTES} bytes: not one sentence a "
                                              "line (CR-only line ends, or not a text file?)")

@@ -18,7 +18,7 @@ import tempfile
 
 from tagger.files import write_json
 from tagger.metrics import score
-from tagger.readers import read_lines
+from tagger.textlines import read_lines
 
 
 def diff_correct(gold: list[str], pred: list[str], workdir: str) -> int:

@@ -31,7 +31,7 @@ def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]
     read the input lazily, and write what `label` makes of its lines (it loads the model before
     it returns) as UTF-8, atomically to -o, else to stdout as it comes. (The CLI has checked
     that no output is the input: tagger/files.py.)"""
-    from ..readers import read_raw
+    from ..textlines import read_raw
     lean_memory(engine)
     write_text_atomic(args.output or "-", label(read_raw(args.file, args.encoding, args.errors)))
     return 0
@@ -68,7 +68,7 @@ def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
         if not args.pos:
             return segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
                                           standard=args.standard)
-        from ..pipeline import flagged_words
+        from ..spanviews import flagged_words
         tokens = (flagged_words(line, spans, segmenter.user_dict)
                   for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars, args.standard))
     return (_slashed(pairs) for pairs in tokens) if args.pos else tokens

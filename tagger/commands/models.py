@@ -18,7 +18,7 @@ def cmd_evaluate(args) -> int:
             raise TaggerError("--compare reads the gold whole: drop --skip-bad-lines, or fix the gold file")
         report = compare(*args.prediction, args.gold, args.format, args.standard, args.threads, args.draws)
     else:
-        from ..readers import BadLines
+        from ..textlines import BadLines
         bad = BadLines() if args.skip_bad_lines else None
         report = evaluate(args.prediction, args.gold, args.format, args.words, args.standard, args.top_errors,
                           args.threads, note=lambda message: print(message, file=sys.stderr), bad=bad)

@@ -117,7 +117,7 @@ def _fit(args, trainer, sources: dict, task: str, metadata: dict):
     """(the trained segmenter, the skipped malformed lines or None): one corpus, or several as
     {standard: sentences} (a multi-criteria model)."""
     from ..corpora import DEV_EVERY, read_part, whole
-    from ..readers import BadLines
+    from ..textlines import BadLines
     bad = BadLines() if args.skip_bad_lines else None
     if args.final:
         train = {name: itertools.chain(read_part(whole(train_part), bad, task),
@@ -181,7 +181,7 @@ def _plot_quietly(histories, path: str, quiet: bool) -> bool:
 def cmd_cv(args) -> int:
     from ..corpora import format_of, is_name, read_part, training_parts, whole
     from ..cv import cross_validate, summarize, to_markdown
-    from ..readers import BadLines
+    from ..textlines import BadLines
     from ..threads import set_threads
 
     model_config, train_config = _configs(args)
