@@ -42,7 +42,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .errors import TaggerError
-from .pipeline import split_long
+from .chunks import split_long
 from .vocab import normalize
 
 MAX_LEN = 6  # the dictionary features' longest word

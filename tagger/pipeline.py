@@ -12,28 +12,26 @@ engine's `lite.NumpyBiLSTM`, or an ensemble (`ensemble.MeanOfModels`).
 """
 from __future__ import annotations
 
-import bisect
 import itertools
-import math
 import re
 from typing import Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .batching import blocks, pad_inputs, shaped_batches
+from .chunks import MAX_CHUNK, chunk_cuts, covering, joined_spans
 from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
-from .encode import Encoder, Inputs, WordEncoder, blocks, pad_inputs, shaped_batches
+from .encode import Encoder, Inputs, WordEncoder
 from .entity_guard import entity_mask
 from .errors import TaggerError
 from .memory import release_free_memory
 from .metrics import spans as word_spans
-from .sentences import SENTENCE_END
+from .spanviews import WHITESPACE_FLAG, flagged_words, words_of
 from .tags import BMES
 from .tasks import Span, Task
 from .tokens import Tokens, find_tokens
 from .userdict import UserDict
 
-MAX_CHUNK = 200  # longer text runs are cut (at a sentence end when possible) before the model:
-# the model was trained on sentences, and shorter rows make wider, faster LSTM batches
 SEARCH_POOL = 4_000_000  # scores (steps x tags) pooled for one Viterbi search: 16 MB of float32
 BATCH_CHARS = 5000  # characters per network batch: as fast as 20,000 here, with half the peak memory
 BATCH_LINES = 2048  # lines a stream reads and tags together (see iter_label)
@@ -58,33 +56,6 @@ class Network(Protocol):
         """Inference mode: no dropout."""
 
 
-def chunk_cuts(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = ()) -> list[int]:
-    """Where a run longer than `limit` is cut into chunks of at most `limit`: after the last
-    sentence end of each window (if past a quarter of it), else at the window's end. No cut
-    falls inside a `whole` span (sorted, not overlapping) unless that span is longer than what
-    is left of the window: the cut then moves back to the span's start, or, if that is within
-    the first quarter of the window, stays inside it (the caller joins the pieces again)."""
-    if len(text) <= limit:
-        return []
-    cuts, start = [], 0
-    while len(text) - start > limit:
-        ends = [m.end() for m in SENTENCE_END.finditer(text, start, start + limit)
-                if m.end() < start + limit and _covering(whole, m.end()) is None]
-        cut = ends[-1] if ends and ends[-1] - start > limit // 4 else start + limit
-        span = _covering(whole, cut)
-        if span is not None and span[0] - start > limit // 4:
-            cut = span[0]
-        cuts.append(cut)
-        start = cut
-    return cuts
-
-
-def split_long(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = ()) -> list[str]:
-    """`text` cut where `chunk_cuts` says."""
-    bounds = [0, *chunk_cuts(text, limit, whole), len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
-
-
 def check_texts(lines: Sequence) -> None:
     """Only text is labeled: str() of a number, of bytes or of pandas' NaN would be segmented
     as if it were the input (NaN as the word "nan"), so the caller hears of it instead."""
@@ -99,43 +70,6 @@ def without_line_end(line: str) -> str:
     """A line read from a file, without its line end ("\n" or "\r\n"): `iter_segment(open(f))`
     must give a line's words, not a newline token after them (and [] for an empty line)."""
     return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
-
-
-def words_of(line: str, spans: Sequence[Span]) -> list[str]:
-    """The segmentation view of a line's spans: its words in order, with the whitespace runs
-    between them as tokens of their own (jieba's way), so that the words join to the line.
-
-    Every span edge, the line's ends included, is a cut; the pieces between successive cuts are
-    the words and the runs between them. (This runs once per word of every line segmented, so
-    a line the spans tile, with no whitespace, is read with one comprehension.)"""
-    words = [line[start:end] for start, end, _ in spans]
-    if sum(map(len, words)) == len(line):  # the spans tile the line (no whitespace): the usual case
-        return words
-    cuts = [0, *itertools.chain.from_iterable((start, end) for start, end, _ in spans), len(line)]
-    return [line[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
-
-
-WHITESPACE_FLAG = "x"  # a whitespace run's flag in word/POS output: jieba's flag for non-words
-
-
-def flagged_words(line: str, spans: Sequence[Span], user_dict: UserDict | None = None,
-                  whitespace: str = WHITESPACE_FLAG) -> list[tuple[str, str]]:
-    """The word/POS view of a line's spans: (word, flag) pairs that join back to the line.
-
-    The one rule every front end follows (posseg, `segment --pos`, spaCy, serve): the runs of
-    whitespace between spans, which the model never labels, are tokens with the flag
-    `whitespace`, and a user word with a tag of its own gets that tag, as in jieba; every other
-    word gets the model's label."""
-    pairs, at = [], 0
-    for start, end, label in spans:
-        if start > at:
-            pairs.append((line[at:start], whitespace))
-        word = line[start:end]
-        pairs.append((word, (user_dict.tag(word) if user_dict is not None else None) or label))
-        at = end
-    if at < len(line):
-        pairs.append((line[at:], whitespace))
-    return pairs
 
 
 class Tagger:
@@ -204,7 +138,7 @@ class Tagger:
             # a dictionary word may cover a token, never cut into one
             kept = sorted(tokens.runs + tokens.words)
             words = words + [(s, e) for s, e in self.user_dict.find(text)
-                             if _covering(kept, s) is None and _covering(kept, e) is None]
+                             if covering(kept, s) is None and covering(kept, e) is None]
         mask = keep_whole_mask(len(text), tokens.runs + words, self.tags)
         cuts = sorted({c for s, e in words for c in (s, e) if 0 < c < len(text)})
         if cuts:
@@ -222,7 +156,7 @@ class Tagger:
                 mask = self._allowed(piece, tokens)
                 whole = sorted(tokens.runs + tokens.words)
                 cuts = chunk_cuts(piece, MAX_CHUNK, whole)
-                joined = {cut for cut in cuts if mask is not None and _covering(whole, cut) is not None}
+                joined = {cut for cut in cuts if mask is not None and covering(whole, cut) is not None}
                 bounds = [0, *cuts, len(piece)]
                 for a, b in zip(bounds, bounds[1:]):
                     chunk_mask = None if mask is None else mask[a:b]
@@ -320,7 +254,7 @@ class Tagger:
         for pieces in layout:
             line_spans = list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces))))
             joins = {offset for offset, _, _, joined in pieces if joined}
-            out.append(_joined(line_spans, joins) if joins else line_spans)
+            out.append(joined_spans(line_spans, joins) if joins else line_spans)
         return out
 
     def label_texts(self, texts: Sequence, standard: str | None = None) -> list[list[Span]]:
@@ -418,20 +352,3 @@ class Tagger:
             raise TaggerError("this model finds entities; it does not segment (use `tag`)")
 
 
-def _covering(spans: Sequence[tuple[int, int]], cut: int) -> tuple[int, int] | None:
-    """The one of the sorted, non-overlapping `spans` that `cut` falls strictly inside, if any
-    (a binary search: a long run may hold thousands of tokens)."""
-    at = bisect.bisect_right(spans, (cut, math.inf)) - 1
-    return spans[at] if at >= 0 and spans[at][0] < cut < spans[at][1] else None
-
-
-def _joined(spans: list[Span], joins: set[int]) -> list[Span]:
-    """The spans with each pair that meets at a join made one (the label of the first): the
-    pieces of a token longer than a chunk."""
-    out: list[Span] = []
-    for span in spans:
-        if out and span[0] in joins and out[-1][1] == span[0]:
-            out[-1] = (out[-1][0], span[1], out[-1][2])
-        else:
-            out.append(span)
-    return out

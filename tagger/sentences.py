@@ -3,7 +3,7 @@
 A sentence ends after a run of sentence-final marks (Chinese and ASCII full stops, question and
 exclamation marks, semicolons, the ellipsis) and the closing quotes and brackets that follow
 them. Training cuts long segmented paragraphs there (tagger/train.py), and inference cuts runs
-longer than the network's chunk size there (tagger/pipeline.py): the model then reads input cut
+longer than the network's chunk size there (tagger/chunks.py): the model then reads input cut
 the way its training sentences were.
 """
 from __future__ import annotations

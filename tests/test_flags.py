@@ -1,10 +1,10 @@
-"""One output rule for words with flags (tagger.pipeline.flagged_words), and every front end on it:
+"""One output rule for words with flags (tagger.spanviews.flagged_words), and every front end on it:
 tagger.posseg, `tagger segment --pos` (with --user-dict and --jobs), spaCy and serve."""
 import pytest
 from hypothesis import given, strategies as st
 
 from tagger.cli import main
-from tagger.pipeline import WHITESPACE_FLAG, flagged_words
+from tagger.spanviews import WHITESPACE_FLAG, flagged_words
 from tagger.userdict import UserDict
 
 TEXT = "我们喜欢北京大学。  他在上海工作"

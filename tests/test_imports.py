@@ -64,3 +64,16 @@ def test_no_module_of_the_package_is_in_an_import_circle():
                 seen.add(step)
                 frontier.extend(graph[step])
     assert not in_circle, in_circle
+
+
+def test_every_module_is_small_and_named_in_the_module_table():
+    """docs/model.md's table names every module (the code map a newcomer reads), and no module
+    grows past about 400 lines (past that, a module has usually taken on a second job)."""
+    table = (PACKAGE.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    paths = [path for path in PACKAGE.rglob("*.py") if not path.name.startswith("__")]
+    unnamed = [str(path.relative_to(PACKAGE.parent)) for path in paths
+               if f"`{path.relative_to(PACKAGE.parent).as_posix()}`" not in table
+               and f"`{path.parent.relative_to(PACKAGE.parent).as_posix()}/`" not in table]
+    assert not unnamed, unnamed
+    long = {path.name: n for path in paths if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450}
+    assert not long, long

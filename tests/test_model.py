@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from tagger.encode import Inputs
 from tagger.model import BiLSTMTagger, ModelConfig, reverse_padded
 from tagger.modelio import load_model, read_payload, save_model
-from tagger.pipeline import split_long
+from tagger.chunks import split_long
 
 from .conftest import train_tiny
 

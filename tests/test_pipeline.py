@@ -7,7 +7,9 @@ import tagger
 from tagger.ensemble import MeanOfModels
 from tagger.errors import TaggerError
 from tagger.modelio import load_model, save_model
-from tagger.pipeline import Network, split_long, words_of
+from tagger.chunks import split_long
+from tagger.pipeline import Network
+from tagger.spanviews import words_of
 from tagger.sentences import CLOSERS, FINALS, SENTENCE_END, split_words
 
 

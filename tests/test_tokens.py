@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagger.pipeline import MAX_CHUNK, chunk_cuts, split_long
+from tagger.chunks import MAX_CHUNK, chunk_cuts, split_long
 from tagger.tokens import atomic_spans, find_tokens
 
 
