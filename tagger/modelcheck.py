@@ -18,6 +18,7 @@ from .configs import config_problem
 from .errors import ModelFileError, TaggerError
 from .tags import scheme_from_dict
 from .tasks import TASKS
+from .vocab import Lines
 
 OLD_TASK_NAMES = {"segmentation": "seg"}  # files written before tasks
 
@@ -63,6 +64,9 @@ def _strings_problem(payload: dict, file_size: int) -> str | None:
     for name, items in lists.items():
         if name == "lexicon" and isinstance(items, str):  # the current format's lexicon: one line a word
             total += len(items)
+            continue
+        if isinstance(items, Lines):  # the current format's word lists: strings by construction
+            total += len(items.text)
             continue
         if not isinstance(items, (list, tuple)) or not set(map(type, items)) <= {str}:
             return f"{name} is not a list of strings"
@@ -124,6 +128,23 @@ def _vocab_problem(vocab: dict, config: dict) -> str | None:
     return None
 
 
+_EXPONENT_BITS = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}  # by item size: float16, 32, 64
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """Whether no value of a float array is NaN or infinite, read from its bits: an IEEE float is
+    not finite exactly when its exponent bits are all ones. Why not np.isfinite: on float16
+    (the shipped models' embedding tables) it converts every value first, and took a quarter of
+    opening a model; a masked maximum over the same bits as unsigned integers is ten times faster."""
+    bits = _EXPONENT_BITS.get(array.dtype.itemsize)
+    if array.dtype.kind != "f" or bits is None:
+        return bool(np.isfinite(array).all())
+    if array.size == 0:
+        return True
+    unsigned = array.view(array.dtype.str.replace("f", "u"))  # the same bytes, in the same byte order
+    return bool((unsigned & bits).max() < bits)
+
+
 def _weights_problem(state: dict, shapes: dict[str, tuple]) -> str | None:
     """Every weight present with its shape, a float array, and finite; no stray weights."""
     missing = [name for name in shapes if name not in state]
@@ -138,6 +159,6 @@ def _weights_problem(state: dict, shapes: dict[str, tuple]) -> str | None:
             return f"weight {name!r} is not an array of floats"
         if array.shape != tuple(shape):
             return f"weight {name!r} has shape {list(array.shape)}, the config makes it {list(shape)}"
-        if not np.isfinite(array).all():
+        if not all_finite(array):
             return f"weight {name!r} holds NaN or infinite values"
     return None

@@ -31,6 +31,7 @@ import struct
 import numpy as np
 
 from .errors import ModelFileError
+from .vocab import Lines
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 2
@@ -85,7 +86,9 @@ def _texts_out(fields: dict, tensors: dict) -> dict[str, str]:
         for parent in parents:
             holder = holder.get(parent) if isinstance(holder, dict) else None
         value = holder.get(key) if isinstance(holder, dict) else None
-        if isinstance(value, str):
+        if isinstance(value, Lines):
+            kind, value = "lines", value.text
+        elif isinstance(value, str):
             kind = "lines" if field in KEPT_JOINED else "text"
         elif isinstance(value, (list, tuple)) and all(isinstance(v, str) and v and "\n" not in v for v in value):
             kind, value = "lines", "\n".join(value)
@@ -229,7 +232,7 @@ def _texts_in(fields: dict, arrays: dict, bad) -> None:
             holder = holder.setdefault(parent, {})
             if not isinstance(holder, dict):
                 raise bad(f"damaged model file: payload {parent!r} is not a mapping")
-        holder[key] = (value.split("\n") if value else []) if kind == "lines" and field not in KEPT_JOINED else value
+        holder[key] = Lines(value) if kind == "lines" and field not in KEPT_JOINED else value
     stray = [name for name in arrays if name.startswith(TEXT_PREFIX)]
     if stray:
         raise bad(f"damaged model file: byte array {stray[0]!r} belongs to no field")

@@ -17,11 +17,12 @@ from __future__ import annotations
 import itertools
 import operator
 import unicodedata
-from array import array
 from collections import Counter
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
+
+import numpy as np
 
 PAD, UNK = "<pad>", "<unk>"
 BOS, EOS = "<s>", "</s>"
@@ -104,6 +105,50 @@ def bigrams(text: str) -> list[str]:
     return list(map(operator.add, text, text[1:])) + [text[-1] + EOS] if text else []
 
 
+class Lines(Sequence[str]):
+    """A list of strings held as one newline-joined str, as model files store their word lists.
+
+    Why not a list: splitting the shipped model's 138k bigrams into strings, only for Vocab to
+    join them again, was a third of opening the model; Vocab takes the text as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __len__(self) -> int:
+        return self.text.count("\n") + 1 if self.text else 0
+
+    def __iter__(self):
+        return iter(self.text.split("\n") if self.text else ())
+
+    def __getitem__(self, index):
+        """An item, or a slice; `lines[k:]` stays Lines (the file's leading <pad> and <unk> are cut so)."""
+        if isinstance(index, slice) and index.step in (None, 1) and index.stop is None and (index.start or 0) >= 0:
+            start = 0
+            for _ in range(index.start or 0):
+                start = self.text.find("\n", start) + 1
+                if start == 0:
+                    return Lines("")
+            return Lines(self.text[start:])
+        return list(self)[index]
+
+    def holds(self, *items: str) -> bool:
+        """Whether any of `items` is one of the lines."""
+        framed = f"\n{self.text}\n"
+        return any(f"\n{item}\n" in framed for item in items)
+
+
+def _joined_lines(text: str, first: Sequence[str]) -> tuple[str, np.ndarray]:
+    """(`first` and the lines of `text` joined, each one's end offset), computed in numpy from the
+    text's code points instead of one str per line."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    breaks = np.flatnonzero(codes == ord("\n"))
+    ends = np.append(breaks - np.arange(len(breaks)), len(codes) - len(breaks)) if text else np.zeros(0, np.int64)
+    head = np.fromiter(itertools.accumulate(map(len, first)), dtype=np.int64, count=len(first))
+    return "".join(first) + text.replace("\n", ""), np.concatenate([head, ends + (head[-1] if len(head) else 0)])
+
+
 class Vocab:
     """A string <-> id table; id 0 is padding and id 1 stands for unknown strings.
 
@@ -112,12 +157,15 @@ class Vocab:
     and inference reads the list only once, to build its lookup tables (encode.py)."""
 
     def __init__(self, items: Sequence[str]):
+        if isinstance(items, Lines) and not items.holds(PAD, UNK):
+            self._joined, self._ends = _joined_lines(items.text, (PAD, UNK))
+            return
         items = list(items)
         if PAD in items or UNK in items:  # two scans in C: the filter below took a fifth of opening a model
             items = [s for s in items if s not in (PAD, UNK)]
         itos = [PAD, UNK] + items
         self._joined = "".join(itos)
-        self._ends = array("l", itertools.accumulate(map(len, itos)))
+        self._ends = np.fromiter(itertools.accumulate(map(len, itos)), dtype=np.int64, count=len(itos))
 
     @property
     def itos(self) -> list[str]:

@@ -63,5 +63,7 @@ def save_legacy(payload: dict, path, version: int = 1) -> None:
     tagger wrote before its current format, which it still reads (tagger/legacy.py)."""
     import numpy as np
     import torch
+    from tagger.vocab import Lines
     state = {name: torch.from_numpy(np.array(array)) for name, array in payload["state_dict"].items()}
-    torch.save({**payload, "format_version": version, "state_dict": state}, path)
+    vocab = {key: list(value) if isinstance(value, Lines) else value for key, value in payload["vocab"].items()}
+    torch.save({**payload, "vocab": vocab, "format_version": version, "state_dict": state}, path)

@@ -19,11 +19,15 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tagger import networks
 from tagger.cli import main
 from tagger.errors import ModelFileError
+from tagger.modelcheck import all_finite
 from tagger.modelio import load_model, read_payload, save_model, upgrade, write_payload
+from tagger.vocab import Lines, Vocab
 
 from .conftest import save_legacy, write_segmented
 
@@ -268,3 +272,23 @@ def test_the_auto_engine_moves_to_torch_with_the_same_words(model_file, tiny_cor
     words = auto.segment_lines(lines)
     assert auto.model.engine == "torch"
     assert words == load_model(model_file, "numpy").segment_lines(lines) == auto.segment_lines(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["<f2", "<f4", "<f8", ">f4"]), st.binary(min_size=0, max_size=64))
+def test_the_finiteness_check_reads_bits_as_isfinite_does(dtype, raw):
+    width = np.dtype(dtype).itemsize
+    values = np.frombuffer(raw[:len(raw) // width * width], dtype=dtype)
+    assert all_finite(values) == bool(np.isfinite(values).all())
+    assert all_finite(values[::2]) == bool(np.isfinite(values[::2]).all())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab中文<>padunk\U0001F600", min_size=1, max_size=5).filter(lambda s: "\n" not in s),
+                max_size=12))
+def test_a_vocabulary_read_from_lines_is_the_one_built_from_a_list(items):
+    from_list, from_lines = Vocab(items), Vocab(Lines("\n".join(items)))
+    assert from_lines.itos == from_list.itos and from_lines.stoi == from_list.stoi
+    assert list(from_lines.joined()[1]) == list(from_list.joined()[1])
+    lines = Lines("\n".join(items))
+    assert len(lines) == len(items) and list(lines[2:]) == items[2:] and list(lines) == items
