@@ -77,7 +77,7 @@ MAX_DEPTH = 64             # layers, iterations, dilations
 RANGES = {"layers": (1, MAX_DEPTH), "iterations": (1, MAX_DEPTH), "num_tags": (1, MAX_WIDTH),
           "dictionary_bits": (0, 62),  # bit values are int64
           "char_vocab": (1, MAX_VOCAB), "bigram_vocab": (0, MAX_VOCAB), "word_char_vocab": (0, MAX_VOCAB)}
-CHOICES = {"units": ("chars", "words"), "network": ("bilstm", "idcnn")}
+CHOICES = {"units": ("chars", "words")}  # the network's name is checked against tagger/networks.py's table
 
 
 def config_problem(cls: type[SavedConfig], data: dict) -> str | None:

@@ -46,7 +46,7 @@ from .errors import TaggerError
 from .teacher import Store, load_teachers, read_labeled, read_raw_texts, teacher_passes
 from .trainconfig import LoopConfig
 
-NETWORKS = tuple(sorted(networks.NETWORKS, reverse=True))  # the student choices: idcnn (default), bilstm
+NETWORKS = tuple(sorted(networks.NETWORKS, reverse=True))  # the command line's student choices: idcnn (default), bilstm
 
 
 @dataclass
@@ -76,20 +76,14 @@ def build_student(config: DistillConfig, encoder, num_tags: int):
     chars, bigram_vocab = len(encoder.chars), len(encoder.bigrams) if encoder.bigrams is not None else 0
     bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
     bigram_dim = config.bigram_dim if encoder.bigrams is not None else 0
-    if config.network not in NETWORKS:
-        raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
     network = networks.get(config.network)
-    if network.name == "idcnn":
-        settings = network.config_class(char_dim=config.char_dim, bigram_dim=bigram_dim, channels=config.channels,
-                                        dilations=list(config.dilations), iterations=config.iterations,
-                                        dropout=config.dropout, num_tags=num_tags, char_vocab=chars,
-                                        bigram_vocab=bigram_vocab, dictionary_bits=bits,
-                                        marker_ids=encoder.marker_ids(), context=config.context)
-    else:
-        settings = network.config_class(char_dim=config.char_dim, bigram_dim=bigram_dim, hidden=config.hidden,
-                                        embed_dropout=config.dropout, lstm_dropout=config.dropout,
-                                        num_tags=num_tags, char_vocab=chars, bigram_vocab=bigram_vocab,
-                                        dictionary_bits=bits)
+    # the student's settings, each taken by the networks that have it (configs.SavedConfig.from_dict)
+    settings = network.config(dict(
+        char_dim=config.char_dim, bigram_dim=bigram_dim, num_tags=num_tags, char_vocab=chars,
+        bigram_vocab=bigram_vocab, dictionary_bits=bits, dropout=config.dropout, embed_dropout=config.dropout,
+        lstm_dropout=config.dropout, hidden=config.hidden, channels=config.channels,
+        dilations=list(config.dilations), iterations=config.iterations, context=config.context,
+        marker_ids=encoder.marker_ids()))
     return network.torch_class()(settings)
 
 
@@ -202,7 +196,7 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     if not teachers:
         raise TaggerError("distill needs a teacher model file")
-    if config.network not in NETWORKS:
+    if config.network not in networks.NETWORKS:
         raise TaggerError(f"unknown student network {config.network!r}; choose {', '.join(NETWORKS)}")
     if not 0.0 <= config.gold_weight <= 1.0 or not 0.0 <= config.mixed_share <= 1.0:
         raise TaggerError("--gold-weight and --mixed-share must lie between 0 and 1")

@@ -89,8 +89,8 @@ def tags_problem(task: str, tags: list, config: dict, scheme: dict | None = None
     if len(tags) != config.get("num_tags", 4):
         return f"{len(tags)} tags for a network with {config.get('num_tags', 4)} outputs"
     try:
-        rules = scheme_from_dict(scheme if isinstance(scheme, dict) else None, task)
-    except (TaggerError, KeyError):
+        rules = scheme_from_dict(scheme, task)
+    except (TaggerError, KeyError, TypeError):
         return f"unknown tag scheme {scheme!r}"
     labels = sorted({tag.partition("-")[2] for tag in tags if "-" in tag}) if rules.typed else []
     if len(set(tags)) != len(tags) or set(tags) != set(rules.tag_set(labels)):

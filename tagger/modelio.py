@@ -27,6 +27,8 @@ from .errors import ModelFileError, TaggerError
 from .memory import release_free_memory
 from .modelcheck import check_payload
 from .pipeline import Tagger
+from .tags import scheme_from_dict, scheme_to_dict
+from .tasks import Task
 
 FORMAT = modelfile.FORMAT
 FORMAT_VERSION = modelfile.FORMAT_VERSION
@@ -133,6 +135,7 @@ def to_payload(segmenter: Tagger, half: bool = False) -> dict:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "task": segmenter.task.name,  # seg | pos | ner
+        "scheme": scheme_to_dict(segmenter.task.scheme),
         "config": segmenter.model.config.to_dict(),
         "vocab": segmenter.encoder.to_dict(),
         "tags": list(segmenter.tags),
@@ -235,7 +238,8 @@ def load_model(path: str | os.PathLike, engine: str = "torch", precision: str = 
         encoder = encoder_from_dict(payload["vocab"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: damaged model file ({type(err).__name__})") from None
-    lexicon, metadata, tags, task = payload["lexicon"], payload["metadata"], payload["tags"], payload["task"]
+    lexicon, metadata, tags = payload["lexicon"], payload["metadata"], payload["tags"]
+    task = Task(payload["task"], encoder.units, scheme_from_dict(payload.get("scheme"), payload["task"]))
     del payload, state  # the file's bytes and lists of strings: freed before the heap is trimmed
     tagger = Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task)
     del lexicon

@@ -1,18 +1,19 @@
-"""The one table of networks a model file may hold: name -> settings, torch class, numpy class.
+"""The one table of networks a model file may hold: name -> settings, weight shapes, torch class,
+numpy class.
 
 A model file names its network in config["network"] (files without the key hold a BiLSTM).
-Loading, distillation, training, `summary` and `explain` all look the network up here, so a new
-network is one row below, and an unknown name is one error message. The torch and numpy classes
-are named by import path and imported on first use: looking a network up never imports torch.
+Loading, checking, distillation, training, `summary` and `explain` all look the network up here,
+so a new network is its own module and one row below, and an unknown name is one error message.
+The row names each part by import path ("module:name"), imported on first use: looking a network
+up imports nothing, and the numpy engine never imports torch.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
-from typing import Callable
-
-from .configs import IDCNNConfig, ModelConfig, SavedConfig, bilstm_shapes, idcnn_shapes
+from .configs import SavedConfig
 from .errors import ModelFileError
 
 DEFAULT = "bilstm"  # the network of a file without config["network"]
@@ -30,13 +31,21 @@ BYTES_PER_CHAR = 3  # UTF-8 Chinese text, for rules on a file's size
 @dataclass(frozen=True)
 class Network:
     name: str
-    config_class: type[SavedConfig]
-    torch_path: str      # "module:Class", imported by torch_class()
-    numpy_path: str      # the numpy engine's class (tagger/lite.py)
+    config_path: str     # "module:Class" of its settings (a configs.SavedConfig dataclass)
+    shapes_path: str     # "module:function": settings -> {weight name: shape}, to check a file before loading it
+    torch_path: str      # the torch network (an nn.Module built from the settings)
+    numpy_path: str      # the numpy engine's network, built from (config dict, weights)
     summary: str         # one line for help texts
     recurrent: bool      # has LSTM states for `tagger explain` to show
-    shapes: Callable[[SavedConfig], dict]  # weight name -> shape, for checking a file before loading it
     torch_from_chars: int | None  # engine "auto": torch once this many characters were tagged (None: never)
+
+    @property
+    def config_class(self) -> type[SavedConfig]:
+        return _import(self.config_path)
+
+    def shapes(self, config: SavedConfig) -> dict:
+        """Weight name -> shape of the network these settings build."""
+        return _import(self.shapes_path)(config)
 
     def torch_class(self) -> type:
         """The torch network (imports torch)."""
@@ -51,18 +60,19 @@ class Network:
         return self.config_class.from_dict(data)
 
 
-def _import(path: str) -> type:
+def _import(path: str) -> Any:
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
 
 
 NETWORKS: dict[str, Network] = {
-    "bilstm": Network("bilstm", ModelConfig, "tagger.model:BiLSTMTagger", "tagger.lite:NumpyBiLSTM",
-                      "stacked BiLSTM (tagger/model.py)", recurrent=True, shapes=bilstm_shapes,
-                      torch_from_chars=BILSTM_TORCH_FROM),
-    "idcnn": Network("idcnn", IDCNNConfig, "tagger.idcnn:IDCNNTagger", "tagger.lite:NumpyIDCNN",
+    "bilstm": Network("bilstm", "tagger.configs:ModelConfig", "tagger.configs:bilstm_shapes",
+                      "tagger.model:BiLSTMTagger", "tagger.lite:NumpyBiLSTM",
+                      "stacked BiLSTM (tagger/model.py)", recurrent=True, torch_from_chars=BILSTM_TORCH_FROM),
+    "idcnn": Network("idcnn", "tagger.configs:IDCNNConfig", "tagger.configs:idcnn_shapes",
+                     "tagger.idcnn:IDCNNTagger", "tagger.lite:NumpyIDCNN",
                      "iterated dilated CNN, parallel over time (tagger/idcnn.py)", recurrent=False,
-                     shapes=idcnn_shapes, torch_from_chars=IDCNN_TORCH_FROM),
+                     torch_from_chars=IDCNN_TORCH_FROM),
 }
 
 

@@ -195,6 +195,12 @@ class Scheme:
         """May a sequence end with `tag`?"""
         raise NotImplementedError
 
+    def word_starts(self, ids: np.ndarray, firsts: np.ndarray, tags: Sequence[str]) -> np.ndarray | None:
+        """Where words begin in the tag ids of several texts laid end to end (text k from index
+        firsts[k]), found in one numpy pass; None where the scheme has no such pass (then each
+        text's `spans` are read on their own: the same spans, slower)."""
+        return None
+
     def __repr__(self) -> str:
         return f"Scheme({self.name})"
 
@@ -228,6 +234,9 @@ class WordScheme(Scheme):
 
     def ends(self, tag: str) -> bool:
         return prefix(tag) in _ENDS
+
+    def word_starts(self, ids: np.ndarray, firsts: np.ndarray, tags: Sequence[str]) -> np.ndarray | None:
+        return word_starts(ids, firsts, tags)
 
 
 class EntityScheme(Scheme):

@@ -23,7 +23,7 @@ from .entities import entity_score
 from .errors import TaggerError
 from .metrics import score as word_score
 from .metrics import spans as word_spans
-from .tags import Scheme, label, scheme_named, tags_to_spans, word_starts
+from .tags import Scheme, label, scheme_named, tags_to_spans
 
 Span = tuple[int, int, str]
 
@@ -86,15 +86,15 @@ TASKS = tuple(KINDS)
 class Task:
     name: str
     units: str = "chars"  # "words": a sample's text is a tuple of words (English NER)
-    scheme: Scheme = field(default=None, compare=False)  # None: the task's own (KINDS)
+    scheme: Scheme | str | None = field(default=None, compare=False)  # a scheme or its name; None: the task's own (KINDS)
 
     def __post_init__(self) -> None:
         if self.name not in KINDS:
             raise TaggerError(f"unknown task {self.name!r}; choose {', '.join(TASKS)}")
         if self.units == "words" and not KINDS[self.name].word_units:
             raise TaggerError("word-level models do NER only (--units words needs --task ner)")
-        if self.scheme is None:
-            object.__setattr__(self, "scheme", scheme_named(KINDS[self.name].scheme))
+        if not isinstance(self.scheme, Scheme):
+            object.__setattr__(self, "scheme", scheme_named(self.scheme or KINDS[self.name].scheme))
 
     @property
     def segments(self) -> bool:
@@ -126,17 +126,19 @@ class Task:
                        offsets: Sequence[int]) -> list[list[Span]]:
         """spans() of many non-empty texts from their tag-id paths (indices into `tags`), each
         text's spans shifted by its offset. Words (seg, pos) are found for all texts in one
-        numpy pass with word_bounds' rule: this is the per-character work of segmenting a whole
+        numpy pass (the scheme's `word_starts`): this is the per-character work of segmenting a whole
         file, which as Python loops over tag strings took a sixth of the fast model's time."""
         lengths = np.fromiter(map(len, paths), np.int64, len(paths))
-        if not self.segments or not len(lengths) or lengths.min() == 0:
+        starts = None
+        if self.segments and len(lengths) and lengths.min() > 0:
+            if not np.array_equal(lengths, np.fromiter(map(len, texts), np.int64, len(texts))):
+                raise ValueError("a text and its tags differ in length")
+            ids = np.fromiter(itertools.chain.from_iterable(paths), np.int64, int(lengths.sum()))
+            firsts = np.cumsum(lengths) - lengths
+            starts = self.scheme.word_starts(ids, firsts, tags)
+        if starts is None:
             return [[(offset + s, offset + e, lab) for s, e, lab in self.spans(text, [tags[t] for t in path])]
                     for text, path, offset in zip(texts, paths, offsets)]
-        if not np.array_equal(lengths, np.fromiter(map(len, texts), np.int64, len(texts))):
-            raise ValueError("a text and its tags differ in length")
-        ids = np.fromiter(itertools.chain.from_iterable(paths), np.int64, int(lengths.sum()))
-        firsts = np.cumsum(lengths) - lengths
-        starts = word_starts(ids, firsts, tags)
         ends = np.append(starts[1:], len(ids))
         counts = np.diff(np.append(np.searchsorted(starts, firsts), len(starts))).tolist()
         shift = np.repeat(np.asarray(offsets, dtype=np.int64) - firsts, counts)

@@ -58,8 +58,8 @@ class Trainer:
         if not 0.0 <= self.config.ema < 1.0:
             raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), "
                               f"not {self.config.ema}")
-        for option, rate in (("--embed-dropout", self.model_config.embed_dropout),
-                             ("--lstm-dropout", self.model_config.lstm_dropout)):
+        for option, name in (("--embed-dropout", "embed_dropout"), ("--lstm-dropout", "lstm_dropout")):
+            rate = getattr(self.model_config, name, 0.0)  # settings of the BiLSTM: another network may lack them
             if not 0.0 <= rate < 1.0:
                 raise TaggerError(f"{option} (or --dropout) must lie in [0, 1), not {rate}")
 
@@ -81,7 +81,7 @@ class Trainer:
         self._check_settings()
         rng = seeded(cfg)
 
-        task = Task(cfg.task, cfg.units)
+        task = Task(cfg.task, cfg.units, cfg.scheme or None)
         data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share)
         train_sents, standards, members, dev, final, multi = data
         dev_sents = [s for samples in dev.values() for s in samples]
@@ -144,7 +144,7 @@ class Trainer:
             encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
             model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
             model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
-            model_cfg.marker_ids = encoder.marker_ids() if model_cfg.standard_dim > 0 else []
+            model_cfg.marker_ids = encoder.marker_ids() if getattr(model_cfg, "standard_dim", 0) > 0 else []
         tags = task.tag_set(samples + [s for dev in data.dev.values() for s in dev])
         model_cfg.num_tags = len(tags)
         model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
@@ -215,7 +215,7 @@ class Trainer:
             name = "chars" if self.config.units == "words" else "bigrams"
             inputs = inputs._replace(**{name: self._unk_dropout(getattr(inputs, name))})
         logits = net(inputs)
-        if self.model_config.crf:  # the CRF's parameters live on the model, outside a DDP wrapper's forward
+        if getattr(self.model_config, "crf", False):  # the CRF's parameters live on the model, outside a DDP wrapper's forward
             return getattr(net, "module", net).crf_loss(logits, batch.tags), batch.num_chars
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch.num_chars
 

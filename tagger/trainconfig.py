@@ -39,6 +39,7 @@ class TrainConfig(LoopConfig):
     dictionary: str = ""         # dictionary features: comma-separated 'jieba', 'train', word-list paths
     dictionary_folds: int = 5    # jackknife folds for the 'train' dictionary
     task: str = "seg"            # seg | pos | ner (tagger/tasks.py)
+    scheme: str = ""             # the tag scheme (tagger/tags.py's SCHEMES); "": the task's own
     units: str = "chars"         # "words": word-level model over whitespace tokens (English NER)
     vectors: bool = False        # pretrain skip-gram vectors on the training text (tagger/embeddings.py)
     char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
