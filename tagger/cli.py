@@ -18,11 +18,11 @@ from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
 from .commands.adapting import add_commands as add_adapt_commands, cmd_adapt, cmd_words
 from .trainconfig import TrainConfig
-from .engine import AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
+from .engine import AUTO_JOBS_BYTES, AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
 from .errors import TaggerError
 from .files import (Terminated, check_boundary, claim_standard_streams, die_by, finish_stdout,
                     install_signal_handlers, restore_signal_handlers)
-from .options import encoding, input_file, integer, model_file, real
+from .options import encoding, input_file, integer, integer_or_auto, model_file, real
 from .pipeline import BATCH_CHARS, BATCH_LINES
 from .readers import FORMATS
 from .tasks import TASKS
@@ -213,8 +213,9 @@ def _add_segment(sub) -> None:
                    help="characters per network batch (peak memory grows with it)")
     p.add_argument("--user-dict", type=input_file(text=True),
                    help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
-    p.add_argument("--jobs", type=integer(1, 256), default=1,
-                   help="worker processes (each with one torch thread, on the CPU: --device needs --jobs 1)")
+    p.add_argument("--jobs", type=integer_or_auto(1, 256), default=None, metavar="N|auto",
+                   help="worker processes, each with one thread (on the CPU: --device needs --jobs 1); auto: "
+                        f"one per --threads for files over {AUTO_JOBS_BYTES // 1_000_000} MB, else 1 (default: auto)")
     p.add_argument("--pos", action="store_true",
                    help="print word/POS with the shipped POS model, or a --model trained with --task pos")
     p.add_argument("--engine", default="auto", choices=ENGINES,

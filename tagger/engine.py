@@ -13,6 +13,7 @@ from .errors import TaggerError
 from .memory import one_heap_arena
 
 AUTO_NUMPY_BYTES = 256_000  # engine "auto": smaller inputs skip the torch import
+AUTO_JOBS_BYTES = 2_000_000  # jobs "auto": larger files are shared among worker processes
 ENGINES = ("auto", "torch", "numpy")
 
 
@@ -36,6 +37,30 @@ def choose_engine(engine: str, path: str, device: str = "cpu", precision: str = 
     except OSError:
         small = True  # the reader reports the missing file
     return "numpy" if small else "torch"
+
+
+def choose_jobs(jobs: int | None, path: str, device: str = "cpu", threads: int | None = None) -> int:
+    """Worker processes for `jobs` (None: auto) reading `path` ("-": stdin).
+
+    auto gives a file over AUTO_JOBS_BYTES one worker per thread the run may use (`threads`,
+    else $TAGGER_THREADS, else the cores free now; tagger/threads.py), each with one thread:
+    the networks' Python steps (cutting, encoding, decoding, words) hold the interpreter's lock,
+    so threads in one process share one core for them, and worker processes do not. Smaller
+    files, stdin (its size is unknown) and GPUs keep one process: starting a worker and loading
+    the model in it costs about what a core segments in a second.
+    """
+    if jobs is not None:
+        return jobs
+    if device != "cpu":
+        return 1
+    try:
+        large = path != "-" and os.path.getsize(path) >= AUTO_JOBS_BYTES
+    except OSError:
+        return 1  # the reader reports the missing file
+    if not large:
+        return 1
+    from .threads import thread_count
+    return thread_count(threads)
 
 
 def lean_memory(engine: str = "torch") -> None:

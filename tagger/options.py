@@ -36,6 +36,16 @@ def integer(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def integer_or_auto(low: int, high: int | None = None) -> Callable[[str], int | None]:
+    """"auto" (None: the command decides) or a whole number in [low, high]."""
+    number = integer(low, high)
+
+    def parse(text: str) -> int | None:
+        return None if text == "auto" else number(text)
+    parse.__name__ = "integer or auto"
+    return parse
+
+
 def real(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
     """A finite number between low and high, each end included unless `*_open`."""
     def parse(text: str) -> float:

@@ -3,7 +3,7 @@ pairs of a POS model (`tagger segment --pos --jobs N`).
 
 Lines are read in blocks; at most `2 * jobs` blocks are in flight, so memory does not grow with
 the input, and blocks are written in the order they were read. Each worker loads the model once
-(spawned, not forked: a forked OpenMP runtime can deadlock) and uses one torch thread.
+(spawned, not forked: a forked OpenMP runtime can deadlock) on the engine the parent chose, with one thread.
 
 Workers end with their parent: on Linux each asks the kernel for SIGKILL when its parent dies
 (prctl PR_SET_PDEATHSIG), so a parent killed by SIGKILL leaves none behind; a parent that
@@ -45,15 +45,14 @@ def die_with_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str | None,
-                 standard: str | None = None, precision: str = "auto", pos: bool = False) -> None:
+                 standard: str | None = None, precision: str = "auto", pos: bool = False,
+                 engine: str = "torch") -> None:
     global _worker_segmenter, _worker_standard, _worker_pos
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
     _worker_standard, _worker_pos = standard, pos
-    import torch
-    torch.set_num_threads(1)
     from .modelio import load
-    _worker_segmenter = load(model_path, precision=precision)
+    _worker_segmenter = load(model_path, engine, threads=1, precision=precision)
     if user_dict:
         _worker_segmenter.user_dict.load(user_dict)
 
@@ -66,14 +65,15 @@ def _segment_block(lines: list[str]) -> list[list]:
 
 def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, jobs: int, batch_lines: int = 512,
                      user_dict: str | None = None, standard: str | None = None,
-                     precision: str = "auto", pos: bool = False) -> Iterator[list]:
+                     precision: str = "auto", pos: bool = False, engine: str = "torch") -> Iterator[list]:
     """Words for each line, in input order, computed by `jobs` worker processes (`model_path`:
     a model file, a list of them for an ensemble, or None for the shipped model), following
-    `standard` (a multi-criteria model's; default: its own). With `pos`, (word, flag) pairs
+    `standard` (a multi-criteria model's; default: its own), on `engine` (torch or numpy, as
+    engine.choose_engine decided for the whole input). With `pos`, (word, flag) pairs
     (`Tagger.flag_lines`) of a POS model."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(os.getpid(), model_path, user_dict, standard, precision, pos))
+                               initargs=(os.getpid(), model_path, user_dict, standard, precision, pos, engine))
     finished = False
     try:
         pending: deque = deque()

@@ -70,6 +70,11 @@ def _env_threads() -> int:
     return int(value)
 
 
+def thread_count(threads: int | None = None) -> int:
+    """The count set_threads would give now, without setting anything."""
+    return threads or _chosen or _env_threads() or free_cores()
+
+
 def set_threads(threads: int | None = None, engine: str = "torch") -> int:
     """Cap the engine's thread pools at `threads` (None: the free cores now, unless a count was
     given explicitly earlier in this process: that one stands); returns the count.
@@ -80,7 +85,7 @@ def set_threads(threads: int | None = None, engine: str = "torch") -> int:
     global _chosen
     if threads:
         _chosen = threads
-    count = threads or _chosen or _env_threads() or free_cores()  # an explicit count set before stands
+    count = thread_count(threads)  # an explicit count set before stands
     import numpy  # noqa: F401  loaded first: threadpoolctl caps only the libraries already loaded
     if engine == "torch":
         import torch

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tagger import DEFAULT_MODEL
-from tagger.cli import main
+from tagger.cli import build_parser, main
 from tagger.modelio import read_payload, save_model
 
 from .conftest import save_legacy
@@ -289,6 +289,23 @@ def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
                  "--batch-lines", "16"]) == 0
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
     assert [row.replace(" ", "") for row in two.read_text(encoding="utf-8").splitlines()] == lines
+
+
+def test_jobs_auto_shares_only_large_files_and_follows_threads(tmp_path):
+    from tagger.engine import AUTO_JOBS_BYTES, choose_jobs
+    small, large = tmp_path / "small.txt", tmp_path / "large.txt"
+    small.write_text("我们\n", encoding="utf-8")
+    with open(large, "wb") as handle:
+        handle.truncate(AUTO_JOBS_BYTES)
+    assert choose_jobs(None, str(large), threads=2) == 2
+    assert choose_jobs(None, str(large), threads=1) == 1
+    assert choose_jobs(None, str(small), threads=2) == 1
+    assert choose_jobs(None, "-", threads=2) == 1            # stdin: size unknown
+    assert choose_jobs(None, str(large), "cuda", threads=2) == 1
+    assert choose_jobs(None, str(tmp_path / "missing"), threads=2) == 1
+    assert choose_jobs(3, str(small), threads=1) == 3         # an explicit count stands
+    assert build_parser().parse_args(["segment", "--jobs", "auto"]).jobs is None
+    assert build_parser().parse_args(["segment", "--jobs", "4"]).jobs == 4
 
 
 def test_ddp_two_processes(tiny_corpus, tmp_path):

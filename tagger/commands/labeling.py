@@ -6,7 +6,7 @@ import re
 from typing import Callable, Iterable, Iterator
 
 from ..files import write_text_atomic
-from ..engine import check_device, choose_engine, lean_memory
+from ..engine import check_device, choose_engine, choose_jobs, lean_memory
 from ..errors import TaggerError
 
 
@@ -14,6 +14,7 @@ def cmd_segment(args) -> int:
     from ..modelio import engine_threshold
     engine = choose_engine(args.engine, args.file, args.device, args.precision,
                            engine_threshold(args.model if args.model or not args.pos else "pos"))
+    args.jobs = choose_jobs(args.jobs, args.file, args.device, args.threads)
     return _run_lines(args, engine,
                       lambda lines: (args.delimiter.join(words) + "\n" for words in _words(args, engine, lines)))
 
@@ -60,7 +61,7 @@ def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
             from ..userdict import UserDict
             UserDict().load(args.user_dict)
         tokens = segment_parallel(lines, model, args.jobs, args.batch_lines, args.user_dict, args.standard,
-                                  args.precision, pos=args.pos)
+                                  args.precision, pos=args.pos, engine=engine)
     else:
         segmenter = _check(args, _load(args, model, engine), model)
         if args.user_dict:
