@@ -57,20 +57,25 @@ def _init_worker(parent: int, model_path: str | list[str] | None, user_dict: str
         _worker_segmenter.user_dict.load(user_dict)
 
 
-def _segment_block(lines: list[str]) -> list[list]:
+def _segment_block(lines: list[str], delimiter: str | None = None) -> list[list] | str:
+    """A block's words (or (word, flag) pairs), or with `delimiter` its output lines as one
+    text: sending one string back costs the parent a small part of unpickling a million words."""
     if _worker_pos:
         return _worker_segmenter.flag_lines(lines, standard=_worker_standard)
-    return _worker_segmenter.segment_lines(lines, standard=_worker_standard)
+    words = _worker_segmenter.segment_lines(lines, standard=_worker_standard)
+    return words if delimiter is None else "".join(delimiter.join(row) + "\n" for row in words)
 
 
 def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, jobs: int, batch_lines: int = 512,
                      user_dict: str | None = None, standard: str | None = None,
-                     precision: str = "auto", pos: bool = False, engine: str = "torch") -> Iterator[list]:
+                     precision: str = "auto", pos: bool = False, engine: str = "torch",
+                     delimiter: str | None = None) -> Iterator[list] | Iterator[str]:
     """Words for each line, in input order, computed by `jobs` worker processes (`model_path`:
     a model file, a list of them for an ensemble, or None for the shipped model), following
     `standard` (a multi-criteria model's; default: its own), on `engine` (torch or numpy, as
     engine.choose_engine decided for the whole input). With `pos`, (word, flag) pairs
-    (`Tagger.flag_lines`) of a POS model."""
+    (`Tagger.flag_lines`) of a POS model. With `delimiter` (words only), the output text instead:
+    a block of lines at a time, each line's words joined by it."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                initargs=(os.getpid(), model_path, user_dict, standard, precision, pos, engine))
@@ -78,16 +83,21 @@ def segment_parallel(lines: Iterable[str], model_path: str | list[str] | None, j
     try:
         pending: deque = deque()
         for block in blocks(lines, batch_lines):
-            pending.append(pool.submit(_segment_block, block))
+            pending.append(pool.submit(_segment_block, block, delimiter))
             if len(pending) >= 2 * jobs:
-                yield from pending.popleft().result()
+                yield from _each(pending.popleft().result(), delimiter)
         while pending:
-            yield from pending.popleft().result()
+            yield from _each(pending.popleft().result(), delimiter)
         finished = True
     except BrokenProcessPool:
         raise TaggerError("a --jobs worker process died (killed, or out of memory)") from None
     finally:
         _stop(pool, finished)
+
+
+def _each(result: list | str, delimiter: str | None) -> Iterable:
+    """What one block gives: its lines' words, or its text whole."""
+    return result if delimiter is None else (result,)
 
 
 def _stop(pool: ProcessPoolExecutor, finished: bool) -> None:

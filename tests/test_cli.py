@@ -289,6 +289,9 @@ def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
                  "--batch-lines", "16"]) == 0
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
     assert [row.replace(" ", "") for row in two.read_text(encoding="utf-8").splitlines()] == lines
+    assert main(["segment", str(source), "--model", str(model_path), "-o", str(two), "--jobs", "2",
+                 "--delimiter", "|"]) == 0  # the workers join the words
+    assert two.read_text(encoding="utf-8") == one.read_text(encoding="utf-8").replace(" ", "|")
 
 
 def test_jobs_auto_shares_only_large_files_and_follows_threads(tmp_path):

@@ -15,8 +15,7 @@ def cmd_segment(args) -> int:
     engine = choose_engine(args.engine, args.file, args.device, args.precision,
                            engine_threshold(args.model if args.model or not args.pos else "pos"))
     args.jobs = choose_jobs(args.jobs, args.file, args.device, args.threads)
-    return _run_lines(args, engine,
-                      lambda lines: (args.delimiter.join(words) + "\n" for words in _words(args, engine, lines)))
+    return _run_lines(args, engine, lambda lines: _segmented_text(args, engine, lines))
 
 
 def cmd_tag(args) -> int:
@@ -46,22 +45,35 @@ def _load(args, path, engine: str = "torch"):
     return segmenter
 
 
+def _segmented_text(args, engine: str, lines: Iterator[str]) -> Iterable[str]:
+    """The output: each line's tokens joined by --delimiter (worker processes join their own)."""
+    if args.jobs > 1 and not args.pos:
+        return _parallel(args, engine, lines, args.model, delimiter=args.delimiter)
+    return (args.delimiter.join(words) + "\n" for words in _words(args, engine, lines))
+
+
+def _parallel(args, engine: str, lines: Iterator[str], model, delimiter: str | None = None):
+    """segment_parallel over --jobs workers, after the model, --standard, --pos and --user-dict
+    were checked here (one clear error, not one inside a worker)."""
+    if check_device(args.device) != "cpu":
+        raise TaggerError(f"--device {args.device} needs --jobs 1 (worker processes run on the CPU)")
+    from ..modelio import load
+    from ..parallel import segment_parallel
+    _check(args, load(model), model)
+    if args.user_dict:
+        from ..userdict import UserDict
+        UserDict().load(args.user_dict)
+    return segment_parallel(lines, model, args.jobs, args.batch_lines, args.user_dict, args.standard,
+                            args.precision, pos=args.pos, engine=engine, delimiter=delimiter)
+
+
 def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
     """The tokens of each line, words or with --pos word/POS, from worker processes (--jobs) or
     one model here; --user-dict holds the words whole either way."""
     from ..modelio import SHIPPED
     model = (args.model or SHIPPED["pos"]) if args.pos else args.model
     if args.jobs > 1:
-        if check_device(args.device) != "cpu":
-            raise TaggerError(f"--device {args.device} needs --jobs 1 (worker processes run on the CPU)")
-        from ..modelio import load
-        from ..parallel import segment_parallel
-        _check(args, load(model), model)  # fail here, clearly, not inside a worker
-        if args.user_dict:
-            from ..userdict import UserDict
-            UserDict().load(args.user_dict)
-        tokens = segment_parallel(lines, model, args.jobs, args.batch_lines, args.user_dict, args.standard,
-                                  args.precision, pos=args.pos, engine=engine)
+        tokens = _parallel(args, engine, lines, model)
     else:
         segmenter = _check(args, _load(args, model, engine), model)
         if args.user_dict:
