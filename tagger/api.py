@@ -41,23 +41,26 @@ class LazyModel:
         loaded = not isinstance(model, (str, os.PathLike, type(None)))
         self.model_path = None if loaded else model
         self.user_dict = UserDict() if user_dict is None else user_dict
-        self._segmenter = None
+        self._tagger = None
         self._lock = threading.Lock()
         if loaded:
             if user_dict is None:
                 self.user_dict = model.user_dict
             model.user_dict = self.user_dict
-            self._segmenter = model
+            self._tagger = model
 
     @property
-    def segmenter(self):
-        if self._segmenter is None:
+    def tagger(self):
+        """The loaded `Tagger` (of any task, not only segmentation), loaded on first use."""
+        if self._tagger is None:
             with self._lock:
-                if self._segmenter is None:
-                    segmenter = self._load()
-                    segmenter.user_dict = self.user_dict
-                    self._segmenter = segmenter
-        return self._segmenter
+                if self._tagger is None:
+                    tagger = self._load()
+                    tagger.user_dict = self.user_dict
+                    self._tagger = tagger
+        return self._tagger
+
+    segmenter = tagger  # the same property under the name older code used
 
     def _load(self):
         from .modelio import load
@@ -65,7 +68,7 @@ class LazyModel:
 
     def initialize(self) -> None:
         """Load the model now rather than on first use (jieba.initialize)."""
-        _ = self.segmenter
+        _ = self.tagger
 
     def load_userdict(self, f: str | os.PathLike | Iterable) -> None:
         """Add the words of a jieba-format file (`word [freq] [tag]` lines; path or open file)."""
@@ -133,9 +136,9 @@ class Tokenizer(LazyModel):
         as PKU's `１２`, would only cut them into pieces) and its feature dictionary's."""
         if self.dictionary is not None:
             return Lexicon.of_words(dictionary_file_words(self.dictionary), self.user_dict)
-        segmenter = self.segmenter
-        sources = [words_dictionary(word for word in segmenter.lexicon if not normalize(word, False).isascii())]
-        features = getattr(segmenter.encoder, "dictionary", None)
+        tagger = self.tagger
+        sources = [words_dictionary(word for word in tagger.lexicon if not normalize(word, False).isascii())]
+        features = getattr(tagger.encoder, "dictionary", None)
         if features is not None:
             sources.append(features)  # stored normalized; Lexicon only counts exact matches
         return Lexicon(sources, self.user_dict)
@@ -159,7 +162,7 @@ class Tokenizer(LazyModel):
         return (word for word in self._words(sentence, standard))
 
     def _words(self, text: str, standard: str | None) -> list[str]:
-        return self.segmenter.segment(text, standard if standard is not None else self.standard)
+        return self.tagger.segment(text, standard if standard is not None else self.standard)
 
     def _full_mode_tokenizer(self):
         if self._full_mode is None:
@@ -218,7 +221,7 @@ class Tokenizer(LazyModel):
 
     def cut_series(self, series, standard: str | None = None):
         """pandas: a Series of texts -> a Series of word lists (same index)."""
-        return segment_series(self.segmenter, series, standard if standard is not None else self.standard)
+        return segment_series(self.tagger, series, standard if standard is not None else self.standard)
 
 
 def segment_series(tagger, series, standard: str | None = None):

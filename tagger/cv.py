@@ -54,14 +54,14 @@ def cross_validate(sentences: Sequence[Sequence[str]], folds: int = 5, repeats: 
             fit_part, dev_part = carve(train)
             trainer = Trainer(model_config, dataclasses.replace(train_config, seed=run_seed), log=quiet,
                               progress=False)
-            segmenter = trainer.fit(fit_part, dev_part)
+            tagger = trainer.fit(fit_part, dev_part)
             gold = [sentences[i] for i in test_idx]
-            predicted = segmenter.segment_lines(["".join(s) for s in gold])
+            predicted = tagger.segment_lines(["".join(s) for s in gold])
             result = score(gold, predicted, {w for s in train for w in s})
             rows.append(dict(repeat=repeat + 1, fold=fold + 1, seed=run_seed,
                              **{c: getattr(result, c) for c in SCORE_COLUMNS},
-                             best_epoch=segmenter.metadata["best_epoch"],
-                             train_minutes=segmenter.metadata["train_minutes"]))
+                             best_epoch=tagger.metadata["best_epoch"],
+                             train_minutes=tagger.metadata["train_minutes"]))
             histories[f"r{repeat + 1}f{fold + 1}"] = pd.DataFrame(trainer.history)
             outer.update(1)
             outer.set_postfix(f1=f"{result.f1:.4f}")

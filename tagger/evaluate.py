@@ -21,23 +21,23 @@ def joined_names(paths: Sequence) -> str:
     return " + ".join(map(str, paths))
 
 
-def score_samples(segmenter, items: Iterable, words: Optional[set[str]] = None,
+def score_samples(tagger, items: Iterable, words: Optional[set[str]] = None,
                   standard: Optional[str] = None) -> dict:
     """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
     entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them).
     `standard`: the segmentation standard a multi-criteria model follows (default: its own)."""
     from .tasks import token_accuracy, word_f1
-    task = segmenter.task
+    task = tagger.task
     gold = [s for s in (task.sample(item) for item in items) if s.text]
-    predicted = segmenter.label_texts([s.text for s in gold], standard=standard)
+    predicted = tagger.label_texts([s.text for s in gold], standard=standard)
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
-        summary["pos_accuracy"] = token_accuracy(gold, segmenter.label_lines_given_words([s.words for s in gold]))
+        summary["pos_accuracy"] = token_accuracy(gold, tagger.label_lines_given_words([s.words for s in gold]))
     return summary
 
 
-def score_tests(segmenter, corpora: dict, task: str, log: Callable[[str], None]) -> None:
+def score_tests(tagger, corpora: dict, task: str, log: Callable[[str], None]) -> None:
     """Score each named corpus's test set into the model's metadata ("test", or "tests" by corpus
     for several). Done once, after training, and never used to select anything (dev is for
     that); a multi-criteria model follows each corpus's own standard. `corpora`: {standard
@@ -48,13 +48,13 @@ def score_tests(segmenter, corpora: dict, task: str, log: Callable[[str], None])
         if not is_name(spec):
             continue
         gold_part, _ = test_part(spec)
-        result = score_samples(segmenter, read_part(gold_part, task=task), training_words(spec), standard=name)
+        result = score_samples(tagger, read_part(gold_part, task=task), training_words(spec), standard=name)
         tests[spec] = {k: v for k, v in result.items() if k != "mismatched_lines"}
         log(f"{spec} test F1 {result['f1']:.4f}" if name else f"test F1 {result['f1']:.4f}")
     if None in corpora and tests:
-        segmenter.metadata["test"] = next(iter(tests.values()))
+        tagger.metadata["test"] = next(iter(tests.values()))
     elif tests:
-        segmenter.metadata["tests"] = tests
+        tagger.metadata["tests"] = tests
 
 
 @dataclass
@@ -88,32 +88,32 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     gold_part, corpus_words = test_part(gold, fmt)
     name = joined_names(predictions)
     predictions = [str(resolve(p)) for p in predictions]  # "default" and "fast" name the shipped models
-    segmenter = None
+    tagger = None
     if len(predictions) > 1 or looks_like_model_file(predictions[0]) or predictions[0].endswith(".model"):
         from .modelio import load  # a *.model that is not a model: load's one-line "not a tagger model file"
-        segmenter = load(predictions, threads=threads, precision="float32")  # the same figures on every machine
-        if segmenter.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
+        tagger = load(predictions, threads=threads, precision="float32")  # the same figures on every machine
+        if tagger.task.name == "pos" and not has_reading(gold_part.path, gold_part.fmt, "pos"):
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
             note(f"{name}: POS model on a gold without POS tags; scoring its words")
-        elif segmenter.task.name != "seg":
-            return _tagging_report(segmenter, name, gold_part, bad)
-    return _segmentation_report(predictions, name, segmenter, gold, gold_part, words, corpus_words, standard,
+        elif tagger.task.name != "seg":
+            return _tagging_report(tagger, name, gold_part, bad)
+    return _segmentation_report(predictions, name, tagger, gold, gold_part, words, corpus_words, standard,
                                 top_errors, bad)
 
 
-def _segmentation_report(predictions, name: str, segmenter, gold: str, gold_part, word_list, corpus_words,
+def _segmentation_report(predictions, name: str, tagger, gold: str, gold_part, word_list, corpus_words,
                          standard, top_errors: int, bad=None) -> Report:
-    """Word scores of a segmenter (it segments the gold text) or of an output file, line by line;
+    """Word scores of a tagger (it segments the gold text) or of an output file, line by line;
     OOV against `word_list` (a file given) or, for a corpus, its training words."""
     from .corpora import read_word_list, training_words
     from .metrics import error_regions, format_errors, format_table, score
     gold_words = gold_lines(gold_part, bad)
     seconds = None
-    if segmenter is not None:
+    if tagger is not None:
         gold_words = [words for words in gold_words if words is not None]
-        standard = evaluation_standard(segmenter, gold, standard)
+        standard = evaluation_standard(tagger, gold, standard)
         start = time.monotonic()
-        predicted = segmenter.segment_lines(["".join(words) for words in gold_words], standard=standard)
+        predicted = tagger.segment_lines(["".join(words) for words in gold_words], standard=standard)
         seconds = time.monotonic() - start
     else:
         standard = None  # an output file was segmented already
@@ -153,20 +153,20 @@ def segmented_lines(path: str) -> list[list[str]]:
     return [line.split() for _, line in read_lines(path)]
 
 
-def evaluation_standard(segmenter, gold: str, standard: Optional[str]) -> Optional[str]:
+def evaluation_standard(tagger, gold: str, standard: Optional[str]) -> Optional[str]:
     """`standard`, else the gold corpus's own standard when the model has one of that name
     (`evaluate MULTI.model pku` follows pku's), else None: the model's default."""
     if standard:
-        return segmenter.encoder.standard_of(standard)
+        return tagger.encoder.standard_of(standard)
     name = gold.rpartition(":")[0] if gold.endswith(":dev") else gold
-    return name if name in segmenter.standards else None
+    return name if name in tagger.standards else None
 
 
-def _tagging_report(segmenter, name: str, gold_part, bad=None) -> Report:
+def _tagging_report(tagger, name: str, gold_part, bad=None) -> Report:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
-    task = segmenter.task.name
-    result = score_samples(segmenter, read_part(gold_part, bad, task))
+    task = tagger.task.name
+    result = score_samples(tagger, read_part(gold_part, bad, task))
     lines = [f"{name} vs {gold_part.path} ({task})",
              f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}"]
     if "word_f1" in result:

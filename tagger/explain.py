@@ -37,19 +37,19 @@ def lstm_states(lstm: torch.nn.LSTM, inputs: torch.Tensor) -> tuple[torch.Tensor
 
 
 @torch.no_grad()
-def explain(segmenter: Tagger, text: str, standard: str | None = None) -> dict:
+def explain(tagger: Tagger, text: str, standard: str | None = None) -> dict:
     """Per-character tag probabilities, decoded tags and words, and every layer's states (a
     multi-criteria model reads the text between its standard's markers; those steps are cut off)."""
     if not text:
         raise ValueError("nothing to explain: empty text")
-    model = segmenter.model.eval()
+    model = tagger.model.eval()
     network = networks.of_model(model)
     if not network.recurrent:
         raise TaggerError(f"tagger explain shows LSTM states; this model's network ({network.name}) has none")
-    batch = collate([segmenter.encoder.encode(text, standard=segmenter.encoder.standard_of(standard))])
-    own = slice(segmenter.encoder.margin, segmenter.encoder.margin + len(text))  # the text's own steps
+    batch = collate([tagger.encoder.encode(text, standard=tagger.encoder.standard_of(standard))])
+    own = slice(tagger.encoder.margin, tagger.encoder.margin + len(text))  # the text's own steps
     probs = torch.softmax(model(batch.inputs), -1)[0][own]
-    tags = segmenter.tag_chunks([text], standard=standard)[0]  # decoded as `segment` decodes
+    tags = tagger.tag_chunks([text], standard=standard)[0]  # decoded as `segment` decodes
     x = model.embed(batch.inputs)[0]
     layers = []
     for number, (fwd, bwd) in enumerate(zip(model.forward_lstms, model.backward_lstms), start=1):
@@ -60,7 +60,7 @@ def explain(segmenter: Tagger, text: str, standard: str | None = None) -> dict:
                        "backward": {"hidden": h_b[own], "cell": c_b[own]}})
         x = torch.cat([h_f, h_b], dim=-1)
     return {"text": text, "tags": tags, "words": tags_to_words(text, tags), "probs": probs,
-            "tag_names": list(segmenter.tags), "layers": layers}
+            "tag_names": list(tagger.tags), "layers": layers}
 
 
 def _top_units(states: torch.Tensor, k: int) -> list[int]:

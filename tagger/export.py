@@ -32,48 +32,48 @@ class _LogProbs(torch.nn.Module):
         return torch.log_softmax(self.model(Inputs(chars, lengths, bigrams, dictionary)), -1)
 
 
-def _input_names(segmenter: Tagger) -> list[str]:
+def _input_names(tagger: Tagger) -> list[str]:
     names = ["chars", "bigrams", "lengths"]
-    return names + ["dictionary"] if segmenter.encoder.dictionary is not None else names
+    return names + ["dictionary"] if tagger.encoder.dictionary is not None else names
 
 
-def sidecar(segmenter: Tagger) -> dict:
+def sidecar(tagger: Tagger) -> dict:
     """What a deployment needs to encode text and read the output."""
-    return {"tags": list(segmenter.tags), "vocab": segmenter.encoder.to_dict(),
+    return {"tags": list(tagger.tags), "vocab": tagger.encoder.to_dict(),
             "normalization": "NFKC per character (kept when it gives one character), then the t2s table "
                              "(Traditional -> Simplified); with classes, digits -> '0' and ASCII letters -> 'a'",
             "t2s": traditional_to_simplified(),
             "bigram": "id of text[i] + text[i+1], or text[i] + '</s>' at the end; unknown -> 1",
             "dictionary_features": "bit n-2 of dictionary[i]: a vocab.dictionary word of n characters "
                                    "starts at i; bit max_len-1+n-2: one ends at i (n = 2..max_len)",
-            "inputs": _input_names(segmenter), "output": "log_probs (batch, time, tags)",
-            "crf": None if segmenter.model.crf_scores() is None else dict(zip(
-                ("transitions", "start", "end"), (a.tolist() for a in segmenter.model.crf_scores()))),
-            "metadata": {k: v for k, v in segmenter.metadata.items() if isinstance(v, (str, int, float))}}
+            "inputs": _input_names(tagger), "output": "log_probs (batch, time, tags)",
+            "crf": None if tagger.model.crf_scores() is None else dict(zip(
+                ("transitions", "start", "end"), (a.tolist() for a in tagger.model.crf_scores()))),
+            "metadata": {k: v for k, v in tagger.metadata.items() if isinstance(v, (str, int, float))}}
 
 
-def _example(segmenter: Tagger) -> tuple[torch.Tensor, ...]:
+def _example(tagger: Tagger) -> tuple[torch.Tensor, ...]:
     # distinct tensors: a tracer given one tensor twice would wire both inputs to it
     example = (torch.tensor([[2, 3, 4, 5]]), torch.tensor([[6, 7, 8, 9]]), torch.tensor([4]))
-    return example + (torch.tensor([[1, 10, 0, 3]]),) if segmenter.encoder.dictionary is not None else example
+    return example + (torch.tensor([[1, 10, 0, 3]]),) if tagger.encoder.dictionary is not None else example
 
 
-def export(segmenter: Tagger, path: str, fmt: str = "torchscript") -> str:
+def export(tagger: Tagger, path: str, fmt: str = "torchscript") -> str:
     """Write the exported model to `path` and its JSON sidecar to `path + '.json'`."""
     if fmt not in FORMATS:
         raise TaggerError(f"unknown export format {fmt!r}; choose {', '.join(FORMATS)}")
-    if segmenter.encoder.bigrams is None:
+    if tagger.encoder.bigrams is None:
         raise TaggerError("export needs a model with bigram features")
-    net = _LogProbs(segmenter.model).eval()
+    net = _LogProbs(tagger.model).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit's deprecation notice; the trace is checked by tests
         if fmt == "torchscript":
-            traced = torch.jit.trace(net, _example(segmenter))
+            traced = torch.jit.trace(net, _example(tagger))
             atomic_write_bytes(path, lambda handle: torch.jit.save(traced, handle))
         else:
-            _export_onnx(net, path, _example(segmenter), _input_names(segmenter))
+            _export_onnx(net, path, _example(tagger), _input_names(tagger))
     try:
-        write_text_atomic(path + ".json", [json.dumps(sidecar(segmenter), ensure_ascii=False)])
+        write_text_atomic(path + ".json", [json.dumps(sidecar(tagger), ensure_ascii=False)])
     except BaseException:
         discard_output(path)  # an exported model without its vocabularies is no use: neither is left
         raise

@@ -121,7 +121,7 @@ def load(path: "str | os.PathLike | Sequence[str | os.PathLike] | None" = None, 
     return load_model(SHIPPED["default"] if path is None else path, engine, precision)
 
 
-def to_payload(segmenter: Tagger, half: bool = False) -> dict:
+def to_payload(tagger: Tagger, half: bool = False) -> dict:
     """What a model file holds, its weights as numpy arrays (float16 with half=True)."""
     import torch
 
@@ -134,30 +134,30 @@ def to_payload(segmenter: Tagger, half: bool = False) -> dict:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "task": segmenter.task.name,  # seg | pos | ner
-        "scheme": scheme_to_dict(segmenter.task.scheme),
-        "config": segmenter.model.config.to_dict(),
-        "vocab": segmenter.encoder.to_dict(),
-        "tags": list(segmenter.tags),
-        "state_dict": {name: stored(tensor) for name, tensor in segmenter.model.state_dict().items()},
-        "lexicon": sorted(segmenter.lexicon),
-        "metadata": {**segmenter.metadata, "tagger_version": __version__},
+        "task": tagger.task.name,  # seg | pos | ner
+        "scheme": scheme_to_dict(tagger.task.scheme),
+        "config": tagger.model.config.to_dict(),
+        "vocab": tagger.encoder.to_dict(),
+        "tags": list(tagger.tags),
+        "state_dict": {name: stored(tensor) for name, tensor in tagger.model.state_dict().items()},
+        "lexicon": sorted(tagger.lexicon),
+        "metadata": {**tagger.metadata, "tagger_version": __version__},
     }
 
 
-def round_to_half(segmenter: Tagger) -> None:
+def round_to_half(tagger: Tagger) -> None:
     """Round the weights to float16 precision in place, so scores measured before saving with
     half=True are exactly what the saved file gives."""
     import torch
     with torch.no_grad():
-        for tensor in segmenter.model.state_dict().values():
+        for tensor in tagger.model.state_dict().values():
             if tensor.is_floating_point():
                 tensor.copy_(tensor.half().float())
 
 
-def save_model(segmenter: Tagger, path: str | os.PathLike, half: bool = False) -> None:
+def save_model(tagger: Tagger, path: str | os.PathLike, half: bool = False) -> None:
     """Write the model atomically; half=True stores float weights as float16 (half the size)."""
-    write_payload(to_payload(segmenter, half), path)
+    write_payload(to_payload(tagger, half), path)
 
 
 def write_payload(payload: dict, path: str | os.PathLike) -> None:

@@ -14,4 +14,4 @@ def ner(text: str, standard: str | None = None) -> list[tuple[int, int, str, str
     """(start, end, type, text) of each entity in `text`: PER, LOC, ORG or TIME, offsets into
     `text`, in order, never overlapping, never across a line end. `standard` picks one of the
     model's corpora conventions ("msra-ner": no TIME; default: the model's own choice)."""
-    return _SHIPPED.segmenter.entities(text, standard)
+    return _SHIPPED.tagger.entities(text, standard)

@@ -34,11 +34,11 @@ class pair(NamedTuple):  # noqa: N801 (jieba.posseg's name)
         return f"pair({self.word!r}, {self.flag!r})"
 
 
-def require_pos_model(segmenter, source) -> None:
-    """A one-line error unless `segmenter` is a joint segmentation + POS model; `source` names
+def require_pos_model(tagger, source) -> None:
+    """A one-line error unless `tagger` is a joint segmentation + POS model; `source` names
     the model file or the option that asked for one."""
-    if segmenter.task.name != "pos":
-        raise TaggerError(f"{source}: a {segmenter.task.name} model; word/POS output needs a joint "
+    if tagger.task.name != "pos":
+        raise TaggerError(f"{source}: a {tagger.task.name} model; word/POS output needs a joint "
                           f"segmentation + POS model (train one with --task pos)")
 
 
@@ -58,9 +58,9 @@ class POSTokenizer(LazyModel):
     def _load(self):
         from .modelio import SHIPPED, load
         path = SHIPPED["pos"] if self.model_path is None else self.model_path
-        segmenter = load(path)
-        require_pos_model(segmenter, path)
-        return segmenter
+        tagger = load(path)
+        require_pos_model(tagger, path)
+        return tagger
 
     def cut(self, sentence: str | bytes, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:  # noqa: N803
         """(word, flag) pairs covering `sentence` in order, as a generator; bytes are decoded as
@@ -73,7 +73,7 @@ class POSTokenizer(LazyModel):
     def lcut_lines(self, lines: list[str]) -> list[list[pair]]:
         """One pair list per line, labeled in batches: many lines at once run several times
         faster than `lcut` line by line (the batched path `tagger segment --pos` takes)."""
-        return [[pair(word, flag) for word, flag in words] for words in self.segmenter.flag_lines(lines)]
+        return [[pair(word, flag) for word, flag in words] for words in self.tagger.flag_lines(lines)]
 
 
 dt = POSTokenizer(tokenizer=default_tokenizer)

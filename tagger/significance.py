@@ -128,7 +128,7 @@ def compare(a: str, b: str, gold: str, fmt: str = "auto", standard: str | None =
     F1, the difference A - B, its 95% interval and the p-value (see the module docstring).
 
     a, b: model files (or shipped names) or segmented output files; gold: as for evaluate (a
-    file, a corpus name for its test set, NAME:dev). Two segmenters, or a segmenter and an
+    file, a corpus name for its test set, NAME:dev). Two taggers, or a tagger and an
     output file, are compared on words; two pos or two ner models on their task's own F1."""
     from .corpora import read_part, test_part
     from .evaluate import Report, gold_lines

@@ -96,18 +96,20 @@ class TaggerTokenizer:
         self.pos = bool(pos)
         self._model_file: str | None = None  # a copy read by from_disk/from_bytes, if any
         self._user_entries: dict | None = None
-        self._segmenter = None
+        self._tagger = None
         self._lock = threading.Lock()
 
     # -- the model -----------------------------------------------------------------------
     @property
-    def segmenter(self):
+    def tagger(self):
         """The `Tagger`, loaded once (also when several threads ask at once)."""
-        if self._segmenter is None:
+        if self._tagger is None:
             with self._lock:
-                if self._segmenter is None:
-                    self._segmenter = self._load()
-        return self._segmenter
+                if self._tagger is None:
+                    self._tagger = self._load()
+        return self._tagger
+
+    segmenter = tagger  # the same property under the name older code used
 
     @property
     def recognizer(self):
@@ -142,17 +144,17 @@ class TaggerTokenizer:
         from .modelio import load
         from .posseg import require_pos_model
         path = self._model_path()
-        segmenter = load(path)
+        tagger = load(path)
         if self.pos:
-            require_pos_model(segmenter, path)
-        elif not segmenter.task.segments or segmenter.units == "words":
-            raise TaggerError(f"{path}: a {segmenter.task.name} model; the spaCy tokenizer needs one that segments")
-        segmenter.encoder.standard_of(self.standard)  # an unknown standard fails now, with the known ones
+            require_pos_model(tagger, path)
+        elif not tagger.task.segments or tagger.units == "words":
+            raise TaggerError(f"{path}: a {tagger.task.name} model; the spaCy tokenizer needs one that segments")
+        tagger.encoder.standard_of(self.standard)  # an unknown standard fails now, with the known ones
         if self._user_entries is not None:
-            _restore_user_dict(segmenter.user_dict, self._user_entries)
+            _restore_user_dict(tagger.user_dict, self._user_entries)
         elif self.user_dict is not None:
-            segmenter.user_dict.load(self.user_dict)
-        return segmenter
+            tagger.user_dict.load(self.user_dict)
+        return tagger
 
     # -- tokenizing ----------------------------------------------------------------------
     def __call__(self, text: str):
@@ -172,13 +174,13 @@ class TaggerTokenizer:
 
     def _docs(self, texts: Sequence[str]) -> list:
         from spacy.tokens import Doc
-        segmenter = self.segmenter
+        tagger = self.tagger
         entities = self.recognizer.label_lines(texts) if self.ner else [[] for _ in texts]
         if self.pos:
-            token_lines = segmenter.flag_lines(texts, standard=self.standard, whitespace=WHITESPACE_TAG)
+            token_lines = tagger.flag_lines(texts, standard=self.standard, whitespace=WHITESPACE_TAG)
         else:
             token_lines = [[(token, None) for token in tokens]
-                           for tokens in segmenter.segment_lines(texts, standard=self.standard)]
+                           for tokens in tagger.segment_lines(texts, standard=self.standard)]
         docs = []
         for tokens, found in zip(token_lines, entities):
             pairs = list(split_at(tokens, {edge for start, end, _ in found for edge in (start, end)}))
@@ -212,7 +214,7 @@ class TaggerTokenizer:
             ner_source = Path(self._ner_path())
             if not (path / NER_FILE).exists() or not (path / NER_FILE).samefile(ner_source):
                 shutil.copyfile(ner_source, path / NER_FILE)
-        entries = _user_dict_entries(self.segmenter.user_dict)
+        entries = _user_dict_entries(self.tagger.user_dict)
         (path / USER_DICT_FILE).write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
 
     def from_disk(self, path: str | os.PathLike, **kwargs) -> "TaggerTokenizer":
@@ -222,14 +224,14 @@ class TaggerTokenizer:
         self._user_entries = json.loads((path / USER_DICT_FILE).read_text(encoding="utf-8"))
         self._model_file = str(path / MODEL_FILE)
         self._ner_file = str(path / NER_FILE) if self.ner else None
-        self._segmenter = self._recognizer = None
+        self._tagger = self._recognizer = None
         return self
 
     def to_bytes(self, **kwargs) -> bytes:
         import srsly
         return srsly.msgpack_dumps({"cfg": self._config(), "model": Path(self._model_path()).read_bytes(),
                                     "ner_model": Path(self._ner_path()).read_bytes() if self.ner else None,
-                                    "user_dict": _user_dict_entries(self.segmenter.user_dict)})
+                                    "user_dict": _user_dict_entries(self.tagger.user_dict)})
 
     def from_bytes(self, data: bytes, **kwargs) -> "TaggerTokenizer":
         """Read what `to_bytes` wrote; the model goes to a file of its own in the temp folder,
@@ -240,7 +242,7 @@ class TaggerTokenizer:
         self._user_entries = msg["user_dict"]
         self._model_file = _temporary_model(msg["model"])
         self._ner_file = _temporary_model(msg["ner_model"]) if msg.get("ner_model") else None
-        self._segmenter = self._recognizer = None
+        self._tagger = self._recognizer = None
         return self
 
 

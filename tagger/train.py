@@ -42,7 +42,8 @@ class DevScore(NamedTuple):
 
 
 class Trainer:
-    """Trains a BiLSTM segmenter and keeps the epoch with the best dev word F1."""
+    """Trains a network for a task (seg, pos or ner) and keeps the epoch with the best dev F1 (word,
+    word+POS or entity F1)."""
 
     def __init__(self, model_config: ModelConfig, train_config: TrainConfig,
                  log: Callable[[str], None] | None = None, progress: bool | None = None):
@@ -87,8 +88,8 @@ class Trainer:
         dev_sents = [s for samples in dev.values() for s in samples]
         cfg = self._choose_recipe(train_sents, task, final)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))
-        segmenter, fold_dictionaries = self._network(data, task, cfg, metadata, resuming)
-        model, encoder, tags = segmenter.model, segmenter.encoder, segmenter.tags
+        tagger, fold_dictionaries = self._network(data, task, cfg, metadata, resuming)
+        model, encoder, tags = tagger.model, tagger.encoder, tagger.tags
 
         train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards)
         dev_data = self._encode(dev_sents, encoder, task, tags, None,
@@ -113,17 +114,17 @@ class Trainer:
             if checkpoint and distributed.is_main():
                 checkpoints.save(checkpoint, loop.state, training, encoder, cfg.to_dict(), loop.history)
 
-        loop.run(epoch_work, lambda: self._epoch_score(segmenter, dev, dev_data, loss_fn), save_checkpoint)
-        segmenter.metadata.update(best_epoch=loop.state["best_epoch"], dev_f1=loop.best_f1,
+        loop.run(epoch_work, lambda: self._epoch_score(tagger, dev, dev_data, loss_fn), save_checkpoint)
+        tagger.metadata.update(best_epoch=loop.state["best_epoch"], dev_f1=loop.best_f1,
                                   train_minutes=round(loop.minutes(), 2),
                                   train_config=cfg.to_dict(), train_sentences=len(train_sents))
         if self.recipe is not None:
-            segmenter.metadata["recipe"] = self.recipe
+            tagger.metadata["recipe"] = self.recipe
         if not final:
             self.log(f"best dev F1 {loop.best_f1:.4f} at epoch {loop.state['best_epoch']}")
         if multi:
-            self._choose_default_standard(segmenter, dev, {name: len(ids) for name, ids in members.items()})
-        return segmenter
+            self._choose_default_standard(tagger, dev, {name: len(ids) for name, ids in members.items()})
+        return tagger
 
     def _network(self, data: TrainingSet, task: Task, cfg: TrainConfig, metadata: dict | None,
                  resuming: bool) -> tuple[Tagger, list[Dictionary] | None]:
@@ -153,21 +154,21 @@ class Trainer:
         lexicon = {word for sentence in words for word in sentence}
         return Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device), fold_dictionaries
 
-    def _choose_default_standard(self, segmenter: Tagger, dev: Mapping[str, Sequence[Sample]],
+    def _choose_default_standard(self, tagger: Tagger, dev: Mapping[str, Sequence[Sample]],
                                  sizes: Mapping[str, int]) -> None:
         """Set the multi-criteria model's default standard: the one with the best mean dev F1
         over all the corpora (text whose standard the user does not know), MIXED for a final
         model (no dev). Each standard's dev F1s go into the metadata."""
-        encoder = segmenter.encoder
+        encoder = tagger.encoder
         table = {}
         if dev:
-            table = {standard: {name: self._dev_score(segmenter, {name: samples}, standard).f1
+            table = {standard: {name: self._dev_score(tagger, {name: samples}, standard).f1
                                 for name, samples in dev.items()} for standard in encoder.standards}
             best = max(table, key=lambda standard: sum(table[standard].values()))
         else:
             best = MIXED if MIXED in encoder.standards else encoder.standards[0]
         encoder.default_standard = best
-        segmenter.metadata.update(standards=list(encoder.standards), default_standard=best,
+        tagger.metadata.update(standards=list(encoder.standards), default_standard=best,
                                   standard_dev_f1=table, corpus_sentences=dict(sizes),
                                   sampling="each epoch: as many sentences as all corpora, corpus shares "
                                            "proportional to the square root of their sizes")
@@ -239,15 +240,15 @@ class Trainer:
                 chars += count
         return total / max(chars, 1)
 
-    def _epoch_score(self, segmenter: Tagger, dev: Mapping[str | None, Sequence[Sample]], dev_data: list,
+    def _epoch_score(self, tagger: Tagger, dev: Mapping[str | None, Sequence[Sample]], dev_data: list,
                      loss_fn) -> Score:
         """The epoch's dev loss and P/R/F1 (per corpus too, for several), as the loop keeps them."""
         if not dev:
             nan = float("nan")
             return Score(None, dict(dev_loss=nan, dev_precision=nan, dev_recall=nan, dev_f1=nan),
                          "(final model: no dev)")
-        dev_loss = self._loss(segmenter.model, dev_data, loss_fn)
-        score = self._dev_score(segmenter, dev)
+        dev_loss = self._loss(tagger.model, dev_data, loss_fn)
+        score = self._dev_score(tagger, dev)
         fields = dict(dev_loss=dev_loss, dev_precision=score.precision, dev_recall=score.recall, dev_f1=score.f1)
         text = f"dev loss {dev_loss:.4f}  dev P {score.precision:.4f} R {score.recall:.4f} F1 {score.f1:.4f}"
         if None not in dev:  # several corpora
@@ -256,15 +257,15 @@ class Trainer:
         return Score(score.f1, fields, text)
 
     @staticmethod
-    def _dev_score(segmenter: Tagger, dev: Mapping[str | None, Sequence[Sample]],
+    def _dev_score(tagger: Tagger, dev: Mapping[str | None, Sequence[Sample]],
                    standard: str | None = None) -> DevScore:
         """Dev P/R/F1: a corpus's own score, or the mean over several corpora, each read with
         its own standard unless `standard` is given."""
-        segmenter.model.eval()
+        tagger.model.eval()
         scores = {}
         for name, samples in dev.items():
-            predicted = segmenter.label_texts([s.text for s in samples], standard=standard or name)
-            scores[name] = segmenter.task.score(samples, predicted)
+            predicted = tagger.label_texts([s.text for s in samples], standard=standard or name)
+            scores[name] = tagger.task.score(samples, predicted)
         mean = lambda values: sum(values) / len(values)  # noqa: E731
         return DevScore(mean([x.precision for x in scores.values()]), mean([x.recall for x in scores.values()]),
                         mean([x.f1 for x in scores.values()]), {name: x.f1 for name, x in scores.items()})

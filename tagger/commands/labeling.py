@@ -20,9 +20,9 @@ def cmd_segment(args) -> int:
 
 def cmd_tag(args) -> int:
     def label(lines: Iterator[str]) -> Iterable[str]:
-        segmenter = _load(args, args.model or "ner")  # no --model: the shipped NER model
-        return (_render_spans(line, spans, args.format, segmenter)
-                for line, spans in segmenter.iter_label(lines, args.batch_lines, standard=args.standard))
+        tagger = _load(args, args.model or "ner")  # no --model: the shipped NER model
+        return (_render_spans(line, spans, args.format, tagger)
+                for line, spans in tagger.iter_label(lines, args.batch_lines, standard=args.standard))
     return _run_lines(args, "torch", label)
 
 
@@ -40,9 +40,9 @@ def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]
 def _load(args, path, engine: str = "torch"):
     """The model at `path` on --device with --threads, its --standard checked before any input is read."""
     from ..modelio import load
-    segmenter = load(path, engine, threads=args.threads, precision=args.precision).to(check_device(args.device))
-    segmenter.encoder.standard_of(args.standard)
-    return segmenter
+    tagger = load(path, engine, threads=args.threads, precision=args.precision).to(check_device(args.device))
+    tagger.encoder.standard_of(args.standard)
+    return tagger
 
 
 def _segmented_text(args, engine: str, lines: Iterator[str]) -> Iterable[str]:
@@ -75,26 +75,26 @@ def _words(args, engine: str, lines: Iterator[str]) -> Iterable[list[str]]:
     if args.jobs > 1:
         tokens = _parallel(args, engine, lines, model)
     else:
-        segmenter = _check(args, _load(args, model, engine), model)
+        tagger = _check(args, _load(args, model, engine), model)
         if args.user_dict:
-            segmenter.user_dict.load(args.user_dict)
+            tagger.user_dict.load(args.user_dict)
         if not args.pos:
-            return segmenter.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
+            return tagger.iter_segment(lines, batch_lines=args.batch_lines, batch_chars=args.batch_chars,
                                           standard=args.standard)
         from ..spanviews import flagged_words
-        tokens = (flagged_words(line, spans, segmenter.user_dict)
-                  for line, spans in segmenter.iter_label(lines, args.batch_lines, args.batch_chars, args.standard))
+        tokens = (flagged_words(line, spans, tagger.user_dict)
+                  for line, spans in tagger.iter_label(lines, args.batch_lines, args.batch_chars, args.standard))
     return (_slashed(pairs) for pairs in tokens) if args.pos else tokens
 
 
-def _check(args, segmenter, model):
+def _check(args, tagger, model):
     """The loaded model, after checking that it can do what was asked (--standard, --pos)."""
-    segmenter.encoder.standard_of(args.standard)
+    tagger.encoder.standard_of(args.standard)
     if args.pos:
         from ..evaluate import joined_names
         from ..posseg import require_pos_model
-        require_pos_model(segmenter, joined_names(args.model) if args.model else model)
-    return segmenter
+        require_pos_model(tagger, joined_names(args.model) if args.model else model)
+    return tagger
 
 
 def _slashed(pairs: list[tuple[str, str]]) -> list[str]:
@@ -102,16 +102,16 @@ def _slashed(pairs: list[tuple[str, str]]) -> list[str]:
     return [word if word.isspace() else f"{word}/{flag}" for word, flag in pairs]
 
 
-def _render_spans(line: str, spans, fmt: str, segmenter) -> str:
+def _render_spans(line: str, spans, fmt: str, tagger) -> str:
     """One input line as a JSON line of spans, or as CoNLL rows and a blank line."""
     if fmt == "jsonl":
         items = [{"text": line[s:e], "start": s, "end": e, "label": label} for s, e, label in spans]
         return json.dumps({"text": line, "spans": items}, ensure_ascii=False) + "\n"
-    if not segmenter.task.segments:  # one unit a row, a character or a word-level model's word, with its entity tag
-        units = [(m.start(), m.end()) for m in re.finditer(r"\S+" if segmenter.units == "words" else r"\S", line)]
+    if not tagger.task.segments:  # one unit a row, a character or a word-level model's word, with its entity tag
+        units = [(m.start(), m.end()) for m in re.finditer(r"\S+" if tagger.units == "words" else r"\S", line)]
         first = {start: number for number, (start, _) in enumerate(units)}
         after = {end: number + 1 for number, (_, end) in enumerate(units)}
-        tags = segmenter.task.scheme.tags(len(units), [(first[s], after[e], label) for s, e, label in spans])
+        tags = tagger.task.scheme.tags(len(units), [(first[s], after[e], label) for s, e, label in spans])
         rows = [f"{line[s:e]}\t{t}" for (s, e), t in zip(units, tags)]
     else:  # one word a row with its POS (or '_' for plain segmentation)
         rows = [f"{line[s:e]}\t{label or '_'}" for s, e, label in spans]

@@ -97,24 +97,24 @@ def cmd_train(args) -> int:
                             "given by --epochs" if args.epochs is not None else "the default count"))
     log = (lambda message: None) if args.quiet else None
     trainer = Trainer(model_config, train_config, log=log, progress=False if args.quiet else None)
-    segmenter, bad = _fit(args, trainer, sources, task, metadata)
+    tagger, bad = _fit(args, trainer, sources, task, metadata)
     if bad:
         print(bad.summary(), file=sys.stderr)
-        segmenter.metadata["skipped_lines"] = len(bad)
+        tagger.metadata["skipped_lines"] = len(bad)
     if args.half:
         from ..modelio import round_to_half
-        round_to_half(segmenter)
+        round_to_half(tagger)
     if not distributed.is_main():
         return 0  # under torchrun, rank 0 scores and writes
     if not args.no_test:
-        score_tests(segmenter, {name: spec for name, (spec, _, _) in sources.items()}, task,
+        score_tests(tagger, {name: spec for name, (spec, _, _) in sources.items()}, task,
                     (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr)))
-    _write_trained(args, segmenter, trainer)
+    _write_trained(args, tagger, trainer)
     return 0
 
 
 def _fit(args, trainer, sources: dict, task: str, metadata: dict):
-    """(the trained segmenter, the skipped malformed lines or None): one corpus, or several as
+    """(the trained tagger, the skipped malformed lines or None): one corpus, or several as
     {standard: sentences} (a multi-criteria model)."""
     from ..corpora import DEV_EVERY, read_part, whole
     from ..textlines import BadLines
@@ -130,19 +130,19 @@ def _fit(args, trainer, sources: dict, task: str, metadata: dict):
     if None in sources:  # one corpus
         train, dev = train[None], dev[None] if dev is not None else None
     try:
-        segmenter = trainer.fit(train, dev, metadata, checkpoint=args.output + ".ckpt", resume=args.resume)
+        tagger = trainer.fit(train, dev, metadata, checkpoint=args.output + ".ckpt", resume=args.resume)
     except EmptyDevError:
         if any(dev_part.slice != "dev" for _, _, dev_part in sources.values()):
             raise
         raise TaggerError(f"{args.corpus}: too few sentences to carve a dev split from (every "
                           f"{DEV_EVERY}th sentence goes to dev); give one with --dev FILE") from None
-    return segmenter, bad
+    return tagger, bad
 
 
-def _write_trained(args, segmenter, trainer) -> None:
+def _write_trained(args, tagger, trainer) -> None:
     """The model file, its history CSV and learning curves; the checkpoint is then removed."""
     from ..modelio import save_model
-    save_model(segmenter, args.output, half=args.half)
+    save_model(tagger, args.output, half=args.half)
     stem = os.path.splitext(args.output)[0]
     write_text_atomic(stem + ".history.csv", [trainer.history_csv()])
     if not args.no_plot:
