@@ -21,11 +21,11 @@ if TYPE_CHECKING:  # torch is imported where batches are built, so inference can
 
 class Encoded(NamedTuple):
     """One text as model inputs: unit ids (characters, or words for word-level models), bigram
-    ids, dictionary-feature bit masks; word-level models add each word's character ids and its
-    casing class."""
+    ids, word-edge bit masks (the dictionary words starting and ending at each character);
+    word-level models add each word's character ids and its casing class."""
     chars: list[int]
     bigrams: list[int] | None
-    dictionary: list[int] | None = None
+    word_edges: list[int] | None = None
     subchars: list[list[int]] | None = None
     casing: list[int] | None = None
 
@@ -37,13 +37,13 @@ class Inputs(NamedTuple):
     meaning shifts with the model were easy to misread. A field the model does not take is None.
 
     chars: (batch, time) unit ids (characters, or words for word-level models); lengths: (batch,)
-    real steps per row; bigrams: (batch, time) ids of c[i]c[i+1]; dictionary: (batch, time) bit
-    masks of dictionary words starting and ending at i; subchars: (batch, time, word chars) the
+    real steps per row; bigrams: (batch, time) ids of c[i]c[i+1]; word_edges: (batch, time) bit
+    masks of the dictionary words starting and ending at i (tagger/dictionary.py); subchars: (batch, time, word chars) the
     characters of each word; casing: (batch, time) each word's casing class."""
     chars: Any
     lengths: Any
     bigrams: Any = None
-    dictionary: Any = None
+    word_edges: Any = None
     subchars: Any = None
     casing: Any = None
 
@@ -52,6 +52,11 @@ class Inputs(NamedTuple):
         lengths=False: lengths stay on the CPU, where decoding and padding read them)."""
         return Inputs(*(None if value is None else value if (name == "lengths" and not lengths) else convert(value)
                         for name, value in zip(self._fields, self)))
+
+    @property
+    def dictionary(self) -> Any:
+        """`word_edges` under the name the numpy engine (tagger/lite.py) still reads."""
+        return self.word_edges
 
 
 STANDARD_BASE = 0xF0000  # standard k's marker is code point STANDARD_BASE + k (Plane 15, private use)
@@ -164,7 +169,7 @@ class Encoder:
             ids = tables["pair_ids"]
             inputs = inputs._replace(bigrams=padded(np.where(found, ids[where], 1) if len(ids) else np.ones_like(codes)))
         if self.dictionary is not None:
-            inputs = inputs._replace(dictionary=padded(self.dictionary.batch_features(joined, lengths, codes)))
+            inputs = inputs._replace(word_edges=padded(self.dictionary.batch_features(joined, lengths, codes)))
         return inputs
 
     def _lookup_tables(self) -> dict:
@@ -335,8 +340,8 @@ def pad_arrays(encoded: Sequence[Encoded]) -> Inputs:
     inputs = Inputs(_padded([e.chars for e in encoded], time), lengths)
     if first.bigrams is not None:
         inputs = inputs._replace(bigrams=_padded([e.bigrams for e in encoded], time))
-    if first.dictionary is not None:
-        inputs = inputs._replace(dictionary=_padded([e.dictionary for e in encoded], time))
+    if first.word_edges is not None:
+        inputs = inputs._replace(word_edges=_padded([e.word_edges for e in encoded], time))
     if first.subchars is not None:
         inputs = inputs._replace(subchars=_padded_words([e.subchars for e in encoded], time),
                                  casing=_padded([e.casing for e in encoded], time))

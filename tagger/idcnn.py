@@ -68,7 +68,7 @@ class IDCNNTagger(nn.Module):
         if self.config.bigram_dim > 0:
             parts.append(self.bigram_embed(inputs.bigrams).to(dtype))
         if self.config.dictionary_bits > 0:
-            parts.append(((inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0).to(parts[0].dtype))
+            parts.append(((inputs.word_edges.unsqueeze(-1) & self.bit_values) != 0).to(parts[0].dtype))
         return self.embed_dropout(torch.cat(parts, dim=-1))
 
     def forward(self, inputs: Inputs) -> torch.Tensor:

@@ -85,7 +85,7 @@ class BiLSTMTagger(nn.Module):
             left = nn.functional.pad(right[:, :-1], (0, 0, 1, 0))  # c[i-1] c[i]; zeros at i=0
             parts += [left, right]
         if self.config.dictionary_bits > 0:
-            bits = (inputs.dictionary.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
+            bits = (inputs.word_edges.unsqueeze(-1) & self.bit_values) != 0  # unpack the bit masks
             parts.append(bits.to(parts[0].dtype))
         if self.config.standard_embedding:  # the standard the first step's marker names, at every step
             standard = self.standard_embed(self.marker_index[inputs.chars[:, 0]])

@@ -61,7 +61,7 @@ def choose(task: str, sentences: int, chars: int, units: str = "chars") -> Recip
     settings["embed_dropout"] = settings["lstm_dropout"] = _dropout(task, size)
     settings["batch_chars"] = _batch_chars(chars)
     settings["max_minutes"] = max(MINUTES_PER_MILLION, round(MINUTES_PER_MILLION * chars / 1e6))
-    settings["dictionary"] = _dictionary(task, size)
+    settings["dictionary"] = _dictionary_sources(task, size)
     settings["crf"] = _crf(task, size)
     settings["vectors"] = _vectors(chars, units)
     reason = f"{size} corpus ({sentences:,} sentences, {chars:,} {_unit_name(units)}, {task})"
@@ -94,13 +94,13 @@ def _network(task: str, size: str) -> dict:
 def _dropout(task: str, size: str) -> float:
     """On the embeddings and the LSTM output alike: 0.5 on a small corpus (its few examples,
     docs/training.md); on a large one 0.35 for segmentation's two layers (_network), 0.3 for NER
-    (see _dictionary), 0.2 otherwise (docs/benchmarks.md)."""
+    (see _dictionary_sources), 0.2 otherwise (docs/benchmarks.md)."""
     if size == "small":
         return 0.5
     return {"seg": 0.35, "ner": 0.3}.get(task, 0.2)
 
 
-def _dictionary(task: str, size: str) -> str:
+def _dictionary_sources(task: str, size: str) -> str:
     """Segmentation reads dictionary features of its own training words (jackknifed) at every
     size; a small corpus also reads jieba's dictionary (349k words, shipped with jieba, a
     dependency): its own few words cover too little of new text (on 1,000 CTB6 sentences it

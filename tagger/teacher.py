@@ -20,18 +20,18 @@ import numpy as np
 class Store:
     """Encoded sentences and the teacher's probabilities, flat: row i spans offsets[i]:offsets[i+1]."""
 
-    def __init__(self, dictionary: bool):
+    def __init__(self, word_edges: bool):
         self.parts: dict[str, list[np.ndarray]] = {"chars": [], "bigrams": [], "dictionary": [], "probs": [],
                                                    "gold": []}
         self.lengths: list[int] = []
-        self.has_dictionary = dictionary
+        self.has_word_edges = word_edges  # the dictionary's bit masks (stored as "dictionary")
         self.arrays: dict[str, np.ndarray] = {}
 
-    def add(self, chars, bigrams, dictionary, probs, gold) -> int:
+    def add(self, chars, bigrams, word_edges, probs, gold) -> int:
         self.parts["chars"].append(chars.astype(np.int32))
         self.parts["bigrams"].append(bigrams.astype(np.int32) if bigrams is not None else np.zeros_like(chars, np.int32))
-        if self.has_dictionary:
-            self.parts["dictionary"].append(dictionary.astype(np.int32))
+        if self.has_word_edges:
+            self.parts["dictionary"].append(word_edges.astype(np.int32))
         self.parts["probs"].append(probs.astype(np.float16))
         self.parts["gold"].append(np.asarray(gold if gold is not None else np.full(len(chars), -100), np.int16))
         self.lengths.append(len(chars))
@@ -47,7 +47,7 @@ class Store:
         from .files import atomic_write_bytes
         extra = {f"member:{name}": np.array(rows, dtype=np.int64) for name, rows in members.items()}
         atomic_write_bytes(path, lambda handle: np.savez(handle, key=np.array(key), lengths=np.array(self.lengths),
-                                                         has_dictionary=np.array(self.has_dictionary),
+                                                         has_dictionary=np.array(self.has_word_edges),
                                                          **{f"array:{k}": v for k, v in self.arrays.items()}, **extra))
 
     @classmethod
@@ -71,7 +71,7 @@ class Store:
         lengths = np.array([self.lengths[r] for r in rows], dtype=np.int64)
         time_, tags = int(lengths.max()), self.arrays["probs"].shape[-1]
         out = {"chars": np.zeros((len(rows), time_), np.int64), "bigrams": np.zeros((len(rows), time_), np.int64),
-               "dictionary": np.zeros((len(rows), time_), np.int64) if self.has_dictionary else None,
+               "dictionary": np.zeros((len(rows), time_), np.int64) if self.has_word_edges else None,
                "probs": np.zeros((len(rows), time_, tags), np.float32),
                "gold": np.full((len(rows), time_), -100, np.int64)}
         for i, r in enumerate(rows):
@@ -90,7 +90,7 @@ def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | N
     rows: list[int] = [0] * len(texts)
     for ids in length_grouped_batches([len(t) + 2 for t in texts], batch_chars):
         batch = encoder.encode_batch([texts[i] for i in ids], standard)
-        chars, bigrams, lengths, dictionary = batch.chars, batch.bigrams, batch.lengths, batch.dictionary
+        chars, bigrams, lengths, word_edges = batch.chars, batch.bigrams, batch.lengths, batch.word_edges
         probs = np.exp(teacher_model.log_probs(batch))
         margin = encoder.margin
         for row, i in enumerate(ids):
@@ -100,7 +100,7 @@ def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | N
                 gold = np.full(n, -100)
                 gold[margin:n - margin] = golds[i]
             rows[i] = store.add(chars[row, :n], bigrams[row, :n] if bigrams is not None else None,
-                                dictionary[row, :n] if dictionary is not None else None, probs[row, :n], gold)
+                                word_edges[row, :n] if word_edges is not None else None, probs[row, :n], gold)
     return rows
 
 

@@ -119,18 +119,19 @@ def balanced_epoch(members: Mapping[str, Sequence[int]], rng: random.Random) -> 
     return out
 
 
-def build_dictionaries(sentences: Sequence[Sequence[str]], dictionary: str, folds: int = 5, classes: bool = True
+def build_dictionaries(sentences: Sequence[Sequence[str]], sources: str, folds: int = 5, classes: bool = True
                        ) -> tuple[Dictionary | None, list[Dictionary] | None]:
     """(the dictionary the model ships with, per-fold dictionaries for the training sentences).
 
-    Per-fold dictionaries exist only with the 'train' source (see dictionary.jackknife); the
-    shipped dictionary holds every source, training words included.
+    `sources`: where its words come from, comma-separated (TrainConfig.dictionary: 'jieba',
+    'train', word-list paths). Per-fold dictionaries exist only with the 'train' source (see
+    dictionary.jackknife); the shipped dictionary holds every source, training words included.
     """
-    sources = [s.strip() for s in dictionary.split(",") if s.strip()]
-    if not sources:
+    names = [name.strip() for name in sources.split(",") if name.strip()]
+    if not names:
         return None, None
-    external = external_words(sources)
-    if "train" not in sources:
+    external = external_words(names)
+    if "train" not in names:
         return Dictionary(external, classes=classes), None
     own = [w for words in sentences for w in words]
     return Dictionary([*external, *own], classes=classes), jackknife(sentences, external, folds, classes=classes)

@@ -47,7 +47,7 @@ def test_padded_rows_and_steps_change_no_real_output(tiny_model):
     student = IDCNNTagger(IDCNNConfig(char_dim=8, bigram_dim=4, channels=8, char_vocab=len(tiny_model.encoder.chars),
                                       bigram_vocab=len(tiny_model.encoder.bigrams),
                                       dictionary_bits=0, context=True)).eval()
-    for network, given_inputs in ((tiny_model.model, inputs), (student, inputs._replace(dictionary=None))):
+    for network, given_inputs in ((tiny_model.model, inputs), (student, inputs._replace(word_edges=None))):
         alone = network.log_probs(given_inputs)
         with_padding = network.log_probs(pad_inputs(given_inputs, 8, given_inputs.chars.shape[1] + 6))
         for row, text in enumerate(texts):

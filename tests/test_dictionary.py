@@ -78,11 +78,11 @@ def test_model_with_dictionary_features_trains_saves_and_loads(dict_model, tmp_p
 
     text = "我们研究苹果"
     batch = collate([segmenter.encoder.encode(text)])
-    assert batch.inputs.dictionary is not None and int(batch.inputs.dictionary[0, 2]) != 0
+    assert batch.inputs.word_edges is not None and int(batch.inputs.word_edges[0, 2]) != 0
     # the features change what the model computes
     with torch.no_grad():
         with_features = segmenter.model(batch.inputs)
-        without = segmenter.model(batch.inputs._replace(dictionary=torch.zeros_like(batch.inputs.dictionary)))
+        without = segmenter.model(batch.inputs._replace(word_edges=torch.zeros_like(batch.inputs.word_edges)))
     assert not torch.allclose(with_features, without)
 
     path = tmp_path / "d.model"
@@ -142,7 +142,7 @@ def test_vectorized_batch_encoding_carries_dictionary_features(dict_model):
     fast, slow = dict_model.encoder.encode_batch(texts), pad_arrays([dict_model.encoder.encode(t) for t in texts])
     assert fast.subchars is None and all((a == b).all() for a, b in zip(fast, slow) if a is not None)
     assert [a is None for a in fast] == [a is None for a in slow]
-    assert fast.dictionary.any()  # some dictionary word was found
+    assert fast.word_edges.any()  # some dictionary word was found
 
 
 @settings(max_examples=60, deadline=None)
@@ -162,4 +162,4 @@ def test_key_table_finds_exactly_the_keys_it_holds(keys, others, clustered):
 
 def exported_inputs(inputs) -> tuple:
     """The exported graph's positional inputs: (chars, bigrams, lengths[, dictionary])."""
-    return tuple(x for x in (inputs.chars, inputs.bigrams, inputs.lengths, inputs.dictionary) if x is not None)
+    return tuple(x for x in (inputs.chars, inputs.bigrams, inputs.lengths, inputs.word_edges) if x is not None)
