@@ -25,6 +25,7 @@ from .files import (Terminated, check_boundary, claim_standard_streams, die_by, 
 from .options import encoding, input_file, integer, integer_or_auto, model_file, real
 from .pipeline import BATCH_CHARS, BATCH_LINES
 from .readers import FORMATS
+from .serve_workers import MAX_AUTO_WORKERS
 from .tasks import TASKS
 from .threads import HELP as THREADS_HELP
 
@@ -292,6 +293,9 @@ def _add_serve(sub) -> None:
                         "(repeat for more; '*': any, which lets other sites' pages reach the service by "
                         "DNS rebinding)")
     p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    p.add_argument("--workers", type=integer_or_auto(1, 64), default=None, metavar="N|auto",
+                   help="server processes sharing the port, each with one thread when there are several; "
+                        f"auto: one per --threads, at most {MAX_AUTO_WORKERS} (default: auto)")
     p.add_argument("--max-body-bytes", type=integer(1), default=1_000_000, help="largest request body")
     p.add_argument("--max-texts", type=integer(1), default=1_000, help="texts per request")
     p.add_argument("--max-chars", type=integer(1), default=10_000, help="characters per text")

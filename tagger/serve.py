@@ -6,7 +6,8 @@
          -d '{"texts": ["我们在北京大学研究生命的起源。"]}'
 
 Built on FastAPI (OpenAPI description at /openapi.json; no /docs page, which would load its
-scripts from a CDN) and uvicorn. The models are loaded once, when the app is made. One worker
+scripts from a CDN) and uvicorn, in one process or in several sharing the port
+(tagger/serve_workers.py). The models are loaded once, when the app is made. One worker
 thread runs them for every segment and tag request: requests that arrive while it is busy wait
 in a queue and are segmented together in the next call, so a loaded server runs wide,
 length-grouped batches (several times the throughput of one text at a time) while an idle one
@@ -23,16 +24,12 @@ tagger/serve_limits.py.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
-import queue
 import re
-import threading
-import time
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import resources
-from typing import Annotated, Any, Callable, Iterable, Sequence
+from typing import Annotated, Any, Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -42,7 +39,7 @@ from starlette.exceptions import HTTPException
 
 from .version import __version__
 from .errors import TaggerError
-from .memory import release_free_memory
+from .serve_batcher import Batcher, parts
 from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, HostCheck, Limits, RequestError, SafeJSONResponse,
                            client_gone, error_response, retry_seconds, server_config)
 
@@ -87,105 +84,6 @@ class ExplainRequest(RequestBody):
     pos: StrictBool = False
 
 
-# -- batching ----------------------------------------------------------------------------
-@dataclass
-class Job:
-    run: Callable[[Sequence[str], str | None], list]  # a Tagger's segment_lines or label_lines
-    standard: str | None
-    texts: list[str]
-    future: concurrent.futures.Future
-
-
-class Batcher:
-    """Runs the model calls of all requests in one thread, the jobs queued meanwhile together.
-
-    Why one thread: the model's batches are length-grouped, so one call over many requests'
-    texts runs wider, fuller batches than one call each. The worker never waits for more work:
-    it takes what is queued when it is free, up to `batch_chars` characters. A job whose future
-    was cancelled (its client hung up) is dropped unrun. When the queue runs empty, the heap's
-    free pages go back to the system (tagger/memory.py), so memory returns to its level after a
-    burst of load."""
-
-    def __init__(self, batch_chars: int):
-        self.batch_chars = batch_chars
-        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self.chars_per_second: float | None = None  # the model's recent speed, for Retry-After
-        self.thread = threading.Thread(target=self._work, name="tagger-batcher", daemon=True)
-        self.thread.start()
-
-    def submit(self, run, texts: list[str], standard: str | None) -> concurrent.futures.Future:
-        job = Job(run, standard, texts, concurrent.futures.Future())
-        self.jobs.put(job)
-        return job.future
-
-    def close(self) -> None:
-        self.jobs.put(None)
-        self.thread.join(timeout=10)
-
-    def _work(self) -> None:
-        while True:
-            job = self.jobs.get()
-            if job is None:
-                return
-            batch, chars = [], 0
-            while job is not None:
-                if job.future.set_running_or_notify_cancel():  # False: cancelled, dropped unrun
-                    batch.append(job)
-                    chars += sum(map(len, job.texts))
-                if chars >= self.batch_chars:
-                    break
-                try:
-                    job = self.jobs.get_nowait()
-                except queue.Empty:
-                    break
-            self._run_timed(batch, chars)
-            if job is None:  # close() was called while jobs were queued
-                return
-            if self.jobs.empty():
-                release_free_memory()
-
-    def _run_timed(self, batch: list[Job], chars: int) -> None:
-        started = time.perf_counter()
-        self._run(batch)
-        if chars >= 1_000:
-            speed = chars / max(time.perf_counter() - started, 1e-6)
-            self.chars_per_second = speed if self.chars_per_second is None else \
-                0.8 * self.chars_per_second + 0.2 * speed
-
-    def _run(self, batch: list[Job]) -> None:
-        groups: dict[tuple, list[Job]] = {}
-        for job in batch:
-            groups.setdefault((job.run, job.standard), []).append(job)
-        for (run, standard), jobs in groups.items():
-            try:
-                outputs = run([text for job in jobs for text in job.texts], standard)
-            except Exception as error:  # noqa: BLE001 (handed to the requests that caused it)
-                if len(jobs) == 1:
-                    jobs[0].future.set_exception(error)
-                else:  # find the job at fault; the others still get their answers
-                    for job in jobs:
-                        self._run([job])
-                continue
-            at = 0
-            for job in jobs:
-                job.future.set_result(outputs[at:at + len(job.texts)])
-                at += len(job.texts)
-
-
-def parts(texts: list[str], chars: int) -> Iterable[list[str]]:
-    """`texts` in consecutive parts of about `chars` characters (each at least one text)."""
-    part: list[str] = []
-    size = 0
-    for text in texts:
-        if part and size + len(text) > chars:
-            yield part
-            part, size = [], 0
-        part.append(text)
-        size += len(text)
-    if part or not texts:
-        yield part
-
-
 # -- the app -----------------------------------------------------------------------------
 class Models:
     """The loaded models: the served one, a joint segmentation + POS model for `pos`, and the
@@ -205,6 +103,15 @@ class Models:
             if self.pos.task.name != "pos":
                 raise TaggerError(f"{self.pos_name}: a {self.pos.task.name} model; --pos-model needs a "
                                   "joint segmentation + POS model (train one with --task pos)")
+
+    def warm_up(self) -> None:
+        """Build each model's torch network now where the auto engine would move to it under load
+        (engine.AutoNetwork): a server tags much text, and building it in the middle of a load
+        stalled every request waiting for it by a second or more."""
+        from .engine import AutoNetwork
+        for tagger in {id(t): t for t in (self.main, self.tagging, self.pos) if t is not None}.values():
+            if isinstance(tagger.model, AutoNetwork) and tagger.model.switch_chars is not None:
+                tagger.model.torch_network()
 
     @property
     def segments(self) -> bool:
@@ -232,6 +139,7 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        models.warm_up()  # in each server process, after a fork (tagger/serve_workers.py)
         batcher_box["batcher"] = Batcher(limits.batch_chars)
         yield
         batcher_box.pop("batcher").close()
@@ -435,9 +343,19 @@ def _json_type(value) -> str:
 
 def serve(model=None, pos_model=None, host: str = "127.0.0.1", port: int = 8000,
           limits: Limits = Limits(), threads: int | None = None, log_level: str = "info",
-          allow_hosts: Sequence[str] = ()) -> None:
+          allow_hosts: Sequence[str] = (), workers: int | None = 1) -> None:
     """Load the models and serve until interrupted (what `tagger serve` runs). The Host
-    header may name localhost, the bound `host` or one of `allow_hosts`."""
+    header may name localhost, the bound `host` or one of `allow_hosts`. `workers` server
+    processes share the port (None: one per thread `threads` allows, at most MAX_AUTO_WORKERS),
+    each with one thread when there are several (tagger/serve_workers.py)."""
     import uvicorn
-    app = create_app(model, pos_model, limits, threads, allowed_hosts=(*LOCAL_HOSTS, host, *allow_hosts))
-    uvicorn.Server(server_config(app, host, port, limits, log_level)).run()
+    from .serve_workers import MAX_AUTO_WORKERS, run_workers
+    from .threads import thread_count
+    count = min(thread_count(threads), MAX_AUTO_WORKERS) if workers is None else workers
+    app = create_app(model, pos_model, limits, 1 if count > 1 else threads,
+                     allowed_hosts=(*LOCAL_HOSTS, host, *allow_hosts))
+    config = server_config(app, host, port, limits, log_level)
+    if count == 1:
+        uvicorn.Server(config).run()
+        return
+    run_workers(config, count)

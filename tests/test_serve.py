@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
 import re
 import shutil
@@ -20,7 +21,8 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 
 from tagger.cli import build_parser, main  # noqa: E402
-from tagger.serve import Batcher, Limits, create_app  # noqa: E402
+from tagger.serve import Limits, create_app  # noqa: E402
+from tagger.serve_batcher import Batcher  # noqa: E402
 from tagger.serve_limits import server_config  # noqa: E402
 
 TEXTS = ["我们在北京大学研究生命的起源。", "  他说 Hello  world\t你好 ", "", " ", "中文English混合，２０２４年。",
@@ -488,28 +490,32 @@ def test_the_test_client_gets_the_same_guards(client):
         "https://x.org/" + "a" * 300
 
 
-def test_tagger_serve_applies_the_allow_list_and_the_body_limit(tmp_path):
+def _tagger_serve(*options: str):
+    """(process, Server) of `tagger serve` on a free port, once /health answers."""
     import subprocess
     import sys
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "tagger", "serve", "--port", str(port), "--no-pos",
-                                "--allow-host", "tagger.lan", "--max-body-bytes", "5000", "--threads", "1",
-                                "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--log-level", "warning", *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    served = Server.__new__(Server)
+    served.port = port
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, process.stderr.read().decode()
+        try:
+            if served.request("GET", "/health")[0] == 200:
+                return process, served
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+
+def test_tagger_serve_applies_the_allow_list_and_the_body_limit(tmp_path):
+    process, served = _tagger_serve("--allow-host", "tagger.lan", "--max-body-bytes", "5000", "--threads", "1")
     try:
-        served = Server.__new__(Server)
-        served.port = port
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, process.stderr.read().decode()
-            try:
-                if served.request("GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-        assert served.request("GET", "/health", headers={"host": f"tagger.lan:{port}"})[0] == 200
+        assert served.request("GET", "/health", headers={"host": f"tagger.lan:{served.port}"})[0] == 200
         assert served.request("GET", "/health", headers={"host": "other.lan"})[0] == 421
         big = b'{"texts": ["' + b"a" * 1_000_000 + b'"]}'
         status, answer = served.request("POST", "/segment", iter([big[i:i + 65536] for i in range(0, len(big), 65536)]),
@@ -518,6 +524,27 @@ def test_tagger_serve_applies_the_allow_list_and_the_body_limit(tmp_path):
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_tagger_serve_workers_share_the_port_and_stop_together(models):
+    """--workers 2: two server processes answer on one port, each rightly; SIGTERM to the
+    parent stops both (none is left behind)."""
+    process, served = _tagger_serve("--workers", "2", "--threads", "1")
+    try:
+        children = [int(pid) for task in os.listdir(f"/proc/{process.pid}/task")
+                    for pid in open(f"/proc/{process.pid}/task/{task}/children").read().split()]
+        assert len(children) == 2
+        texts = ["我们在北京大学研究生命的起源。", "他说：“今天天气很好。”"]
+        answers = [Server.__new__(Server) for _ in range(8)]
+        for client in answers:
+            client.port = served.port
+            status, body = client.post("/segment", {"texts": texts})
+            assert status == 200 and body["words"] == models.main.segment_lines(texts)
+    finally:
+        process.terminate()
+        assert process.wait(30) == 0
+    for child in children:
+        assert not os.path.exists(f"/proc/{child}") or "zombie" in open(f"/proc/{child}/status").read()
 
 
 # -- concurrency ------------------------------------------------------------------------

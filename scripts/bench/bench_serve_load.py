@@ -12,7 +12,7 @@ Starts a local server (its own process, `--threads` torch threads), then:
    FastAPI's 307 redirect), then checks that the server is still healthy and still right.
 
     OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_serve_load \\
-        --text /work/shared/corpora/sighan2005/pku_test.utf8 --json results/serve/load.json
+        --json results/serve/load.json
 
 `--batch-chars 1` runs the server without batching across requests (one request per model
 call), for comparison. Exits 1 on any failed request, any 5xx, or an unhealthy server after.
@@ -45,16 +45,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scripts.common import free_port
+from scripts.common import free_port, pku_test
 
 SERVER = ("import sys; from tagger.serve import Limits, serve; "
           "serve(host='127.0.0.1', port=int(sys.argv[1]), threads=int(sys.argv[3]), log_level='warning', "
-          "limits=Limits(batch_chars=int(sys.argv[2])))")
+          "limits=Limits(batch_chars=int(sys.argv[2])), workers=int(sys.argv[4]))")
 
 
-def start_server(port: int, batch_chars: int, threads: int = 1) -> subprocess.Popen:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), TAGGER_THREADS=str(threads))
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(batch_chars), str(threads)], env=env)
+def start_server(port: int, batch_chars: int, threads: int = 1, workers: int = 1) -> subprocess.Popen:
+    """The server in its own process: `workers` processes (tagger/serve_workers.py) of `threads`
+    threads each (one each when there are several)."""
+    each = threads if workers == 1 else 1
+    env = dict(os.environ, OMP_NUM_THREADS=str(each), TAGGER_THREADS=str(each))
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(batch_chars), str(threads), str(workers)],
+                              env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -310,11 +314,16 @@ def latency_summary(latencies: list[float]) -> dict:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process, from /proc (Linux)."""
+    """Resident memory of a process and its children (a server's worker processes), from /proc
+    (Linux). Pages the workers still share with their parent count once in each."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmRSS")
+            total += int(line.split()[1])
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += round(1024 * rss_mb(int(child)))
+    return round(total / 1024, 1)
 
 
 def round_summary(load: dict) -> dict:
@@ -328,12 +337,18 @@ def round_summary(load: dict) -> dict:
             "statuses": {str(k): v for k, v in statuses.items()}}
 
 
+def lines_per_request(text: str) -> tuple[int, int]:
+    """--lines MIN-MAX (or N) as (MIN, MAX)."""
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
+
+
 def attack_mode(args, lines: list[str]) -> int:
     """The targets of issue 33 (see the module's docstring)."""
     port = free_port()
-    server = start_server(port, args.batch_chars, args.threads)
+    server = start_server(port, args.batch_chars, args.threads, args.workers)
     per_client = -(-args.total // args.clients)
-    per_request = tuple(int(n) for n in args.lines.split("-"))
+    per_request = lines_per_request(args.lines)
     rounds, loads = [], []
     try:
         health = json.loads(request(port, "GET", "/health")[1])
@@ -368,7 +383,7 @@ def attack_mode(args, lines: list[str]) -> int:
     rss = [r["rss_mb_after"] for r in rounds]
     report = {
         "machine": {"cpus": os.cpu_count(), "note": args.note},
-        "server": {"model": health["model"], "threads": args.threads, "batch_chars": args.batch_chars,
+        "server": {"model": health["model"], "threads": args.threads, "workers": args.workers, "batch_chars": args.batch_chars,
                    "limits": health["limits"]},
         "load": {"clients": args.clients, "requests_per_round": per_client * args.clients,
                  "lines_per_request": args.lines, "rounds": args.rounds},
@@ -399,8 +414,8 @@ def attack_mode(args, lines: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--text", default="/work/shared/corpora/sighan2005/pku_test.utf8",
-                        help="UTF-8 text whose non-empty lines the requests draw from")
+    parser.add_argument("--text", help="UTF-8 text whose non-empty lines the requests draw from "
+                                       "(default: the PKU test text under $TAGGER_CORPORA)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=50, help="requests per client")
     parser.add_argument("--malformed", type=int, default=1_000)
@@ -408,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="characters the server's worker takes per model call (1: no batching)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="the server's torch threads")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (tagger serve --workers)")
     parser.add_argument("--attackers", type=int, default=0,
                         help="clients sending oversized and invalid requests throughout (the targets' mode)")
     parser.add_argument("--rounds", type=int, default=4, help="load rounds, with --attackers")
@@ -419,14 +435,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
 
-    lines = [line for line in Path(args.text).read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for line in Path(args.text or pku_test()).read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.attackers:
         return attack_mode(args, lines)
     port = free_port()
-    server = start_server(port, args.batch_chars, args.threads)
+    server = start_server(port, args.batch_chars, args.threads, args.workers)
     try:
         health = json.loads(request(port, "GET", "/health")[1])
-        load = load_phase(port, lines, args.clients, args.requests, args.seed)
+        load = load_phase(port, lines, args.clients, args.requests, args.seed, lines_per_request(args.lines))
         malformed = malformed_phase(port, args.malformed, args.seed, health["limits"]["body_bytes"])
         status, data = request(port, "GET", "/health")
         healthy_after = status == 200 and json.loads(data)["status"] == "ok"
@@ -446,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     lines_sent = sum(len(texts) for plan in load["plans"] for texts in plan)
     report = {
         "server": {"model": health["model"], "default_standard": health["default_standard"], "threads": args.threads,
-                   "batch_chars": args.batch_chars, "cpus": os.cpu_count()},
-        "load": {"clients": args.clients, "requests": requests_sent, "lines": lines_sent, "chars": chars,
+                   "workers": args.workers, "batch_chars": args.batch_chars, "cpus": os.cpu_count()},
+        "load": {"clients": args.clients, "lines_per_request": args.lines, "requests": requests_sent,
+                 "lines": lines_sent, "chars": chars,
                  "seconds": round(load["wall"], 2),
                  "requests_per_s": round(requests_sent / load["wall"], 1),
                  "chars_per_s": round(chars / load["wall"]),

@@ -111,5 +111,5 @@ def cmd_serve(args) -> int:
     if min(limits.body_bytes, limits.texts, limits.chars, limits.explain_chars) < 1:
         raise TaggerError("the --max-* limits must be positive")
     serve(args.model, False if args.no_pos else args.pos_model, args.host, args.port, limits,
-          args.threads, args.log_level, allow_hosts=args.allow_host)
+          args.threads, args.log_level, allow_hosts=args.allow_host, workers=args.workers)
     return 0
