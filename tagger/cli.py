@@ -122,7 +122,7 @@ class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a BiLSTM segmenter on a segmented corpus", formatter_class=_DefaultsHelp)
+    p = sub.add_parser("train", help="train a model (seg, pos or ner) on a corpus", formatter_class=_DefaultsHelp)
     p.add_argument("corpus", help="corpus file, or a name under $TAGGER_CORPORA "
                                   "(pku, pku-aligned, msr, ctb6, weibo, ud, ...)")
     p.add_argument("--dev", help="dev corpus (file or name); default: every 20th sentence of CORPUS")

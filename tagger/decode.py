@@ -42,7 +42,7 @@ def keep_whole_mask(length: int, spans: Sequence[tuple[int, int]], tags: Sequenc
 def free_edges(mask: np.ndarray, tags: Sequence[str], first: bool, last: bool) -> np.ndarray:
     """A copy of a chunk's `mask` whose first step may begin a word (`first`) and whose last may
     end one (`last`). Why: a token longer than a chunk is cut into chunks, each decoded as a word
-    of its own, and their spans are joined again (tagger/pipeline.py); inside the token the mask
+    of its own, and their spans are joined again (tagger/chunks.py); inside the token the mask
     forbids those edges, and the chunk would have no valid path."""
     mask = mask.copy()
     begins, ends = boundary_columns(tags)[:2]

@@ -53,11 +53,6 @@ class Inputs(NamedTuple):
         return Inputs(*(None if value is None else value if (name == "lengths" and not lengths) else convert(value)
                         for name, value in zip(self._fields, self)))
 
-    @property
-    def dictionary(self) -> Any:
-        """`word_edges` under the name the numpy engine (tagger/lite.py) still reads."""
-        return self.word_edges
-
 
 STANDARD_BASE = 0xF0000  # standard k's marker is code point STANDARD_BASE + k (Plane 15, private use)
 

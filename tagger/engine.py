@@ -69,7 +69,7 @@ def lean_memory(engine: str = "torch") -> None:
     Why: oneDNN caches a compiled kernel for every new batch shape (1,024 by default), so peak
     memory grew with the input; a 4-entry cache keeps it flat at the same speed (the numpy
     engine stays flat by itself). Besides, inference batches come in a few fixed shapes
-    (encode.shaped_batches), and every thread allocates from one heap arena (memory.one_heap_arena).
+    (batching.shaped_batches), and every thread allocates from one heap arena (memory.one_heap_arena).
     The figures: docs/speed.md, "Memory of a stream".
     """
     if engine == "torch":

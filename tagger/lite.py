@@ -57,9 +57,9 @@ class _NumpyNetwork:
         require_cpu(device)
         return self
 
-    def _bits(self, dictionary: np.ndarray) -> np.ndarray:
+    def _bits(self, word_edges: np.ndarray) -> np.ndarray:
         """(batch, time) bit masks -> (batch, time, bits) 0/1 float32 inputs."""
-        return ((dictionary[:, :, None] // self.bit_values) % 2).astype(np.float32)
+        return ((word_edges[:, :, None] // self.bit_values) % 2).astype(np.float32)
 
     def _log_probs_of(self, x: np.ndarray) -> np.ndarray:
         """The output layer and log-softmax: (batch, time, features) -> (batch, time, tags)."""
@@ -77,7 +77,7 @@ class NumpyBiLSTM(_NumpyNetwork):
             return None
         return self.w["crf_transitions"], self.w["crf_start"], self.w["crf_end"]
 
-    def _embed(self, chars, bigrams, dictionary) -> np.ndarray:
+    def _embed(self, chars, bigrams, word_edges) -> np.ndarray:
         parts = [self.w["char_embed.weight"][chars]]
         if self.config["bigram_dim"] > 0:
             right = self.w["bigram_embed.weight"][bigrams]
@@ -85,7 +85,7 @@ class NumpyBiLSTM(_NumpyNetwork):
             left[:, 1:] = right[:, :-1]
             parts += [left, right]
         if self.config.get("dictionary_bits", 0) > 0:
-            parts.append(self._bits(dictionary))
+            parts.append(self._bits(word_edges))
         if self.config.get("standard_dim", 0) > 0 and self.marker_index is not None:  # as BiLSTMTagger.embed
             rows = self._standard(chars)
             parts.append(np.broadcast_to(rows[:, None, :], (*chars.shape, rows.shape[1])))
@@ -135,7 +135,7 @@ class NumpyBiLSTM(_NumpyNetwork):
 
     def log_probs(self, inputs: Inputs) -> np.ndarray:
         """Tag log-probabilities (batch, time, tags) for padded id arrays."""
-        x = self._embed(inputs.chars, inputs.bigrams, inputs.dictionary)
+        x = self._embed(inputs.chars, inputs.bigrams, inputs.word_edges)
         for layer in range(self.config["layers"]):
             x = self._bilstm_layer(x, inputs.lengths, layer)
         return self._log_probs_of(x)
@@ -182,7 +182,7 @@ class NumpyIDCNN(_NumpyNetwork):
         if self.config["bigram_dim"] > 0:
             parts.append(self.w["bigram_embed.weight"][inputs.bigrams])
         if self.config.get("dictionary_bits", 0) > 0:
-            parts.append(self._bits(inputs.dictionary))
+            parts.append(self._bits(inputs.word_edges))
         x = np.concatenate(parts, axis=-1, dtype=np.float32)
         keep = (np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]).astype(np.float32)[:, :, None]
         x = self._conv(x, self.first)

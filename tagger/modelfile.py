@@ -117,7 +117,7 @@ def peek_config(path: str | os.PathLike) -> dict | None:
     return config if isinstance(config, dict) else None
 
 
-def read(path: str | os.PathLike, data: bytearray) -> dict:
+def read(path: str | os.PathLike, data: bytes | bytearray) -> dict:
     """The payload of a file's bytes, every part checked: the weights as numpy views of `data`."""
     where = str(path)
 
@@ -153,7 +153,7 @@ def read(path: str | os.PathLike, data: bytearray) -> dict:
     return {**fields, "format": FORMAT, "format_version": FORMAT_VERSION, "state_dict": arrays}
 
 
-def _digest_start(data: bytearray, where: str) -> int:
+def _digest_start(data: bytes | bytearray, where: str) -> int:
     (length,) = struct.unpack_from("<Q", data, 0)
     header = bytes(data[8:8 + length])
     first = header.find(_DIGEST_FIELD)
@@ -162,24 +162,24 @@ def _digest_start(data: bytearray, where: str) -> int:
     return 8 + first + len(_DIGEST_FIELD)
 
 
-def _verify_digest(data: bytearray, length: int, stated, where: str) -> None:
+def _verify_digest(data: bytes | bytearray, length: int, stated, where: str) -> None:
     """SHA-256 of the whole file, its own 64 digits read as zeros, against the stated one."""
     if not isinstance(stated, str) or len(stated) != 64:
         raise ModelFileError(f"{where}: damaged model file: no SHA-256 digest in its header")
     start = _digest_start(data, where)
     if bytes(data[start:start + 64]) != stated.encode():
         raise ModelFileError(f"{where}: damaged model file: no single digest in its header")
-    data[start:start + 64] = _ZERO_DIGEST.encode()
-    try:
-        actual = hashlib.sha256(data).hexdigest()
-    finally:
-        data[start:start + 64] = stated.encode()
+    view = memoryview(data)  # hashed in place, its digits read as zeros: the bytes are never copied
+    digest = hashlib.sha256(view[:start])
+    digest.update(_ZERO_DIGEST.encode())
+    digest.update(view[start + 64:])
+    actual = digest.hexdigest()
     if actual != stated:
         raise ModelFileError(f"{where}: damaged model file: its SHA-256 digest does not match its contents "
                              "(altered or corrupted since it was written)")
 
 
-def _arrays(header: dict, data: bytearray, base: int, bad) -> dict[str, np.ndarray]:
+def _arrays(header: dict, data: bytes | bytearray, base: int, bad) -> dict[str, np.ndarray]:
     """Each weight as a view of the file's bytes, after its dtype, shape and byte range are checked."""
     room = len(data) - base
     ranges, arrays = [], {}
@@ -223,7 +223,7 @@ def _texts_in(fields: dict, arrays: dict, bad) -> None:
         if field not in TEXT_FIELDS or kind not in ("lines", "text") or array is None or array.dtype != np.uint8:
             raise bad(f"damaged model file: text field {field!r} is missing or not a byte array")
         try:
-            value = array.tobytes().decode("utf-8")
+            value = str(memoryview(array), "utf-8")  # decoded where it lies, without a copy
         except UnicodeDecodeError:
             raise bad(f"damaged model file: text field {field!r} is not UTF-8") from None
         *parents, key = field.split("/")

@@ -189,9 +189,9 @@ def read_payload(path: str | os.PathLike) -> dict:
             size = os.fstat(handle.fileno()).st_size
             head = handle.read(10)
             if modelfile.looks_like(head):
-                data = bytearray(size)
                 handle.seek(0)
-                if handle.readinto(data) != size:
+                data = handle.read(size)  # weights are read-only views of these bytes (torch copies its own)
+                if len(data) != size:
                     raise ModelFileError(f"{path}: changed while being read")
                 payload = modelfile.read(path, data)
             elif head.startswith(legacy.ZIP_MAGIC):

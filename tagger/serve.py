@@ -267,8 +267,8 @@ def _check_unicode(where: str, text: str) -> None:
 
 
 def _pos_output(texts: list[str], spans: list, user_dict) -> dict:
-    """Words and their tags, by the rule of every word/POS output (tagger.pipeline.flagged_words)."""
-    from .pipeline import flagged_words
+    """Words and their tags, by the rule of every word/POS output (tagger.spanviews.flagged_words)."""
+    from .spanviews import flagged_words
     pairs = [flagged_words(text, line, user_dict) for text, line in zip(texts, spans)]
     return {"words": [[word for word, _ in line] for line in pairs], "tags": [[flag for _, flag in line] for line in pairs]}
 

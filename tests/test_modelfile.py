@@ -6,16 +6,8 @@ refuses it; flipped bytes keep the old digest, which refuses them.
 """
 from __future__ import annotations
 
-import collections
-import hashlib
-import io
-import json
-import os
-import pickle
-import struct
 import subprocess
 import sys
-import zipfile
 
 import numpy as np
 import pytest
@@ -26,8 +18,10 @@ from tagger import networks
 from tagger.cli import main
 from tagger.errors import ModelFileError
 from tagger.modelcheck import all_finite
-from tagger.modelio import load_model, read_payload, save_model, upgrade, write_payload
+from tagger.modelio import load_model, read_payload, save_model, upgrade
 from tagger.vocab import Lines, Vocab
+
+from scripts.qa.crafted_models import crafted_files, flipped
 
 from .conftest import save_legacy, write_segmented
 
@@ -57,130 +51,11 @@ def test_table_shapes_are_the_torch_networks_own():
         assert {k: tuple(v.shape) for k, v in built.state_dict().items()} == network.shapes(config)
 
 
-# -- crafting ---------------------------------------------------------------------------------
-def split(data: bytes) -> tuple[dict, bytes]:
-    (length,) = struct.unpack_from("<Q", data)
-    return json.loads(data[8:8 + length]), data[8 + length:]
-
-
-def join(header: dict, weights: bytes) -> bytes:
-    """A file of this header and weights, with a correct digest."""
-    header["__metadata__"]["sha256"] = "0" * 64
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    data = bytearray(struct.pack("<Q", len(text)) + text + weights)
-    start = data.index(b'"sha256":"') + len(b'"sha256":"')
-    data[start:start + 64] = hashlib.sha256(data).hexdigest().encode()
-    return bytes(data)
-
-
-def edited_header(data: bytes, edit) -> bytes:
-    header, weights = split(data)
-    edit(header)
-    return join(header, weights)
-
-
-def edited_payload(path, edit, tmp_path) -> bytes:
-    payload = read_payload(path)
-    edit(payload)
-    out = tmp_path / "edited.model"
-    write_payload(payload, out)
-    return out.read_bytes()
-
-
-def first_weight(header: dict) -> str:
-    return min((k for k in header if k != "__metadata__"), key=lambda k: header[k]["data_offsets"][0])
-
-
-def flipped(data: bytes, at: int) -> bytes:
-    out = bytearray(data)
-    out[at] ^= 0x10
-    return bytes(out)
-
-
-class _Storage:
-    """Stands for a torch storage in a hand-made first-format pickle."""
-
-
-def legacy_tensor_file(size: tuple, stride: tuple, offset: int = 0, numel: int = 4, stored: int = 4) -> bytes:
-    """A first-format zip whose one tensor has the given size, stride and offset into a storage
-    declared of `numel` float32 elements and holding `stored`: numbers a torch file hands the
-    reader unchecked."""
-    import torch
-
-    class Pickler(pickle.Pickler):
-        def persistent_id(self, obj):
-            return ("storage", torch.FloatStorage, "0", "cpu", numel) if isinstance(obj, _Storage) else None
-
-    class Tensor:
-        def __reduce__(self):
-            return torch._utils._rebuild_tensor_v2, (_Storage(), offset, size, stride, False, collections.OrderedDict())
-
-    buffer = io.BytesIO()
-    Pickler(buffer, protocol=2).dump({"format": "tagger-model", "format_version": 1, "state_dict": {"w": Tensor()}})
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("archive/data.pkl", buffer.getvalue())
-        archive.writestr("archive/data/0", b"\0" * 4 * stored)
-    return out.getvalue()
-
-
-def zip_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("archive/data.pkl", pickle.dumps({"format": "tagger-model"}))
-        archive.writestr("archive/data/0", b"\0" * (64 << 20))  # 64 MB in 64 kB
-    return out.getvalue()
-
-
-def evil_pickle() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("archive/data.pkl", pickle.dumps(os.system))  # a plain pickle.load would call it
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def model_file(tiny_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("modelfile") / "m.model"
     save_model(tiny_model, path)
     return path
-
-
-def crafted_files(model_file, tmp_path) -> dict[str, bytes]:
-    data = model_file.read_bytes()
-    header, _ = split(data)
-    name = first_weight(header)
-    (length,) = struct.unpack_from("<Q", data)
-
-    def nan(payload):
-        payload["state_dict"]["output.bias"] = payload["state_dict"]["output.bias"].copy()
-        payload["state_dict"]["output.bias"][0] = np.nan
-
-    return {
-        "offsets outside the file": edited_header(data, lambda h: h[name].update(data_offsets=[0, 1 << 40])),
-        "huge declared shape": edited_header(data, lambda h: h[name].update(shape=[1 << 40, 1 << 40])),
-        "huge declared header": struct.pack("<Q", 1 << 60) + data[8:],
-        "shape against the config": edited_payload(model_file, lambda p: p["config"].update(char_dim=7), tmp_path),
-        "tags against the scheme": edited_payload(model_file, lambda p: p.update(tags=["B", "M", "E", "X"]), tmp_path),
-        "config field of the wrong type": edited_payload(model_file, lambda p: p["config"].update(layers="2"), tmp_path),
-        "config as a list": edited_payload(model_file, lambda p: p.update(config=[1]), tmp_path),
-        "dictionary bits out of range": edited_payload(
-            model_file, lambda p: p["config"].update(dictionary_bits=1 << 40), tmp_path),
-        "NaN weights": edited_payload(model_file, nan, tmp_path),
-        "truncated in the length": data[:5],
-        "truncated in the header": data[:length // 2],
-        "truncated in the weights": data[:len(data) - 100],
-        "truncated by a byte": data[:-1],
-        "flipped byte in the weights": flipped(data, len(data) - 7),
-        "flipped byte in the header": flipped(data, 8 + length // 2),
-        "strides outside the storage (old format)": legacy_tensor_file((1000, 1000), (1000, 1)),
-        "offset outside the storage (old format)": legacy_tensor_file((2,), (1,), offset=1 << 40),
-        "huge storage declared (old format)": legacy_tensor_file((2,), (1,), numel=1 << 40),
-        "pickled code (old format)": evil_pickle(),
-        "zip bomb (old format)": zip_bomb(),
-        "a plain pickle": pickle.dumps(os.system),
-    }
 
 
 def test_every_crafted_file_is_one_line_error_in_both_engines(model_file, tmp_path):
@@ -292,3 +167,15 @@ def test_a_vocabulary_read_from_lines_is_the_one_built_from_a_list(items):
     assert list(from_lines.joined()[1]) == list(from_list.joined()[1])
     lines = Lines("\n".join(items))
     assert len(lines) == len(items) and list(lines[2:]) == items[2:] and list(lines) == items
+
+
+def test_the_service_refuses_a_crafted_file_in_one_line(model_file, tmp_path):
+    serve = pytest.importorskip("tagger.serve")
+    files = crafted_files(model_file, tmp_path)
+    for case in ("shape against the config", "NaN weights", "flipped byte in the header", "zip bomb (old format)",
+                 "strides outside the storage (old format)", "a plain pickle"):
+        path = tmp_path / "crafted.model"
+        path.write_bytes(files[case])
+        with pytest.raises(ModelFileError) as error:
+            serve.create_app(str(path), pos_model=False)
+        assert str(error.value).startswith(str(path)) and "\n" not in str(error.value), (case, error.value)

@@ -54,7 +54,7 @@ def f1_of(predicted: list[list[str]], gold_path: str | None) -> float | None:
     if not gold_path:
         return None
     from tagger.metrics import score
-    from tagger.readers import read_lines
+    from tagger.textlines import read_lines
     gold = [line.split() for _, line in read_lines(gold_path)]
     if len(gold) != len(predicted):
         return None

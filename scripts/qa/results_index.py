@@ -443,6 +443,11 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("every way found to lose or corrupt a file, get a traceback, leave a process or get a bad HTTP answer: "
            "one row a case (target: 0 in every column)", "python -m scripts.qa.edges --json results/{rel}",
            "run as root it also fills a 256 KB tmpfs and makes a device node; elsewhere those cases are skipped")),
+    (r"qa/hostile_models\.json",
+     fixed("every damaged or hostile model file (scripts/qa/crafted_models.py, made from the shipped default model) "
+           "through info and segment on both engines: exit status, error lines, peak RSS above an empty file's "
+           "(target: status 1, one line, at most twice the file's size)",
+           "python -m scripts.qa.hostile_models --json results/{rel}")),
     (r"qa/fuzz\.json",
      fixed("10,000 random lines segmented in batches and one by one: failures (none may occur)",
            "python -m scripts.qa.fuzz --n 10000 --seed 0 --json results/{rel}")),
