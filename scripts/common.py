@@ -54,14 +54,28 @@ class Child:
     peak_mb: int
     stdout: bytes = b""
     stderr: bytes = b""
+    tree_peak_mb: int = 0  # with tree=True: the peak of the resident memory of it and its children together
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants together, in kB, from /proc (0 when gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            own = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+        children = [int(c) for task in os.listdir(f"/proc/{pid}/task")
+                    for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+    except (OSError, ValueError):
+        return 0
+    return own + sum(tree_rss_kb(child) for child in children)
 
 
 def run_child(argv: Sequence[str], stdin: Optional[bytes] = None, capture: bool = False,
-              cwd: Optional[str | os.PathLike] = None, env: Optional[dict] = None) -> Child:
+              cwd: Optional[str | os.PathLike] = None, env: Optional[dict] = None, tree: bool = False) -> Child:
     """Run ARGV to its end and measure it. The peak RSS is the child's own (`os.wait4` reads the
     rusage of that one process, not of this parent or of other children); start the child from a
     small parent, since Linux counts the parent's memory at fork time in the child's peak. stdout
-    and stderr are read when `capture`, else dropped (stderr kept on the terminal)."""
+    and stderr are read when `capture`, else dropped (stderr kept on the terminal). With `tree`,
+    the memory of the child and its worker processes together is sampled every 20 ms too."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), cwd=cwd, env=env,
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -70,6 +84,14 @@ def run_child(argv: Sequence[str], stdin: Optional[bytes] = None, capture: bool 
     chunks: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda n=name, s=stream: chunks.__setitem__(n, s.read()))
                for name, stream in (("out", proc.stdout), ("err", proc.stderr)) if stream is not None]
+    tree_peak = [0]
+    if tree:
+        def sample() -> None:
+            # until it exits, seen without reaping it (WNOWAIT): wait4 below must read its rusage
+            while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                tree_peak[0] = max(tree_peak[0], tree_rss_kb(proc.pid))
+                time.sleep(0.02)
+        readers.append(threading.Thread(target=sample, daemon=True))
     for reader in readers:  # read both pipes at once, so that neither fills up and blocks the child
         reader.start()
     if stdin is not None:
@@ -83,7 +105,7 @@ def run_child(argv: Sequence[str], stdin: Optional[bytes] = None, capture: bool 
     _, status, usage = os.wait4(proc.pid, 0)  # not proc.wait(): that reaps the child without its rusage
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Child(proc.returncode, time.perf_counter() - start, usage.ru_maxrss // 1024,
-                 chunks.get("out", b""), chunks.get("err", b""))
+                 chunks.get("out", b""), chunks.get("err", b""), tree_peak[0] // 1024)
 
 
 def run_tagger(args: Sequence[str], **kwargs) -> Child:

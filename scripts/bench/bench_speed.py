@@ -30,8 +30,9 @@ The first call, `python -c "import tagger; tagger.lcut(SENTENCE)"` against
 network, warm (in one process, the second load timed); and `tagger segment FILE` (default
 and fast models, engine auto) against `python -m jieba -d ' ' FILE` on 1 line and on 1, 10 and
 100 copies of the text (172k, 1.7M and 17M characters of the PKU test text): wall seconds
-(the median of --repeats runs; one run on 17M), peak RSS, the engine the command chose, and jieba's wall over
-tagger's (above 1: tagger is faster).
+(the median of --repeats runs; one run on 17M), peak RSS (the command's own process, and with
+its --jobs workers together, sampled every 20 ms), the engine and the number of worker processes
+the command chose, and jieba's wall over tagger's (above 1: tagger is faster).
 
     TAGGER_CORPORA=/work/shared/corpora python -m scripts.bench.bench_speed --threads 2 \\
         --startup-only --json results/speed/startup.json
@@ -176,16 +177,20 @@ SENTENCE = "我们在北京大学研究生命的起源。"
 E2E_COPIES = {"1 line": 0, "172k": 1, "1.7M": 10, "17M": 100}  # copies of the text; 0: SENTENCE alone
 
 
-def _median_run(argv: list[str], repeats: int, env: dict) -> dict:
-    """Median wall seconds and the largest peak RSS of `repeats` runs of a command (it must succeed)."""
+def _median_run(argv: list[str], repeats: int, env: dict, tree: bool = False) -> dict:
+    """Median wall seconds and the largest peak RSS of `repeats` runs of a command (it must succeed);
+    with `tree`, also the peak of its worker processes' and its own memory together."""
     runs = []
     for _ in range(repeats):
-        done = run_child(argv, env=env)
+        done = run_child(argv, env=env, tree=tree)
         if done.returncode:
             raise SystemExit(f"{' '.join(argv)} failed with status {done.returncode}")
         runs.append(done)
-    return {"wall_s": round(statistics.median(r.seconds for r in runs), 3),
-            "peak_rss_mb": max(r.peak_mb for r in runs)}
+    figures = {"wall_s": round(statistics.median(r.seconds for r in runs), 3),
+               "peak_rss_mb": max(r.peak_mb for r in runs)}
+    if tree:
+        figures["peak_rss_mb_with_workers"] = max(r.tree_peak_mb for r in runs)
+    return figures
 
 
 def _child_output(code: str, env: dict) -> str:
@@ -223,10 +228,12 @@ def startup_and_end_to_end(text_path: str, sizes: list[str], threads: int, repea
                          "jieba_cli": _median_run([python, "-m", "jieba", "-d", " ", path], runs, env)}
             for model in ("default", "fast"):
                 run = _median_run([python, "-m", "tagger", "segment", path, "--model", model, "--threads",
-                                   str(threads)], runs, env)
-                run["engine"] = _child_output(
-                    "from tagger.engine import choose_engine; from tagger.modelio import engine_threshold; "
-                    f"print(choose_engine('auto', {path!r}, 'cpu', 'auto', engine_threshold({model!r})))", env)
+                                   str(threads)], runs, env, tree=True)
+                run["engine"], run["jobs"] = _child_output(
+                    "from tagger.engine import choose_engine, choose_jobs; from tagger.modelio import engine_threshold; "
+                    f"print(choose_engine('auto', {path!r}, 'cpu', 'auto', engine_threshold({model!r})), "
+                    f"choose_jobs(None, {path!r}, 'cpu', {threads}))", env).split()
+                run["jobs"] = int(run["jobs"])
                 run["jieba_over_tagger_wall"] = round(row["jieba_cli"]["wall_s"] / run["wall_s"], 2)
                 row[model] = run
             figures["segment"][size] = row
