@@ -18,7 +18,8 @@ any safetensors tool lists, no pickle anywhere (torch.load's unpickler took a se
 default model, and invited `weights_only=False` on errors), and one parse gives every offset.
 The file is written with the `safetensors` library. It is read here, with numpy alone, because
 every offset, size and dtype must be checked before an array is built, against the file's own
-size (a header cannot declare more than the file holds), and the digest verified first, so a
+size (a header cannot declare more than the file holds), and the digest verified before anything
+read leaves the reader (computed beside the parsing, in a thread), so a
 flipped byte anywhere is refused. The weights are then views into the bytes read (no copy).
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ import hashlib
 import json
 import os
 import struct
+import threading
 
 import numpy as np
 
@@ -44,6 +46,7 @@ MAX_DIMS = 4
 TEXT_FIELDS = ("vocab/chars", "vocab/bigrams", "vocab/words", "vocab/dictionary/words", "lexicon")
 TEXT_PREFIX = "text/"
 KEPT_JOINED = ("lexicon",)  # read back as the one newline-joined string (pipeline.Tagger keeps it so)
+THREADED_DIGEST_BYTES = 1 << 20  # files from this size are hashed in a thread beside the parsing
 
 
 def looks_like(head: bytes) -> bool:
@@ -141,15 +144,20 @@ def read(path: str | os.PathLike, data: bytes | bytearray) -> dict:
     if meta.get("format_version") != str(FORMAT_VERSION):
         raise bad(f"model format version {meta.get('format_version')!r} is not supported "
                   f"(this tagger reads versions 1 and {FORMAT_VERSION})")
-    _verify_digest(data, length, meta.get(DIGEST_KEY), where)
-    arrays = _arrays(header, data, 8 + length, bad)
+    digest = _DigestCheck(data, meta.get(DIGEST_KEY), where)
     try:
-        fields = json.loads(meta.get("payload", ""))
-    except ValueError:
-        raise bad("damaged model file: its payload is not valid JSON") from None
-    if not isinstance(fields, dict):
-        raise bad("damaged model file: its payload is not a mapping")
-    _texts_in(fields, arrays, bad)
+        arrays = _arrays(header, data, 8 + length, bad)
+        try:
+            fields = json.loads(meta.get("payload", ""))
+        except ValueError:
+            raise bad("damaged model file: its payload is not valid JSON") from None
+        if not isinstance(fields, dict):
+            raise bad("damaged model file: its payload is not a mapping")
+        _texts_in(fields, arrays, bad)
+    except ModelFileError:
+        digest.verify()  # an altered file is named so first, whatever else it broke
+        raise
+    digest.verify()
     return {**fields, "format": FORMAT, "format_version": FORMAT_VERSION, "state_dict": arrays}
 
 
@@ -162,21 +170,49 @@ def _digest_start(data: bytes | bytearray, where: str) -> int:
     return 8 + first + len(_DIGEST_FIELD)
 
 
-def _verify_digest(data: bytes | bytearray, length: int, stated, where: str) -> None:
-    """SHA-256 of the whole file, its own 64 digits read as zeros, against the stated one."""
+def _digest_start_checked(data: bytes | bytearray, stated, where: str) -> int:
+    """Where the header's digest digits start, after checking that they are there once and say `stated`."""
     if not isinstance(stated, str) or len(stated) != 64:
         raise ModelFileError(f"{where}: damaged model file: no SHA-256 digest in its header")
     start = _digest_start(data, where)
     if bytes(data[start:start + 64]) != stated.encode():
         raise ModelFileError(f"{where}: damaged model file: no single digest in its header")
-    view = memoryview(data)  # hashed in place, its digits read as zeros: the bytes are never copied
+    return start
+
+
+def _digest(data: bytes | bytearray, start: int) -> str:
+    """SHA-256 of the whole file, its own 64 digits read as zeros, hashed where the bytes lie."""
+    view = memoryview(data)
     digest = hashlib.sha256(view[:start])
     digest.update(_ZERO_DIGEST.encode())
     digest.update(view[start + 64:])
-    actual = digest.hexdigest()
-    if actual != stated:
-        raise ModelFileError(f"{where}: damaged model file: its SHA-256 digest does not match its contents "
-                             "(altered or corrupted since it was written)")
+    return digest.hexdigest()
+
+
+class _DigestCheck:
+    """The digest computed in a thread while the header and texts are parsed (hashlib releases
+    the interpreter's lock): a third of opening the shipped model ran beside the rest. Nothing
+    read from the file leaves `read` before `verify` has passed."""
+
+    def __init__(self, data: bytes | bytearray, stated: str, where: str):
+        self.stated, self.where = stated, where
+        start = _digest_start_checked(data, stated, where)
+        self.actual: str | None = None
+        self.thread = threading.Thread(target=self._run, args=(data, start), daemon=True)
+        if len(data) >= THREADED_DIGEST_BYTES:
+            self.thread.start()
+        else:
+            self._run(data, start)
+
+    def _run(self, data, start) -> None:
+        self.actual = _digest(data, start)
+
+    def verify(self) -> None:
+        if self.thread.ident is not None:  # started
+            self.thread.join()
+        if self.actual != self.stated:
+            raise ModelFileError(f"{self.where}: damaged model file: its SHA-256 digest does not match its "
+                                 "contents (altered or corrupted since it was written)")
 
 
 def _arrays(header: dict, data: bytes | bytearray, base: int, bad) -> dict[str, np.ndarray]:
