@@ -40,8 +40,8 @@ from starlette.exceptions import HTTPException
 from .version import __version__
 from .errors import TaggerError
 from .serve_batcher import Batcher, parts
-from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, HostCheck, Limits, RequestError, SafeJSONResponse,
-                           client_gone, error_response, retry_seconds, server_config)
+from .serve_limits import (LOCAL_HOSTS, Backlog, BodyReader, ErrorPacing, HostCheck, Limits, RequestError,
+                           SafeJSONResponse, client_gone, error_response, retry_seconds, server_config)
 
 __all__ = ["Limits", "RequestError", "create_app", "serve", "validation_message"]
 
@@ -153,7 +153,8 @@ def create_app(model: str | os.PathLike | Any = None, pos_model: str | os.PathLi
     app.state.models = models
     app.state.limits = limits
     app.add_middleware(BodyReader, max_bytes=limits.body_bytes, seconds=limits.body_seconds)
-    app.add_middleware(HostCheck, allowed=allowed_hosts)  # outermost: checked before the body is read
+    app.add_middleware(HostCheck, allowed=allowed_hosts)  # checked before the body is read
+    app.add_middleware(ErrorPacing, seconds=limits.error_seconds)  # outermost: every 4xx is paced
     _add_error_handlers(app)
     queued = Backlog(limits.queue_chars, "characters")
     explaining = Backlog(limits.explain_jobs, "explanations")

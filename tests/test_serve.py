@@ -675,3 +675,19 @@ def test_the_page_in_headless_chromium(server, models, browser, tmp_path):
     screenshot = tmp_path / "page.png"
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
+
+
+def test_bad_requests_are_answered_after_a_pause_good_ones_at_once(models):
+    from fastapi.testclient import TestClient
+    app = create_app(models.main, pos_model=False, limits=Limits(error_seconds=0.4, body_bytes=2_000))
+    with TestClient(app, base_url="http://localhost") as paced:
+        def seconds(*args, **kwargs) -> tuple[float, int]:
+            started = time.perf_counter()
+            status = paced.post(*args, **kwargs).status_code
+            return time.perf_counter() - started, status
+        for bad in ({"json": {"texts": "不是列表"}}, {"content": b"{", "headers": JSON},
+                    {"content": b'{"texts": ["' + b"a" * 3_000 + b'"]}', "headers": JSON}):
+            took, status = seconds("/segment", **bad)
+            assert 400 <= status < 500 and took >= 0.4, (bad, status, took)
+        took, status = seconds("/segment", json={"texts": ["我们"]})
+        assert status == 200 and took < 0.4

@@ -419,11 +419,15 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
      fixed("the same load with one request per model call (no batching across requests)",
            f"{SERVE} --text {C}/sighan2005/pku_test.utf8 --batch-chars 1 --json results/{{rel}}")),
     (r"serve/under_attack\.json",
-     fixed("`tagger serve` while 4 clients send oversized and invalid requests: /health latency, throughput and "
-           "latency of 4 load rounds (32 clients, 3,008 requests each), the largest error answer, resident memory "
-           "after each round",
-           f"{SERVE} --threads 1 --attackers 4 --rounds 4 --total 3000 --text {C}/sighan2005/pku_test.utf8 "
+     fixed("`tagger serve --workers 2` while 4 clients send oversized and invalid requests: /health latency, "
+           "throughput and latency of 4 load rounds (32 clients, 3,008 requests of 1-20 PKU test lines each), the "
+           "largest error answer, resident memory after each round",
+           f"{SERVE} --threads 1 --workers 2 --attackers 4 --rounds 4 --total 3000 --text {C}/sighan2005/pku_test.utf8 "
            "--json results/{rel}")),
+    (r"serve/under_attack_1line\.json",
+     fixed("the same with requests of one PKU test line each",
+           f"{SERVE} --threads 1 --workers 2 --attackers 4 --rounds 4 --total 3000 --lines 1 "
+           f"--text {C}/sighan2005/pku_test.utf8 --json results/{{rel}}")),
     (r"serve/spacy_parity\.json",
      fixed("lines where a blank spaCy pipeline with tagger's tokenizer gives tagger.lcut's words, PKU test text",
            f"OMP_NUM_THREADS=1 TAGGER_THREADS=1 python -m scripts.bench.bench_spacy_parity "
