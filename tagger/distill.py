@@ -142,7 +142,7 @@ def _dev_f1(student_tagger, dev: dict, default: str | None) -> dict:
     return out
 
 
-def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[str], log):
+def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[str], log, bad=None):
     """What the student learns from: (corpus specs with whether each is the teacher's own, their
     training sentences by standard name, the teacher's dev sentences by name, raw text files, raw
     texts). A teacher corpus that cannot be read is skipped with a note; a source given is required."""
@@ -169,7 +169,7 @@ def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[
         if name in labeled:
             raise TaggerError(f"{spec}: the corpus {name} is given twice")
         try:
-            labeled[name], dev_samples = read_labeled(spec)
+            labeled[name], dev_samples = read_labeled(spec, bad)
         except TaggerError as err:
             if not own:
                 raise
@@ -186,10 +186,11 @@ def _training_text(config: DistillConfig, corpus: str | None, sources: Sequence[
 
 def distill(teachers: Sequence[str], output: str | None = None, sources: Sequence[str] = (),
             config: DistillConfig | None = None, log: Callable[[str], None] | None = None,
-            progress: bool | None = None):
+            progress: bool | None = None, bad=None):
     """Distill the model file(s) `teachers` into a student; write it to `output` if given and
     return it (a loaded tagger, as `tagger.load` gives). `progress`: within-epoch progress (None:
-    a bar on a terminal, plain lines at intervals otherwise; False: none)."""
+    a bar on a terminal, plain lines at intervals otherwise; False: none). `bad`: a
+    textlines.BadLines to record and skip the corpora's malformed lines in (--skip-bad-lines)."""
     from .loop import Epoch, Loop, seeded
     from .trainset import balanced_epoch
     config = config or DistillConfig()
@@ -213,7 +214,7 @@ def distill(teachers: Sequence[str], output: str | None = None, sources: Sequenc
     standards = tuple(encoder.standards)
     default = encoder.default_standard
 
-    specs, labeled, dev, raw_paths, raw = _training_text(config, teacher.metadata.get("corpus"), sources, log)
+    specs, labeled, dev, raw_paths, raw = _training_text(config, teacher.metadata.get("corpus"), sources, log, bad)
     corpus = teacher.metadata.get("corpus")
 
     key = repr([[os.path.abspath(str(t)), os.path.getsize(t), os.path.getmtime(t)] for t in teachers]

@@ -46,6 +46,19 @@ def integer_or_auto(low: int, high: int | None = None) -> Callable[[str], int | 
     return parse
 
 
+def integer_list(low: int, high: int) -> Callable[[str], list[int]]:
+    """Comma-separated whole numbers, each in [low, high], at least one."""
+    number = integer(low, high)
+
+    def parse(text: str) -> list[int]:
+        items = [item.strip() for item in str(text).split(",") if item.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, not {text!r}")
+        return [number(item) for item in items]
+    parse.__name__ = "list of whole numbers"
+    return parse
+
+
 def real(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
     """A finite number between low and high, each end included unless `*_open`."""
     def parse(text: str) -> float:

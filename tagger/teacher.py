@@ -104,14 +104,15 @@ def teacher_pass(teacher_model, encoder, texts: Sequence[str], standard: str | N
     return rows
 
 
-def read_labeled(spec: str):
-    """(train samples, dev samples) of a corpus name or file, as `tagger train` reads it."""
+def read_labeled(spec: str, bad=None):
+    """(train samples, dev samples) of a corpus name or file, as `tagger train` reads it (with a
+    textlines.BadLines, its malformed lines recorded and skipped, as --skip-bad-lines does)."""
     from .corpora import read_part, training_parts
     from .tasks import Task
     from .trainset import prepare
     task = Task("seg")
     train_part, dev_part = training_parts(spec)
-    return prepare(read_part(train_part), task), prepare(read_part(dev_part), task, cut=False)
+    return prepare(read_part(train_part, bad), task), prepare(read_part(dev_part, bad), task, cut=False)
 
 
 def read_raw_texts(path: str) -> list[str]:

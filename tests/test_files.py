@@ -362,3 +362,32 @@ def test_jobs_with_cuda_is_refused_without_a_gpu(model_path, tmp_path, capsys):
     source.write_text("我们\n", encoding="utf-8")
     status = main(["segment", str(source), "--model", str(model_path), "--jobs", "2", "--device", "cuda"])
     one_line_error(capsys, status, "no CUDA GPU")
+
+
+def test_cv_refuses_a_run_history_that_is_an_input(corpus_copy, capsys):
+    corpus, _ = corpus_copy
+    history = corpus.parent / "out.r1f2.history.csv"  # the history cv would write for run 1, fold 2
+    history.write_bytes(corpus.read_bytes())
+    before = history.read_bytes()
+    one_line_error(capsys, main(["cv", str(history), "-o", str(corpus.parent / "out"), "--folds", "2",
+                                 "--epochs", "1"]))
+    assert history.read_bytes() == before
+
+
+def test_distill_reads_corpora_strictly_or_skips_bad_lines(corpus_copy, capsys):
+    from tagger.errors import CorpusError
+    from tagger.teacher import read_labeled
+    from tagger.textlines import BadLines
+    corpus, _ = corpus_copy
+    with open(corpus, "a", encoding="utf-8") as handle:
+        handle.write("19980101-01-001-001/m  迈向/v  充满/v\n")  # a PD 1998 line in a segmented file
+    with pytest.raises(CorpusError, match=f"{corpus.name}:"):
+        read_labeled(str(corpus))
+    bad = BadLines()
+    train, dev = read_labeled(str(corpus), bad)
+    assert len(bad) == 1 and len(train) + len(dev) > 0
+    assert build_parser().parse_args(["distill", "default", "-o", "s.model", "--skip-bad-lines"]).skip_bad_lines
+    for wrong in ("0", "1,x", ",", "1,65"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["distill", "default", "-o", "s.model", "--dilations", wrong])
+    capsys.readouterr()

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..distill import NETWORKS, DistillConfig, distill
 from ..errors import TaggerError
 from ..threads import HELP as THREADS_HELP
-from ..options import integer, real
+from ..options import integer, integer_list, real
 
 DESCRIPTION = "Knowledge distillation: a small, fast student learns a teacher's per-character tag distributions."
 
@@ -22,7 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--char-dim", type=integer(1), default=d.char_dim, help=f"character embedding size (default: {d.char_dim})")
     p.add_argument("--bigram-dim", type=integer(0), default=d.bigram_dim, help=f"bigram embedding size (default: {d.bigram_dim})")
     p.add_argument("--channels", type=integer(1), default=d.channels, help=f"idcnn: convolution width (default: {d.channels})")
-    p.add_argument("--dilations", default=",".join(map(str, d.dilations)),
+    p.add_argument("--skip-bad-lines", action="store_true",
+                   help="skip (and count) malformed corpus lines instead of stopping at the first")
+    p.add_argument("--dilations", type=integer_list(1, 64), default=",".join(map(str, d.dilations)),
                    help=f"idcnn: dilations of the block, comma-separated (default: {','.join(map(str, d.dilations))})")
     p.add_argument("--iterations", type=integer(1), default=d.iterations,
                    help=f"idcnn: times the dilated block is applied (default: {d.iterations})")
@@ -56,6 +59,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16)")
 
 
+def _dilations(text: str) -> list[int]:
+    try:
+        return integer_list(1, 64)(text)
+    except argparse.ArgumentTypeError as error:
+        raise TaggerError(f"--dilations {text}: {error}") from None
+
+
 def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
     """(teacher files, sources, config) of parsed arguments: the leading model files are teachers."""
     from ..modelio import is_model_name
@@ -65,10 +75,7 @@ def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
         count += 1
     if count == 0:
         raise TaggerError(f"{items[0]}: not a model file; the first arguments are the teacher model files")
-    try:
-        dilations = [int(x) for x in str(args.dilations).split(",") if x.strip()]
-    except ValueError:
-        raise TaggerError(f"--dilations {args.dilations}: comma-separated whole numbers") from None
+    dilations = args.dilations if isinstance(args.dilations, list) else _dilations(args.dilations)
     config = DistillConfig(network=args.network, char_dim=args.char_dim, bigram_dim=args.bigram_dim,
                            channels=args.channels, dilations=dilations, iterations=args.iterations,
                            context=not args.no_context, hidden=args.hidden,
@@ -85,7 +92,11 @@ def cmd_distill(args) -> int:
     from ..threads import set_threads
     teachers, sources, config = config_of(args)
     set_threads(config.threads)
-    distill(teachers, args.output, sources, config)
+    from ..textlines import BadLines
+    bad = BadLines() if args.skip_bad_lines else None
+    distill(teachers, args.output, sources, config, bad=bad)
+    if bad:
+        print(bad.summary(), file=sys.stderr)
     return 0
 
 

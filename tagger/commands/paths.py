@@ -81,10 +81,12 @@ def _learning_inputs(args) -> list[str]:
 
 
 def _learning_outputs(args) -> list[str]:
-    """`train`: the model, its checkpoint, history and curves; `cv`: PREFIX.csv, .md and .png
-    (a prefix that is a folder, "out/", is refused as one)."""
+    """`train`: the model, its checkpoint, history and curves; `cv`: PREFIX.csv, .md and .png and
+    each run's PREFIX.rRfF.history.csv (a prefix that is a folder, "out/", is refused as one)."""
     if args.command == "cv":
         folder = [args.output] if args.output.endswith(("/", os.sep)) else []
-        return folder + [args.output + suffix for suffix in (".csv", ".md", ".png")]
+        histories = [f"{args.output}.r{repeat}f{fold}.history.csv"  # cv.cross_validate's run names
+                     for repeat in range(1, args.repeats + 1) for fold in range(1, args.folds + 1)]
+        return folder + [args.output + suffix for suffix in (".csv", ".md", ".png")] + histories
     stem = os.path.splitext(args.output)[0]
     return [args.output, args.output + ".ckpt", stem + ".history.csv"] + ([] if args.no_plot else [stem + ".curves.png"])
