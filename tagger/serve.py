@@ -350,8 +350,9 @@ def serve(model=None, pos_model=None, host: str = "127.0.0.1", port: int = 8000,
     processes share the port (None: one per thread `threads` allows, at most MAX_AUTO_WORKERS),
     each with one thread when there are several (tagger/serve_workers.py)."""
     import uvicorn
-    from .serve_workers import MAX_AUTO_WORKERS, run_workers
+    from .serve_workers import MAX_AUTO_WORKERS, check_address, run_workers
     from .threads import thread_count
+    check_address(host, port)  # before the models load: a port in use is a one-line error at once
     count = min(thread_count(threads), MAX_AUTO_WORKERS) if workers is None else workers
     app = create_app(model, pos_model, limits, 1 if count > 1 else threads,
                      allowed_hosts=(*LOCAL_HOSTS, host, *allow_hosts))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from typing import Callable
 
@@ -26,6 +27,18 @@ MAX_AUTO_WORKERS = 4   # server processes --workers auto starts at most: each bu
 STARTUP_SECONDS = 5.0  # a worker that dies sooner than this after its start stops the service
 STOP_SECONDS = 15.0    # how long stopping workers get before they are killed
 POLL_SECONDS = 0.2
+
+
+def check_address(host: str, port: int) -> None:
+    """A one-line error now if `host:port` cannot be listened on (in use, not this machine's, no
+    permission), rather than uvicorn's log line after the models have loaded."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise TaggerError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 def run_workers(config, workers: int, on_start: Callable[[], None] | None = None) -> None:

@@ -691,3 +691,17 @@ def test_bad_requests_are_answered_after_a_pause_good_ones_at_once(models):
             assert 400 <= status < 500 and took >= 0.4, (bad, status, took)
         took, status = seconds("/segment", json={"texts": ["我们"]})
         assert status == 200 and took < 0.4
+
+
+def test_a_port_in_use_is_one_line_before_the_models_load():
+    import subprocess
+    import sys
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for workers in ("1", "2"):
+            done = subprocess.run([sys.executable, "-m", "tagger", "serve", "--port", str(port), "--workers", workers],
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
