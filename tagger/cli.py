@@ -18,14 +18,13 @@ from .commands.training import cmd_cv, cmd_plot, cmd_train
 from .commands.distilling import add_command as add_distill_command, cmd_distill
 from .commands.adapting import add_commands as add_adapt_commands, cmd_adapt, cmd_words
 from .trainconfig import TrainConfig
-from .engine import AUTO_JOBS_BYTES, AUTO_NUMPY_BYTES, ENGINES, PRECISIONS
+from .engine import AUTO_JOBS_BYTES, AUTO_NUMPY_BYTES, ENGINES, MAX_AUTO_PROCESSES, PRECISIONS
 from .errors import TaggerError
 from .files import (Terminated, check_boundary, claim_standard_streams, die_by, finish_stdout,
                     install_signal_handlers, restore_signal_handlers)
 from .options import encoding, input_file, integer, integer_or_auto, model_file, real
 from .pipeline import BATCH_CHARS, BATCH_LINES
 from .readers import FORMATS
-from .serve_workers import MAX_AUTO_WORKERS
 from .tasks import TASKS
 from .threads import HELP as THREADS_HELP
 
@@ -216,7 +215,8 @@ def _add_segment(sub) -> None:
                    help="jieba-format dictionary (`word [freq] [tag]`); its words are kept whole")
     p.add_argument("--jobs", type=integer_or_auto(1, 256), default=None, metavar="N|auto",
                    help="worker processes, each with one thread (on the CPU: --device needs --jobs 1); auto: "
-                        f"one per --threads for files over {AUTO_JOBS_BYTES // 1_000_000} MB, else 1 (default: auto)")
+                        f"one per --threads (at most {MAX_AUTO_PROCESSES}) for files over {AUTO_JOBS_BYTES // 1_000_000} MB, "
+                        "else 1 (default: auto)")
     p.add_argument("--pos", action="store_true",
                    help="print word/POS with the shipped POS model, or a --model trained with --task pos")
     p.add_argument("--engine", default="auto", choices=ENGINES,
@@ -295,7 +295,7 @@ def _add_serve(sub) -> None:
     p.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     p.add_argument("--workers", type=integer_or_auto(1, 64), default=None, metavar="N|auto",
                    help="server processes sharing the port, each with one thread when there are several; "
-                        f"auto: one per --threads, at most {MAX_AUTO_WORKERS} (default: auto)")
+                        f"auto: one per --threads, at most {MAX_AUTO_PROCESSES} (default: auto)")
     p.add_argument("--max-body-bytes", type=integer(1), default=1_000_000, help="largest request body")
     p.add_argument("--max-texts", type=integer(1), default=1_000, help="texts per request")
     p.add_argument("--max-chars", type=integer(1), default=10_000, help="characters per text")

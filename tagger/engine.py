@@ -14,6 +14,7 @@ from .memory import one_heap_arena
 
 AUTO_NUMPY_BYTES = 256_000  # engine "auto": smaller inputs skip the torch import
 AUTO_JOBS_BYTES = 2_000_000  # jobs "auto": larger files are shared among worker processes
+MAX_AUTO_PROCESSES = 4  # worker processes "auto" starts at most (segment --jobs, serve --workers): each holds a model
 ENGINES = ("auto", "torch", "numpy")
 
 
@@ -43,7 +44,8 @@ def choose_jobs(jobs: int | None, path: str, device: str = "cpu", threads: int |
     """Worker processes for `jobs` (None: auto) reading `path` ("-": stdin).
 
     auto gives a file over AUTO_JOBS_BYTES one worker per thread the run may use (`threads`,
-    else $TAGGER_THREADS, else the cores free now; tagger/threads.py), each with one thread:
+    else $TAGGER_THREADS, else the cores free now; tagger/threads.py; at most MAX_AUTO_PROCESSES,
+    as each worker holds its own model and engine in memory), each with one thread:
     the networks' Python steps (cutting, encoding, decoding, words) hold the interpreter's lock,
     so threads in one process share one core for them, and worker processes do not. Smaller
     files, stdin (its size is unknown) and GPUs keep one process: starting a worker and loading
@@ -60,7 +62,7 @@ def choose_jobs(jobs: int | None, path: str, device: str = "cpu", threads: int |
     if not large:
         return 1
     from .threads import thread_count
-    return thread_count(threads)
+    return min(thread_count(threads), MAX_AUTO_PROCESSES)
 
 
 def lean_memory(engine: str = "torch") -> None:

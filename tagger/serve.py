@@ -347,13 +347,14 @@ def serve(model=None, pos_model=None, host: str = "127.0.0.1", port: int = 8000,
           allow_hosts: Sequence[str] = (), workers: int | None = 1) -> None:
     """Load the models and serve until interrupted (what `tagger serve` runs). The Host
     header may name localhost, the bound `host` or one of `allow_hosts`. `workers` server
-    processes share the port (None: one per thread `threads` allows, at most MAX_AUTO_WORKERS),
+    processes share the port (None: one per thread `threads` allows, at most engine.MAX_AUTO_PROCESSES),
     each with one thread when there are several (tagger/serve_workers.py)."""
     import uvicorn
-    from .serve_workers import MAX_AUTO_WORKERS, check_address, run_workers
+    from .engine import MAX_AUTO_PROCESSES
+    from .serve_workers import check_address, run_workers
     from .threads import thread_count
     check_address(host, port)  # before the models load: a port in use is a one-line error at once
-    count = min(thread_count(threads), MAX_AUTO_WORKERS) if workers is None else workers
+    count = min(thread_count(threads), MAX_AUTO_PROCESSES) if workers is None else workers
     app = create_app(model, pos_model, limits, 1 if count > 1 else threads,
                      allowed_hosts=(*LOCAL_HOSTS, host, *allow_hosts))
     config = server_config(app, host, port, limits, log_level)

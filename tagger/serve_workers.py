@@ -23,7 +23,6 @@ from typing import Callable
 
 from .errors import TaggerError
 
-MAX_AUTO_WORKERS = 4   # server processes --workers auto starts at most: each builds its own torch networks
 STARTUP_SECONDS = 5.0  # a worker that dies sooner than this after its start stops the service
 STOP_SECONDS = 15.0    # how long stopping workers get before they are killed
 POLL_SECONDS = 0.2

@@ -295,7 +295,7 @@ def test_jobs_2_equals_jobs_1_in_order(model_path, tmp_path):
 
 
 def test_jobs_auto_shares_only_large_files_and_follows_threads(tmp_path):
-    from tagger.engine import AUTO_JOBS_BYTES, choose_jobs
+    from tagger.engine import AUTO_JOBS_BYTES, MAX_AUTO_PROCESSES, choose_jobs
     small, large = tmp_path / "small.txt", tmp_path / "large.txt"
     small.write_text("我们\n", encoding="utf-8")
     with open(large, "wb") as handle:
@@ -307,6 +307,7 @@ def test_jobs_auto_shares_only_large_files_and_follows_threads(tmp_path):
     assert choose_jobs(None, str(large), "cuda", threads=2) == 1
     assert choose_jobs(None, str(tmp_path / "missing"), threads=2) == 1
     assert choose_jobs(3, str(small), threads=1) == 3         # an explicit count stands
+    assert choose_jobs(None, str(large), threads=64) == MAX_AUTO_PROCESSES  # each worker holds a model
     assert build_parser().parse_args(["segment", "--jobs", "auto"]).jobs is None
     assert build_parser().parse_args(["segment", "--jobs", "4"]).jobs == 4
 
