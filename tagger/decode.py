@@ -227,12 +227,15 @@ class Decoder:
         if time == 0:
             return [[] for _ in range(batch)]
         best = scores[:, 0] + start                        # (batch, tags)
-        backpointers = np.zeros((batch, time, num_tags), dtype=np.int64)
+        small = np.int16 if num_tags < 2**15 else np.int64  # tag ids: a quarter of int64's memory traffic
+        backpointers = np.zeros((batch, time, num_tags), dtype=small)
         active = (np.arange(time)[None, :] < lengths[:, None])[:, :, None]  # (batch, time, 1)
         for t in range(1, time):
             candidates = best[:, :, None] + transitions     # (batch, prev, next)
-            backpointers[:, t] = candidates.argmax(axis=1)
-            best = np.where(active[:, t], candidates.max(axis=1) + scores[:, t], best)
+            pointers = candidates.argmax(axis=1)
+            backpointers[:, t] = pointers
+            top = np.take_along_axis(candidates, pointers[:, None, :], axis=1)[:, 0]  # the max, without a 2nd pass
+            best = np.where(active[:, t], top + scores[:, t], best)
         path = backtrace(backpointers, (best + end).argmax(axis=1), lengths)
         return [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
 
