@@ -265,8 +265,12 @@ def load_weights(model, state: dict) -> None:
     cast the rows they look up to float32 (`embed`), which gives exactly the values a float32
     copy holds, and the tables take half the memory (9 MB less for the shipped model's 138k
     bigrams)."""
+    import warnings
+
     import torch
-    state = {name: torch.from_numpy(np.require(array, requirements=["W"])) for name, array in state.items()}
+    with warnings.catch_warnings():  # the arrays are read-only views of the file's bytes; load_state_dict
+        warnings.simplefilter("ignore", UserWarning)  # only reads them, so no writable copy is made
+        state = {name: torch.from_numpy(array) for name, array in state.items()}
     for name in HALF_TABLES:
         weight = state.get(f"{name}.weight")
         if weight is not None and weight.dtype == torch.float16:
