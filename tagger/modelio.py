@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 
 from . import legacy, modelfile, networks
 from .files import atomic_write_bytes
