@@ -198,8 +198,9 @@ class _DigestCheck:
         self.stated, self.where = stated, where
         start = _digest_start_checked(data, stated, where)
         self.actual: str | None = None
-        self.thread = threading.Thread(target=self._run, args=(data, start), daemon=True)
+        self.thread: threading.Thread | None = None
         if len(data) >= THREADED_DIGEST_BYTES:
+            self.thread = threading.Thread(target=self._run, args=(data, start), daemon=True)
             self.thread.start()
         else:
             self._run(data, start)
@@ -208,7 +209,7 @@ class _DigestCheck:
         self.actual = _digest(data, start)
 
     def verify(self) -> None:
-        if self.thread.ident is not None:  # started
+        if self.thread is not None:
             self.thread.join()
         if self.actual != self.stated:
             raise ModelFileError(f"{self.where}: damaged model file: its SHA-256 digest does not match its "

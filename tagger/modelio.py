@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-
 from . import legacy, modelfile, networks
 from .files import atomic_write_bytes
 from .version import __version__

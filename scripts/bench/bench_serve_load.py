@@ -45,7 +45,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scripts.common import free_port, pku_test
+from scripts.common import free_port, pku_test, tree_rss_kb
 
 SERVER = ("import sys; from tagger.serve import Limits, serve; "
           "serve(host='127.0.0.1', port=int(sys.argv[1]), threads=int(sys.argv[3]), log_level='warning', "
@@ -314,16 +314,9 @@ def latency_summary(latencies: list[float]) -> dict:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (a server's worker processes), from /proc
-    (Linux). Pages the workers still share with their parent count once in each."""
-    total = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            total += int(line.split()[1])
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            total += round(1024 * rss_mb(int(child)))
-    return round(total / 1024, 1)
+    """Resident memory of the server and its worker processes, from /proc (Linux). Pages the
+    workers still share with their parent count once in each."""
+    return round(tree_rss_kb(pid) / 1024, 1)
 
 
 def round_summary(load: dict) -> dict:

@@ -59,13 +59,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full-precision", action="store_true", help="store float32 weights (default: float16)")
 
 
-def _dilations(text: str) -> list[int]:
-    try:
-        return integer_list(1, 64)(text)
-    except argparse.ArgumentTypeError as error:
-        raise TaggerError(f"--dilations {text}: {error}") from None
-
-
 def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
     """(teacher files, sources, config) of parsed arguments: the leading model files are teachers."""
     from ..modelio import is_model_name
@@ -75,9 +68,8 @@ def config_of(args) -> tuple[list[str], list[str], DistillConfig]:
         count += 1
     if count == 0:
         raise TaggerError(f"{items[0]}: not a model file; the first arguments are the teacher model files")
-    dilations = args.dilations if isinstance(args.dilations, list) else _dilations(args.dilations)
     config = DistillConfig(network=args.network, char_dim=args.char_dim, bigram_dim=args.bigram_dim,
-                           channels=args.channels, dilations=dilations, iterations=args.iterations,
+                           channels=args.channels, dilations=args.dilations, iterations=args.iterations,
                            context=not args.no_context, hidden=args.hidden,
                            dictionary=not args.no_dictionary, dropout=args.dropout, epochs=args.epochs,
                            batch_chars=args.batch_chars, lr=args.lr, patience=args.patience,
