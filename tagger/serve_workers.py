@@ -19,7 +19,6 @@ import os
 import signal
 import socket
 import time
-from typing import Callable
 
 from .errors import TaggerError
 
@@ -40,7 +39,7 @@ def check_address(host: str, port: int) -> None:
             raise TaggerError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
-def run_workers(config, workers: int, on_start: Callable[[], None] | None = None) -> None:
+def run_workers(config, workers: int) -> None:
     """Serve uvicorn `config` from `workers` forked processes until a stop signal."""
     import uvicorn
     sock = config.bind_socket()
@@ -56,8 +55,6 @@ def run_workers(config, workers: int, on_start: Callable[[], None] | None = None
                 die_with_parent(parent)
                 for stop in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                     signal.signal(stop, signal.SIG_DFL)
-                if on_start is not None:
-                    on_start()
                 uvicorn.Server(config).run(sockets=[sock])
                 status = 0
             finally:
