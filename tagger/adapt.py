@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 from .dictionary import Dictionary
 from .errors import TaggerError
 from .newwords import NewWord, discover
-from .vocab import normalize
+from .vocab import bigrams, normalize
 
 METHOD = "new words of the raw text added to the dictionary features and the lexicon"
 SELF_TRAIN_SENTENCES = 20_000  # most pseudo-labeled sentences a run trains on
@@ -62,6 +62,39 @@ def add_words(tagger, words: Sequence[str]) -> int:
     return len(fresh)
 
 
+def add_raw_vectors(tagger, lines: Sequence[str], min_count: int, seed: int = 1,
+                    log: Callable[[str], None] = print) -> dict:
+    """Rows for the raw text's characters and bigrams that the model lacks (seen at least
+    `min_count` times), from skip-gram vectors of the raw text mapped into the model's
+    embedding space (embeddings.mapped_rows); until then the model read them as <unk>.
+    {kind: rows added}; nothing without gensim or for a model without those tables."""
+    from collections import Counter
+
+    from .embeddings import gensim_available, mapped_rows, skipgram
+    from .finetune import FineTuneConfig, FineTuner
+    encoder, model = tagger.encoder, tagger.model
+    if not gensim_available() or getattr(encoder, "bigrams", None) is None:
+        return {}
+    tuner = FineTuner(tagger, FineTuneConfig(), log)  # float32 tables, and the one way tables grow
+    texts = [normalize(line, encoder.classes) for line in lines if line]
+    added = {}
+    for kind, tokens_of, table in (("chars", list, model.char_embed), ("bigrams", bigrams, model.bigram_embed)):
+        sequences = [tokens_of(text) for text in texts]
+        counts = Counter(token for sequence in sequences for token in sequence)
+        known = getattr(encoder, kind).stoi
+        new = [token for token, count in counts.most_common() if count >= min_count and token not in known]
+        if not new:
+            added[kind] = 0
+            continue
+        vectors = skipgram(sequences, table.embedding_dim, seed, min_count=min_count)
+        new = [token for token in new if token in vectors]
+        rows = mapped_rows(table, getattr(encoder, kind), vectors, new)
+        added[kind] = tuner.grow(kind, new[:len(rows)], rows=rows) if len(rows) else 0
+    log(f"skip-gram vectors of the raw text: {added.get('chars', 0):,} characters and "
+        f"{added.get('bigrams', 0):,} bigrams added to the embeddings")
+    return added
+
+
 def pseudo_labeled(tagger, lines: Sequence[str], words: Sequence[str], limit: int) -> list:
     """Up to `limit` sentences of the raw text that hold a new word, labeled by the model with
     the new words kept whole (a user-dictionary mask), as training samples: self-training
@@ -87,7 +120,8 @@ def self_train(tagger, lines: Sequence[str], words: Sequence[str], config, log: 
     """Fine-tune the model on its own labels of the sentences with new words (kept whole),
     with as many sentences of its original training data replayed (tagger/finetune.py), for
     a fixed number of epochs: the text has no gold to stop on."""
-    from .finetune import FineTuner, replay_samples
+    from .finetune import FineTuner
+    from .replay import guard_sets, replay_samples
     samples = pseudo_labeled(tagger, lines, words, SELF_TRAIN_SENTENCES)
     if not samples:
         return {"sentences": 0}
@@ -99,18 +133,22 @@ def self_train(tagger, lines: Sequence[str], words: Sequence[str], config, log: 
     config.epochs = max(config.epochs, math.ceil(MIN_UPDATES * config.batch_chars / chars))  # a small text: more
     log(f"self-training on {len(samples):,} sentences with new words, replaying {sources or 'nothing'}; "
         f"{config.line(sources)}")
-    summary = tuner.fit(samples, [], standard, replay)
+    guard = guard_sets(tagger, config.seed, log) if config.max_harm < 1 else {}
+    summary = tuner.fit(samples, [], standard, replay, guard=guard)
     return {"sentences": len(samples), "replay_from": sources, "epochs": summary["best_epoch"],
-            "lr": config.lr}
+            "lr": config.lr, "default_standard_checked_on": sorted(guard), "max_harm": config.max_harm}
 
 
 def adapt(tagger, paths: Sequence[str], min_count: int = 3, top: int = 0, max_minutes: float | None = None,
-          log: Callable[[str], None] = print, self_training: bool = True) -> list[NewWord]:
+          log: Callable[[str], None] = print, self_training: bool = True, seed: int = 1,
+          vectors: bool = False, max_harm: float = 0.005) -> list[NewWord]:
     """Adapt a loaded model in place to the raw text of `paths`; the words it added.
 
     max_minutes: a budget for the whole run; the text is cut to what the network reads in about
     a quarter of it (measured on the first block), and self-training stops before an epoch
-    would overrun what is left, so the adapted model is written in time."""
+    would overrun what is left, so the adapted model is written in time. max_harm: the most F1
+    the default standard may lose on the dev sentences of the model's own corpora (where they
+    are registered here): self-training keeps its latest epoch within it (1 or more: no check)."""
     from .finetune import FineTuneConfig
     start = time.monotonic()
     lines = read_raw(paths)
@@ -128,16 +166,19 @@ def adapt(tagger, paths: Sequence[str], min_count: int = 3, top: int = 0, max_mi
     read = sum(map(len, lines))
     log(f"{added:,} new words from {read:,} characters added to the dictionary features "
         f"({time.monotonic() - start:.0f} s)")
+    embedded = add_raw_vectors(tagger, lines, min_count, seed, log) if vectors else {}
     trained = {}
     if self_training and found:
         left = None if max_minutes is None else max(0.0, max_minutes - (time.monotonic() - start) / 60) * 0.8
-        config = FineTuneConfig(lr=SELF_TRAIN_LR, epochs=SELF_TRAIN_EPOCHS, replay=1.0, max_minutes=left)
+        # self-training trains the default standard itself: nothing to anchor; its words went in above
+        config = FineTuneConfig(lr=SELF_TRAIN_LR, epochs=SELF_TRAIN_EPOCHS, replay=1.0, max_minutes=left,
+                                seed=seed, anchor=0.0, dictionary=False, max_harm=max_harm)
         if left is None or left > 0:
             trained = self_train(tagger, lines, [w.word for w in found], config, log)
     tagger.metadata["adapted"] = {
         "on": [str(p) for p in paths], "characters": read, "new_words": added,
         "method": METHOD + (", then self-training on the sentences that hold them" if trained else ""),
-        "self_training": trained,
+        "self_training": trained, "raw_vectors": embedded,
         "min_count": min_count, "minutes": round((time.monotonic() - start) / 60, 2),
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "examples": [w.word for w in found[:20]],

@@ -145,6 +145,9 @@ def _add_train(sub) -> None:
     p.add_argument("--replay", type=real(0), metavar="SHARE",
                    help="with --init: sentences of the model's own training corpora replayed per CORPUS sentence "
                         "each epoch (default: the fine-tuning recipe's)")
+    p.add_argument("--anchor", type=real(0), metavar="WEIGHT",
+                   help="with --init and --standard other than the default: how strongly the default standard's "
+                        "outputs are held to the model's own (default 1; 0 lets them move with the corpus)")
 
 
 def _add_cv(sub) -> None:

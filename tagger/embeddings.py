@@ -178,3 +178,23 @@ def _start_from_skipgram(model: nn.Module, encoder, config, texts: Sequence[str]
         shares.append(f"{copy_rows(model.bigram_embed, encoder.bigrams, pairs):.1%} of the bigrams")
     log(f"skip-gram vectors pretrained on the training text for {' and '.join(shares)} "
         f"({time.monotonic() - started:.0f}s)")
+
+
+def mapped_rows(embedding: nn.Embedding, vocab: Vocab, vectors: Mapping[str, np.ndarray],
+                tokens: Sequence[str]) -> np.ndarray:
+    """Embedding rows for `tokens` (which the vocabulary lacks) from their vectors: a linear
+    map (least squares, with a bias) fitted from the vectors to the trained rows of the tokens
+    both know, applied to theirs. Skip-gram spaces of two texts are not aligned, and a trained
+    model's rows have moved from any vectors it started from, so rows cannot be copied; a map
+    fitted on thousands of shared tokens carries what the raw text says about a new token into
+    the space the network reads. (Mikolov et al. 2013, "Exploiting similarities among languages
+    for machine translation", map between spaces the same way.)"""
+    shared = [(i, token) for i, token in enumerate(vocab.itos) if i > 1 and token in vectors]
+    if len(shared) < 2 * len(next(iter(vectors.values()))) or not tokens:
+        return np.zeros((0, embedding.embedding_dim), dtype=np.float32)
+    source = np.stack([vectors[token] for _, token in shared]).astype(np.float64)
+    target = embedding.weight.detach()[[i for i, _ in shared]].double().cpu().numpy()
+    with_bias = np.hstack([source, np.ones((len(source), 1))])
+    weights = np.linalg.lstsq(with_bias, target, rcond=None)[0]
+    new = np.stack([vectors[token] for token in tokens]).astype(np.float64)
+    return (np.hstack([new, np.ones((len(new), 1))]) @ weights).astype(np.float32)

@@ -7,10 +7,17 @@ corpus, with a share of the model's own training data replayed so it does not fo
   a copy of the table's <unk> row: until then the model read exactly that row for these unseen
   strings, so the extended model segments every text as before and training moves only what
   the corpus teaches. (Means of other rows would shift outputs the model never learned to read.)
+- Dictionary features: where the model's dictionary held its own training words, the corpus's
+  words join it by the same rule (jackknifed while training; extend_dictionary).
 - Standards: a multi-criteria model keeps all of its own. The corpus becomes a new standard
-  (`--standard NAME`, a name the model lacks: its marker starts as a copy of the default
-  standard's marker) or trains an existing one (`--standard pku`); without --standard, the
-  model's default standard. A one-corpus model has no standards: it simply learns the corpus.
+  (`--standard NAME`, a name the model lacks: its marker starts as a copy of the marker of the
+  standard that reads the corpus best) or trains an existing one (`--standard pku`); without
+  --standard, the model's default standard. A one-corpus model has no standards: it simply
+  learns the corpus.
+- No harm by default: when another standard than the default trains, the default standard's
+  outputs are held to the model's own (a divergence term, and replayed sentences with the
+  model's own labels), and no epoch is kept whose default standard loses more than
+  `max_harm` F1 on the dev sentences of the model's own corpora (tagger/replay.py).
 - Tags: tags the model lacks (a POS tag set with a new tag) get new output rows, zero weights
   and a low bias, so they are not predicted until learned.
 - The recipe (FineTuneConfig) was measured on dev data (docs/training.md): a lower learning
@@ -20,35 +27,40 @@ corpus, with a share of the model's own training data replayed so it does not fo
 from __future__ import annotations
 
 import copy
-import random
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .errors import TaggerError
+from .replay import guard_sets, replay_samples, samples_of
 from .trainconfig import LoopConfig
-from .tasks import Sample, Task
+from .tasks import Sample
 from .vocab import Vocab, bigrams, normalize
-
-
-DEFAULT_REPLAY = 3  # every third replayed sentence is read with the mixed standard, where that is the default
 
 
 @dataclass
 class FineTuneConfig(LoopConfig):
     """The fine-tuning recipe on top of the training loop's settings (tagger/trainconfig.py)."""
-    lr: float = 3e-3
-    patience: int = 3
+    lr: float = 1e-3
+    epochs: int = 30
+    patience: int = 6
     batch_chars: int = 1500
     lr_decay: float = 1.0        # no decay
     replay: float = 1.0          # replayed original sentences per corpus sentence, each epoch (0: none)
+    anchor: float = 1.0          # weight of holding the default standard's outputs (0: not held)
+    dictionary: bool = True      # the corpus's words join the dictionary features (by the model's rule)
+    max_harm: float = 0.005      # most F1 the default standard may lose on its corpora's dev (the guard)
 
     def line(self, sources: str) -> str:
         replay = f"replay {self.replay:g} x the corpus from {sources} each epoch" if self.replay and sources \
             else "no replay"
+        anchor = (f"; another standard than the default one holds the default's outputs (weight {self.anchor:g}) "
+                  f"and keeps no epoch where the default loses over {self.max_harm:g} F1 on its corpora's dev") \
+            if self.anchor else ""
+        words = "; the corpus's words join the dictionary features (jackknifed)" if self.dictionary else ""
         return (f"fine-tuning recipe: lr {self.lr:g}, at most {self.epochs} epochs, patience {self.patience}, "
-                f"{replay}; new characters and bigrams start as <unk>")
+                f"{replay}; new characters and bigrams start as <unk>{words}{anchor}")
 
 
 def extended_vocab(vocab: Vocab, items: Iterable[str]) -> tuple[Vocab, int]:
@@ -59,11 +71,7 @@ def extended_vocab(vocab: Vocab, items: Iterable[str]) -> tuple[Vocab, int]:
     return Vocab(vocab.itos[2:] + new), len(new)
 
 
-def _grown(weight, rows: int, fill_row: int):
-    """A copy of an embedding weight with `rows` more rows, each a copy of row `fill_row`."""
-    import torch
-    extra = weight[fill_row:fill_row + 1].expand(rows, -1)
-    return torch.cat([weight, extra.to(weight.dtype)], dim=0)
+TABLES = {"chars": ("char_embed", "char_vocab"), "bigrams": ("bigram_embed", "bigram_vocab")}  # vocab: (table, size)
 
 
 class FineTuner:
@@ -78,8 +86,10 @@ class FineTuner:
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
 
     # -- the model grown to fit the corpus ----------------------------------------------
-    def standard_for(self, standard: str | None) -> str | None:
-        """The standard the corpus trains: a new one is added to the encoder (and its marker)."""
+    def standard_for(self, standard: str | None, samples: Sequence[Sample] = ()) -> str | None:
+        """The standard the corpus trains: a new one is added to the encoder, its marker a copy
+        of the marker of the model's standard closest to the corpus (closest_standard), else of
+        the default standard's."""
         encoder = self.tagger.encoder
         if not encoder.standards:
             if standard:
@@ -90,36 +100,72 @@ class FineTuner:
         if self.tagger.model.config.standard_embedding:
             raise TaggerError(f"--standard {standard}: a model with a standard embedding (--standard-dim) can "
                               f"only fine-tune one of its standards ({', '.join(encoder.standards)})")
-        default_marker = encoder.chars.stoi[encoder.marker(encoder.default_standard)]
+        start = self.closest_standard(samples) if samples else encoder.default_standard
         encoder.standards = (*encoder.standards, standard)
-        self._grow_chars([encoder.marker(standard)], default_marker)
+        self.grow("chars", [encoder.marker(standard)], encoder.chars.stoi[encoder.marker(start)])
+        self.started_from = start
         return standard
+
+    def closest_standard(self, samples: Sequence[Sample], most: int = 500) -> str:
+        """The model's standard whose output scores best on (up to `most` of) the corpus's
+        sentences. A new standard starts from it: a corpus is seldom as far from every standard
+        as from the default (the shipped model reads CTB6 at F1 0.945 with its weibo standard and
+        0.883 with its default), and training then has only the difference left to learn."""
+        encoder, task = self.tagger.encoder, self.tagger.task
+        chosen = list(samples[:most])
+        scores = {name: task.score(chosen, self.tagger.label_texts([s.text for s in chosen], standard=name)).f1
+                  for name in encoder.standards}
+        best = max(scores, key=lambda name: (scores[name], name == encoder.default_standard))
+        self.log("the corpus read with each standard: " + ", ".join(f"{n} {f:.4f}" for n, f in scores.items())
+                 + f"; the new standard starts from {best}")
+        return best
 
     def extend(self, samples: Sequence[Sample], standard: str | None) -> tuple[int, int]:
         """Grow the character and bigram tables by the corpus's new items; (chars, bigrams) added."""
         encoder = self.tagger.encoder
         seen = [encoder.wrap(normalize(s.text, encoder.classes), standard) for s in samples]
-        added_chars = self._grow_chars((c for text in seen for c in text), 1)
-        added_bigrams = 0
-        if encoder.bigrams is not None:
-            encoder.bigrams, added_bigrams = extended_vocab(encoder.bigrams, (b for t in seen for b in bigrams(t)))
-            if added_bigrams:
-                embed = self.tagger.model.bigram_embed
-                embed.weight = _parameter(_grown(embed.weight.data, added_bigrams, 1))
-                embed.num_embeddings = len(encoder.bigrams)
-                self.tagger.model.config.bigram_vocab = len(encoder.bigrams)
-        encoder._tables = None  # encode_batch's lookup tables are rebuilt for the new ids
+        added_chars = self.grow("chars", (c for text in seen for c in text))
+        added_bigrams = self.grow("bigrams", (b for t in seen for b in bigrams(t))) if encoder.bigrams is not None else 0
         return added_chars, added_bigrams
 
-    def _grow_chars(self, chars: Iterable[str], fill_row: int) -> int:
+    def grow(self, kind: str, tokens: Iterable[str], fill_row: int = 1, rows=None) -> int:
+        """Append the tokens the vocabulary `kind` ("chars" or "bigrams") lacks, in first-seen
+        order, and as many rows to its embedding table: `rows` (one per new token, in that
+        order) where given, else copies of row `fill_row` (<unk>); how many were new."""
+        import torch
         encoder, model = self.tagger.encoder, self.tagger.model
-        encoder.chars, added = extended_vocab(encoder.chars, chars)
+        embed_name, size_name = TABLES[kind]
+        vocab, added = extended_vocab(getattr(encoder, kind), tokens)
         if added:
-            model.char_embed.weight = _parameter(_grown(model.char_embed.weight.data, added, fill_row))
-            model.char_embed.num_embeddings = len(encoder.chars)
-            model.config.char_vocab = len(encoder.chars)
-        encoder._tables = None
+            embed = getattr(model, embed_name)
+            extra = torch.as_tensor(rows) if rows is not None else embed.weight.data[fill_row:fill_row + 1].expand(added, -1)
+            embed.weight = _parameter(torch.cat([embed.weight.data, extra.to(embed.weight.dtype)], dim=0))
+            embed.num_embeddings = len(vocab)
+            setattr(model.config, size_name, len(vocab))
+        setattr(encoder, kind, vocab)
+        encoder._tables = None  # encode_batch's lookup tables are rebuilt for the new ids
         return added
+
+    def extend_dictionary(self, samples: Sequence[Sample], folds: int = 5) -> list | None:
+        """The corpus's words join the model's dictionary features, by the rule its training
+        used for its own words: where the model's dictionary held its training words
+        (`--dictionary ...,train`), the model gets the corpus's words too, and each training
+        sentence reads a jackknifed dictionary without its own fold's words (dictionary.jackknife),
+        so the network keeps weighing a match against the context. The per-sentence fold
+        dictionaries, or None where the rule does not apply (no dictionary, no words to add)."""
+        from .dictionary import Dictionary, jackknife
+        tagger = self.tagger
+        dictionary = tagger.encoder.dictionary
+        sources = str(tagger.metadata.get("train_config", {}).get("dictionary", ""))
+        if dictionary is None or not tagger.task.segments or "train" not in sources.split(","):
+            return None
+        sentences = [sample.words for sample in samples]
+        held = dictionary.words
+        tagger.encoder.dictionary = Dictionary(held | {normalize(w, dictionary.classes) for s in sentences for w in s},
+                                               dictionary.max_len, dictionary.classes)
+        tagger.encoder._tables = None
+        tagger.set_lexicon(tagger.lexicon | {w for s in sentences for w in s})
+        return jackknife(sentences, sorted(held), folds, dictionary.max_len, dictionary.classes)
 
     def extend_tags(self, tags: Sequence[str]) -> int:
         """Add output rows for tags the model lacks; how many."""
@@ -139,54 +185,115 @@ class FineTuner:
 
     # -- training -------------------------------------------------------------------------
     def fit(self, train: Sequence[Sample], dev: Sequence[Sample], standard: str | None,
-            replay: Sequence[tuple[Sample, str | None]] = ()) -> dict:
+            replay: Sequence[tuple[Sample, str | None]] = (), fold_dictionaries: Sequence | None = None,
+            guard: Mapping[str, Sequence[Sample]] | None = None) -> dict:
         """Train on `train` (read with `standard`) plus each epoch's replayed sentences, keep the
         epoch with the best dev F1 (the unchanged model is epoch 0; without dev, the last
-        epoch), by the epochs of tagger/loop.py; a summary for the metadata."""
+        epoch), by the epochs of tagger/loop.py; a summary for the metadata.
+
+        guard: {corpus: dev sentences} of the model's own corpora. An epoch whose default
+        standard loses more than config.max_harm of F1 on any of them (against epoch 0) is
+        never kept: "no harm by default", checked on dev data while training."""
         from torch import nn
 
         from .loop import Epoch, Loop, Score, seeded
         cfg, model = self.config, self.tagger.model
         rng = seeded(cfg)
-        data = self._encode([(s, standard) for s in train])
-        replay_data = self._encode(list(replay)) if replay else []
+        anchor = self.anchor_standard(standard)
+        data = self._encode([(s, standard) for s in train], anchor, fold_dictionaries)
+        replay_data = self._encode(list(replay), anchor) if replay else []
+        self.teacher = _frozen(model) if anchor is not None and cfg.anchor > 0 else None
+        if self.teacher is not None:
+            self.log(f"the default standard ({anchor}) is held to the model's own outputs (weight {cfg.anchor:g})")
         loop = Loop(cfg, model, rng, self.log)
         loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+        guard = guard or {}
+        baseline = {name: self._dev_f1(samples, None) for name, samples in guard.items()}
         if dev:
             loop.state.update(best_f1=self._dev_f1(dev, standard), best_state=copy.deepcopy(model.state_dict()))
             self.log(f"epoch  0  dev F1 {loop.state['best_f1']:.4f} (the model as it was)")
+        elif guard:  # no dev text: the latest epoch within the bound is kept, else the model as it was
+            loop.state.update(best_f1=0.0, best_state=copy.deepcopy(model.state_dict()))
+        scored = [0]
 
         def work(epoch: int) -> Epoch:
             items = data + rng.sample(replay_data, min(len(replay_data), round(cfg.replay * len(data))))
             return Epoch([len(d[0][0]) for d in items], lambda ids: self._batch_loss(items, ids, loss_fn))
 
         def score() -> Score:
-            if not dev:
-                return Score(None, {"dev_f1": None}, "(no dev text)")
-            f1 = self._dev_f1(dev, standard)
-            return Score(f1, {"dev_f1": f1}, f"dev F1 {f1:.4f}")
+            scored[0] += 1
+            f1 = self._dev_f1(dev, standard) if dev else None
+            if not guard:
+                return Score(f1, {"dev_f1": f1}, f"dev F1 {f1:.4f}") if dev else \
+                    Score(None, {"dev_f1": None}, "(no dev text)")
+            harm = max(baseline[name] - self._dev_f1(samples, None) for name, samples in guard.items())
+            kept = harm <= cfg.max_harm
+            key = (f1 if dev else float(scored[0])) if kept else 0.0  # what the loop keeps the best of
+            return Score(key, {"dev_f1": f1, "default_standard_loss": round(harm, 4)},
+                         (f"dev F1 {f1:.4f}, " if dev else "") + f"default standard {-harm:+.4f} on its corpora's dev"
+                         + ("" if kept else f" (more than {cfg.max_harm:g} lost: not kept)"))
 
         loop.run(work, score)
-        if loop.best_f1 is not None:
-            self.log(f"best dev F1 {loop.best_f1:.4f} at epoch {loop.state['best_epoch']}")
-        return {"best_epoch": loop.state["best_epoch"], "dev_f1": loop.best_f1, "minutes": round(loop.minutes(), 2)}
+        best_epoch = loop.state["best_epoch"]
+        if dev:
+            self.log(f"best dev F1 {loop.best_f1:.4f} at epoch {best_epoch}")
+        elif guard:
+            self.log(f"kept epoch {best_epoch}" + (" (the model as it was)" if best_epoch == 0 else ""))
+        return {"best_epoch": best_epoch, "dev_f1": loop.best_f1 if dev else None, "minutes": round(loop.minutes(), 2)}
 
-    def _encode(self, items: Sequence[tuple[Sample, str | None]]) -> list:
+    def anchor_standard(self, standard: str | None) -> str | None:
+        """The standard whose outputs fine-tuning holds in place: the default one, when the
+        corpus trains another standard of a multi-criteria model (so the default's outputs, which
+        users get, change only as little as the shared weights must), else None."""
+        encoder = self.tagger.encoder
+        if not encoder.standards or self.tagger.model.config.crf:
+            return None
+        default = encoder.default_standard
+        return default if standard != default else None
+
+    def _encode(self, items: Sequence[tuple[Sample, str | None]], anchor: str | None = None,
+                fold_dictionaries: Sequence | None = None) -> list:
+        """(inputs, tags, the same text's inputs read with the `anchor` standard or None) of each
+        item; item i reads fold i's dictionary where fold dictionaries are given."""
+        from .dictionary import fold_of
         encoder, task = self.tagger.encoder, self.tagger.task
         index = {t: i for i, t in enumerate(self.tagger.tags)}
         marker = [index[task.scheme.filler]] * encoder.margin if encoder.margin else []
-        return [(encoder.encode(s.text, None, standard), marker + [index[t] for t in task.tags(s)] + marker)
-                for s, standard in items]
+        folds = len(fold_dictionaries) if fold_dictionaries else 0
+        out = []
+        for i, (sample, standard) in enumerate(items):
+            dictionary = fold_dictionaries[fold_of(i, folds)] if folds else None
+            out.append((encoder.encode(sample.text, dictionary, standard),
+                        marker + [index[t] for t in task.tags(sample)] + marker,
+                        encoder.encode(sample.text, dictionary, anchor) if anchor is not None else None))
+        return out
 
     def _batch_loss(self, data, ids, loss_fn):
-        """The step function: (the mean loss of the sentences `ids` of `data`, their characters)."""
+        """The step function: (the mean loss of the sentences `ids` of `data`, their characters).
+        With an anchor, the loss adds the divergence of the model's tag distributions from the
+        model before fine-tuning on the same sentences read with the default standard
+        (learning without forgetting, Li & Hoiem 2016)."""
         from .encode import collate
         model = self.tagger.model
         batch = collate([data[i][0] for i in ids], [data[i][1] for i in ids])
         logits = model(batch.inputs)
         if model.config.crf:
             return model.crf_loss(logits, batch.tags), batch.num_chars
-        return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch.num_chars
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
+        if getattr(self, "teacher", None) is not None:
+            loss = loss + self.config.anchor * self._anchor_loss(collate([data[i][2] for i in ids], [data[i][1] for i in ids]))
+        return loss, batch.num_chars
+
+    def _anchor_loss(self, batch):
+        """Mean KL divergence, over real positions, from the frozen model's tag distribution to the model's."""
+        import torch
+        from torch.nn import functional as F
+        with torch.no_grad():
+            target = F.log_softmax(self.teacher(batch.inputs).float(), dim=-1)
+        log_probs = F.log_softmax(self.tagger.model(batch.inputs).float(), dim=-1)
+        per_position = F.kl_div(log_probs, target, log_target=True, reduction="none").sum(-1)
+        real = (batch.tags != -100).float()
+        return (per_position * real).sum() / real.sum().clamp(min=1.0)
 
     def _dev_f1(self, dev: Sequence[Sample], standard: str | None) -> float:
         if not dev:
@@ -195,52 +302,17 @@ class FineTuner:
         return self.tagger.task.score(dev, predicted).f1
 
 
+def _frozen(model):
+    """A copy of the model as it is, in eval mode and without gradients: the anchor's reference."""
+    teacher = copy.deepcopy(model).eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    return teacher
+
+
 def _parameter(tensor):
     from torch import nn
     return nn.Parameter(tensor.contiguous())
-
-
-def samples_of(items: Iterable, task: Task) -> list[Sample]:
-    """Samples of a corpus's items, long segmented paragraphs cut at sentence ends (as training does)."""
-    from .trainset import prepare
-    return prepare(items, task)
-
-
-def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
-                   corpora: Mapping[str | None, Iterable] | None = None) -> tuple[list, str]:
-    """Up to `count` sentences of the model's own training data, each with its standard;
-    (sentences, where they come from). `corpora`: {standard or None: items} given by the
-    caller; by default the corpora named in the model's metadata that are registered here."""
-    from .corpora import corpus_list, get_corpus, is_name, read_part
-    from .trainset import MIXED
-    if corpora is None:
-        spec = str(tagger.metadata.get("corpus", ""))
-        names = [n for n in (corpus_list(spec) or [spec]) if n and is_name(n)]
-        corpora = {name: _lazy(lambda name=name: read_part(get_corpus(name).train, task=tagger.task.name))
-                   for name in names}
-    if not corpora or count <= 0:
-        return [], ""
-    rng = random.Random(seed)
-    standards = set(tagger.encoder.standards)
-    per_corpus = max(1, count // len(corpora))
-    out = []
-    for name, items in corpora.items():
-        try:
-            samples = samples_of(items, tagger.task)
-        except (TaggerError, OSError) as error:
-            log(f"replay: {name} left out ({error})")
-            continue
-        standard = name if name in standards else None
-        shared = MIXED if tagger.encoder.default_standard == MIXED else None  # trained on every corpus's sentences
-        for k, sample in enumerate(rng.sample(samples, min(per_corpus, len(samples)))):
-            # a default standard shared by all the corpora (mixed) is replayed too, or it drifts
-            out.append((sample, shared if shared is not None and k % DEFAULT_REPLAY == 0 else standard))
-    return out, ",".join(str(name) for name in corpora)
-
-
-def _lazy(read: Callable[[], Iterable]) -> Iterable:
-    """An iterable that opens its corpus only when iterated (a missing corpus fails there)."""
-    yield from read()
 
 
 def fine_tune(init, train_items: Iterable, dev_items: Iterable | None, standard: str | None = None,
@@ -271,18 +343,24 @@ def fine_tune(init, train_items: Iterable, dev_items: Iterable | None, standard:
         dev = samples_of(dev_items, init.task)
     if not samples:
         raise TaggerError("the fine-tuning corpus has no sentences")
-    standard = tuner.standard_for(standard)
+    standard = tuner.standard_for(standard, samples)
     tuner.extend_tags(init.task.tag_set(samples + dev))
     chars, bigram_count = tuner.extend(samples + dev, standard)
+    fold_dictionaries = tuner.extend_dictionary(samples) if config.dictionary else None
+    hold = config.anchor > 0 and tuner.anchor_standard(standard) is not None
     replay, sources = replay_samples(init, round(config.replay * len(samples)) * 4, config.seed, log,
-                                     replay_corpora) if config.replay > 0 else ([], "")
+                                     replay_corpora, hold_default=hold) if config.replay > 0 else ([], "")
+    guard = guard_sets(init, config.seed, log) if hold and replay_corpora is None else {}
     log(config.line(sources))
     log(f"fine-tuning on {len(samples)} sentences, dev {len(dev)}; {chars} new characters, "
         f"{bigram_count} new bigrams" + (f"; standard {standard}" if standard else ""))
-    summary = tuner.fit(samples, dev, standard, replay)
+    summary = tuner.fit(samples, dev, standard, replay, fold_dictionaries, guard)
     init.metadata["fine_tuned"] = {
         "from": init_name, "corpus": corpus, "standard": standard, "sentences": len(samples),
         "new_chars": chars, "new_bigrams": bigram_count, "replay_from": sources,
+        "dictionary_words_added": fold_dictionaries is not None,
+        "new_standard_started_from": getattr(tuner, "started_from", None),
+        "default_standard_checked_on": sorted(guard),
         "recipe": {**asdict(config), "line": config.line(sources)}, **summary,
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if standard and init.encoder.standards:

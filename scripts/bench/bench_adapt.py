@@ -3,6 +3,8 @@
 
     A  adapt `default` with CTB6's training text, words removed (raw text only), score CTB6 test
        with the default standard;
+    B  adapt the one-corpus PKU model (scripts/recipes/train_default.sh; --pku-model) with the
+       Weibo training text, words removed, score the Weibo dev set (the Weibo row);
     C  fine-tune `default` on the first 500 sentences of CTB6 train (a new standard `ctb6`, dev
        carved from those 500), score CTB6 test with that standard; with --scratch also train
        from scratch on the same 500 sentences with the defaults;
@@ -15,7 +17,11 @@ its paired-bootstrap interval and randomization p-value (tagger/significance.py)
 selected on CTB6's test labels. Adapted and fine-tuned models are written under --work (CTB6
 is LDC data: for measurement only, never shipped or committed).
 
-    python -m scripts.bench.bench_adapt --protocols D,C,A --threads 1 --out results/adapt
+    python -m scripts.bench.bench_adapt --protocols D,C,A,B --seeds 1,2,3 --scratch \
+        --pku-model runs/pku-single.model --threads 1 --out results/adapt
+
+With several seeds, each training protocol runs once per seed (the seed of its sampling and
+its batches); the JSON holds every run and the mean and standard deviation of each row.
 """
 from __future__ import annotations
 
@@ -36,11 +42,11 @@ FIRST = 500  # sentences of CTB6 train for fine-tuning (protocol C)
 TOP = 200    # words judged in protocol D
 
 
-def raw_ctb6(work: Path) -> tuple[Path, set[str]]:
-    """CTB6's training text with its words removed (one line a sentence), and its gold words."""
-    path, words = work / "ctb6.train.raw", set()
+def raw_text(corpus: str, work: Path) -> tuple[Path, set[str]]:
+    """A corpus's training text with its words removed (one line a sentence), and its gold words."""
+    path, words = work / f"{corpus}.train.raw", set()
     lines = []
-    for sentence in read_part(get_corpus("ctb6").train):
+    for sentence in read_part(get_corpus(corpus).train):
         words.update(sentence)
         lines.append("".join(sentence))
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -73,48 +79,88 @@ class Rows:
         return out
 
 
-def protocol_a(rows: Rows, raw: Path, work: Path, log) -> dict:
+def adapted_run(rows: Rows, model_name: str, raw: Path, out: Path, seed: int, log) -> dict:
+    """Adapt a model to one raw text with one seed, write it to `out` and score it on `rows`."""
     import tagger
     from tagger.adapt import adapt
     from tagger.modelio import save_model
-    model = tagger.load("default", precision="float32")
+    model = tagger.load(model_name, precision="float32")
     start, cpu = time.monotonic(), time.process_time()
-    adapt(model, [str(raw)], log=log)
+    adapt(model, [str(raw)], log=log, seed=seed)
     minutes, cpu_minutes = (time.monotonic() - start) / 60, (time.process_time() - cpu) / 60
-    save_model(model, work / "A.model", half=True)
+    save_model(model, out, half=True)
     chars = model.metadata["adapted"]["characters"]
+    return {"seed": seed, "adapted": model.metadata["adapted"], "minutes": round(minutes, 2),
+            "cpu_minutes": round(cpu_minutes, 2), "minutes_per_million_chars": round(minutes / chars * 1e6, 2),
+            "cpu_minutes_per_million_chars": round(cpu_minutes / chars * 1e6, 2), "rows": rows.score(model)}
+
+
+def protocol_a(rows: Rows, raw: Path, work: Path, seeds: Sequence[int], log) -> dict:
+    runs = [adapted_run(rows, "default", raw, work / f"A.seed{seed}.model", seed, log) for seed in seeds]
     return {"protocol": "A", "what": "adapt default with CTB6 train text (words removed), default standard",
-            "adapted": model.metadata["adapted"], "minutes": round(minutes, 2), "cpu_minutes": round(cpu_minutes, 2),
-            "minutes_per_million_chars": round(minutes / chars * 1e6, 2),
-            "cpu_minutes_per_million_chars": round(cpu_minutes / chars * 1e6, 2),
-            "rows": rows.score(model)}
+            "runs": runs, "summary": summary(runs)}
 
 
-def protocol_c(rows: Rows, work: Path, scratch: bool, threads: int, log) -> dict:
-    from tagger.finetune import FineTuneConfig, fine_tune
-    from tagger.modelio import save_model
+def protocol_b(pku_model: Optional[str], work: Path, seeds: Sequence[int], log) -> dict:
+    """B: the one-corpus PKU model adapted to Weibo's raw training text, scored on Weibo dev."""
+    if not pku_model:
+        raise SystemExit("protocol B needs --pku-model (scripts/recipes/train_default.sh writes it)")
+    import tagger
+    rows = Rows(["weibo"])
+    base = rows.score(tagger.load(pku_model, precision="float32"))
+    raw, _ = raw_text("weibo", work)
+    runs = [adapted_run(rows, pku_model, raw, work / f"B.seed{seed}.model", seed, log) for seed in seeds]
+    return {"protocol": "B", "what": "adapt the one-corpus PKU model with Weibo train text (words removed), "
+                                     "score the Weibo dev set", "model": pku_model, "base_rows": base,
+            "runs": runs, "summary": summary(runs)}
+
+
+def summary(runs: Sequence[dict], key: str = "rows") -> dict:
+    """Each row's F1 over the runs (seeds): mean, standard deviation and every value."""
+    from statistics import mean, stdev
+    names = runs[0][key].keys() if runs else []
+    out = {}
+    for name in names:
+        values = [run[key][name]["f1"] for run in runs]
+        out[name] = {"mean": round(mean(values), 4), "std": round(stdev(values), 4) if len(values) > 1 else 0.0,
+                     "f1": [round(v, 4) for v in values]}
+    return out
+
+
+def protocol_c(rows: Rows, work: Path, scratch: bool, threads: int, seeds: Sequence[int], log) -> dict:
     first = list(read_part(get_corpus("ctb6").train))[:FIRST]
     corpus = work / f"ctb6.first{FIRST}.seg"
     corpus.write_text("".join(" ".join(words) + "\n" for words in first), encoding="utf-8")
-    start, cpu = time.monotonic(), time.process_time()
-    tuned = fine_tune("default", first, None, "ctb6", FineTuneConfig(threads=threads), corpus=str(corpus), log=log)
-    minutes, cpu_minutes = (time.monotonic() - start) / 60, (time.process_time() - cpu) / 60
-    save_model(tuned, work / "C.model", half=True)
+    runs = [fine_tuned_run(rows, first, corpus, work, threads, seed, log) for seed in seeds]
     result = {"protocol": "C", "what": f"fine-tune default on the first {FIRST} CTB6 train sentences "
                                        "(new standard ctb6, dev carved from them)",
-              "fine_tuned": tuned.metadata["fine_tuned"], "minutes": round(minutes, 2),
-              "cpu_minutes": round(cpu_minutes, 2),
-              "ctb6_own_standard": rows.score(tuned, "ctb6", only=["ctb6"])["ctb6"],
-              "rows": rows.score(tuned)}
+              "runs": runs, "summary": summary(runs), "own_standard": summary(runs, "ctb6_own_standard")}
     if scratch:  # the defaults, from scratch, on the same 500 sentences (the command line's recipe)
-        out = work / "C-scratch.model"
-        start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "tagger", "train", str(corpus), "-o", str(out), "--threads",
-                        str(threads), "--no-plot", "--quiet"], check=True)
         import tagger
-        result["from_scratch"] = {"minutes": round((time.monotonic() - start) / 60, 2),
-                                  "rows": rows.score(tagger.load(str(out), precision="float32"), only=["ctb6"])}
+        scratch_runs = []
+        for seed in seeds:
+            out = work / f"C-scratch.seed{seed}.model"
+            start = time.monotonic()
+            subprocess.run([sys.executable, "-m", "tagger", "train", str(corpus), "-o", str(out), "--threads",
+                            str(threads), "--seed", str(seed), "--no-plot", "--quiet"], check=True)
+            scratch_runs.append({"seed": seed, "minutes": round((time.monotonic() - start) / 60, 2),
+                                 "rows": rows.score(tagger.load(str(out), precision="float32"), only=["ctb6"])})
+        result["from_scratch"] = {"runs": scratch_runs, "summary": summary(scratch_runs)}
     return result
+
+
+def fine_tuned_run(rows: Rows, first: list, corpus: Path, work: Path, threads: int, seed: int, log) -> dict:
+    from tagger.finetune import FineTuneConfig, fine_tune
+    from tagger.modelio import save_model
+    start, cpu = time.monotonic(), time.process_time()
+    tuned = fine_tune("default", first, None, "ctb6", FineTuneConfig(threads=threads, seed=seed),
+                      corpus=str(corpus), log=log)
+    minutes, cpu_minutes = (time.monotonic() - start) / 60, (time.process_time() - cpu) / 60
+    save_model(tuned, work / f"C.seed{seed}.model", half=True)
+    return {"seed": seed, "fine_tuned": tuned.metadata["fine_tuned"], "minutes": round(minutes, 2),
+            "cpu_minutes": round(cpu_minutes, 2),
+            "ctb6_own_standard": {"ctb6": rows.score(tuned, "ctb6", only=["ctb6"])["ctb6"]},
+            "rows": rows.score(tuned)}
 
 
 def protocol_d(raw: Path, gold_words: set[str], log) -> dict:
@@ -133,7 +179,9 @@ def protocol_d(raw: Path, gold_words: set[str], log) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--protocols", default="D,C,A", help="comma-separated: A, C, D")
+    parser.add_argument("--protocols", default="D,C,A", help="comma-separated: A, B, C, D")
+    parser.add_argument("--seeds", default="1", help="comma-separated seeds of the training protocols (A, B, C)")
+    parser.add_argument("--pku-model", help="B: the one-corpus PKU model (scripts/recipes/train_default.sh)")
     parser.add_argument("--out", default="results/adapt", help="folder of the JSON results")
     parser.add_argument("--work", default="runs/adapt", help="folder for the raw text and the models (not committed)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
@@ -147,17 +195,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     command = "python -m scripts.bench.bench_adapt " + " ".join(argv if argv is not None else sys.argv[1:])
-    raw, gold_words = raw_ctb6(work)
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    raw, gold_words = raw_text("ctb6", work)
     rows = Rows(args.rows.split(",") if args.rows else None)
     import tagger
     base = {"protocol": "base", "rows": rows.score(tagger.load("default", precision="float32"))}
     for name in [p.strip().upper() for p in args.protocols.split(",") if p.strip()]:
-        result = (protocol_a(rows, raw, work, log) if name == "A" else
-                  protocol_c(rows, work, args.scratch, args.threads, log) if name == "C" else
+        result = (protocol_a(rows, raw, work, seeds, log) if name == "A" else
+                  protocol_b(args.pku_model, work, seeds, log) if name == "B" else
+                  protocol_c(rows, work, args.scratch, args.threads, seeds, log) if name == "C" else
                   protocol_d(raw, gold_words, log) if name == "D" else None)
         if result is None:
             parser.error(f"unknown protocol {name}")
-        result.update(command=command, threads=args.threads, seeds=[1], default_rows=base["rows"])
+        result.update(command=command, threads=args.threads, seeds=seeds if name != "D" else [],
+                      default_rows=base["rows"])
         write_json(out / f"{name}.json", result)
         log(json.dumps({k: v for k, v in result.items() if k not in ("words", "default_rows")}, default=str)[:2000])
     return 0

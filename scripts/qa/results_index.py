@@ -361,16 +361,30 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            "embedding (--standard-dim 16): mean and per-corpus dev F1, test F1, per seed",
            "scripts/recipes/criterion_input.sh SEED...")),
     (r"adapt/A\.json",
-     fixed("protocol A: default adapted with CTB6's training text (words removed), six rows with the default "
-           "standard, each with its --compare interval and p-value against the shipped model",
-           "python -m scripts.bench.bench_adapt --protocols A --threads 1")),
+     fixed("protocol A: default adapted with CTB6's training text (words removed), per seed and mean ± std, six rows "
+           "with the default standard, each with its --compare interval and p-value against the shipped model",
+           "python -m scripts.bench.bench_adapt --protocols A --seeds 1,2,3 --threads 1")),
+    (r"adapt/B\.json",
+     fixed("protocol B: the one-corpus PKU model adapted with Weibo's training text (words removed), Weibo dev per "
+           "seed and mean ± std, each against the unadapted model",
+           "scripts/recipes/train_default.sh runs/pku-single.model 1 && python -m scripts.bench.bench_adapt "
+           "--protocols B --seeds 1,2,3 --pku-model runs/pku-single.model --threads 1")),
     (r"adapt/C\.json",
      fixed("protocol C: default fine-tuned on the first 500 CTB6 train sentences (new standard ctb6), CTB6 test "
-           "with it and the six rows with the default standard, each against the shipped model",
-           "python -m scripts.bench.bench_adapt --protocols C --threads 1")),
+           "with it and the six rows with the default standard, each against the shipped model, per seed and mean "
+           "± std; the defaults from scratch on the same 500 sentences",
+           "python -m scripts.bench.bench_adapt --protocols C --seeds 1,2,3 --scratch --threads 1")),
     (r"adapt/D\.json",
      fixed("protocol D: tagger words' top 200 on CTB6's training text (words removed), the share that are CTB6 gold words",
            "python -m scripts.bench.bench_adapt --protocols D --threads 1")),
+    (r"adapt/select-finetune\.jsonl",
+     fixed("the fine-tuning configurations compared (one a line): CTB6 dev slice F1, agreement with the shipped "
+           "model's default-standard output, and the six rows; each line holds its own command",
+           "python -m scripts.bench.adapt_select finetune [OPTIONS] --out results/adapt/select-finetune.jsonl")),
+    (r"adapt/select-adapt\.jsonl",
+     fixed("the adaptation settings compared (one a line) on CTB6 dev against the shipped model; each line holds "
+           "its own command",
+           "python -m scripts.bench.adapt_select adapt [OPTIONS] --out results/adapt/select-adapt.jsonl")),
     (r"crossdomain/crossdomain\.json",
      fixed("word F1 of tagger's models and standards, jieba, THULAC and pkuseg on six test sets, out of the box",
            "python -m scripts.bench.bench_crossdomain --model tagger/data/default.model "

@@ -25,6 +25,13 @@ def add_commands(sub) -> None:
     p.add_argument("-o", "--output", required=True, help="the adapted model file to write")
     p.add_argument("--min-count", type=integer(1), default=3, help="fewest occurrences of a new word")
     p.add_argument("--max-minutes", type=real(0), help="time budget; a longer text is cut to fit (default: none)")
+    p.add_argument("--seed", type=integer(0), default=1, help="seed of self-training's sampling and batches")
+    p.add_argument("--max-harm", type=real(0), default=0.005, metavar="F1",
+                   help="most F1 the default standard may lose on its own corpora's dev sentences, where they are "
+                        "registered here (default 0.005; 1 turns the check off)")
+    p.add_argument("--vectors", action="store_true",
+                   help="also give the text's new characters and bigrams rows from skip-gram vectors of the text "
+                        "(needs gensim; off by default: no gain measured, docs/training.md)")
     p.add_argument("--threads", type=integer(1), help="threads for every pool (default: the cores free now)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -55,7 +62,8 @@ def cmd_adapt(args) -> int:
         raise TaggerError(f"--max-minutes must be positive, not {args.max_minutes}")
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     tagger = load(args.model, threads=args.threads, precision="float32")
-    adapt(tagger, args.raw, min_count=args.min_count, max_minutes=args.max_minutes, log=log)
+    adapt(tagger, args.raw, min_count=args.min_count, max_minutes=args.max_minutes, log=log,
+          seed=args.seed, vectors=args.vectors, max_harm=args.max_harm)
     save_model(tagger, args.output, half=_stored_half(tagger))
     log(f"wrote {args.output}")
     return 0
@@ -85,6 +93,7 @@ def cmd_fine_tune(args) -> int:
     config = FineTuneConfig(lr=_given(args.lr, defaults.lr), epochs=_given(args.epochs, defaults.epochs),
                             patience=_given(args.patience, defaults.patience),
                             replay=_given(args.replay, defaults.replay),
+                            anchor=_given(args.anchor, defaults.anchor),
                             batch_chars=_given(args.batch_chars, defaults.batch_chars), seed=args.seed,
                             max_minutes=args.max_minutes or None, threads=args.threads)
     tuned = fine_tune(tagger, read_part(train_part, task=task), read_part(dev_part, task=task), args.standard,
