@@ -2,7 +2,10 @@
 
 PD 1998 marks names with POS tags rather than entity spans, so entities are read off them:
 
-    nr  PER   a surname and a given name are two `nr` words (江/nr 泽民/nr): adjacent ones join
+    nr  PER   a surname and a given name are two `nr` words (江/nr 泽民/nr): a word of at most
+              two characters joins the next `nr` word, and a name holds at most two words, so a
+              list of names written without separators (江/nr 泽民/nr 李/nr 鹏/nr) stays a list
+              of names; a foreign name is one word (克林顿/nr)
     ns  LOC   a bracketed compound tagged ns is one place: [香港/ns 特别/a 行政区/n]ns
     nt  ORG   likewise [中央/n 人民/n 广播/vn 电台/n]nt is one organization
     t   TIME  adjacent time words join: 1998年/t 1月/t 1日/t is one date
@@ -15,8 +18,18 @@ from __future__ import annotations
 from typing import Sequence
 
 KINDS = {"nr": "PER", "ns": "LOC", "nt": "ORG", "t": "TIME"}
-JOINED = ("PER", "TIME")  # adjacent words of these types are one entity
+SURNAME_MAX = 2  # the longest nr word read as a surname, which the next nr word (the given name) joins
 Span = tuple[int, int, str]
+
+
+def joins(previous: Span, previous_words: int, kind: str) -> bool:
+    """Whether a word of `kind` right after the span `previous` (of `previous_words` words)
+    extends it: time words always do (1998年/t 1月/t); a given name joins a surname alone."""
+    if previous[2] != kind:
+        return False
+    if kind == "TIME":
+        return True
+    return kind == "PER" and previous_words == 1 and previous[1] - previous[0] <= SURNAME_MAX
 
 
 def pd1998_entities(pairs: Sequence[tuple[str, str]],
@@ -38,11 +51,14 @@ def pd1998_entities(pairs: Sequence[tuple[str, str]],
         kinds.append((index, index + 1, KINDS.get(pairs[index][1].lower())))
         index += 1
     spans: list[Span] = []
+    words = 0  # how many words the last span holds
     for start, end, kind in kinds:
         if kind is None:
             continue
         begin = offsets[start]
-        if spans and kind in JOINED and spans[-1][2] == kind and spans[-1][1] == begin:
-            begin = spans.pop()[0]
+        if spans and spans[-1][1] == begin and joins(spans[-1], words, kind):
+            begin, words = spans.pop()[0], words + 1
+        else:
+            words = 1
         spans.append((begin, offsets[end], kind))
     return [char for word, _ in pairs for char in word], spans

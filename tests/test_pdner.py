@@ -48,6 +48,14 @@ def test_the_ner_reading_yields_one_item_per_paragraph_as_segmentation_does(tmp_
     assert "".join(ner[1][0]) == "好。" and ner[1][1] == []
 
 
+def test_a_list_of_names_without_separators_stays_a_list_of_names():
+    pairs = [("江", "nr"), ("泽民", "nr"), ("李", "nr"), ("鹏", "nr"), ("克林顿", "nr"), ("叶利钦", "nr"),
+             ("欧阳", "nr"), ("修", "nr"), ("泽民", "nr"), ("同志", "n")]
+    chars, spans = pd1998_entities(pairs)
+    text = "".join(chars)
+    assert [text[s:e] for s, e, _ in spans] == ["江泽民", "李鹏", "克林顿", "叶利钦", "欧阳修", "泽民"]
+
+
 def test_a_malformed_paragraph_names_file_and_line(tmp_path):
     path = tmp_path / "pd.txt"
     path.write_text("19980101-01-001-001/m  [中央/n  电视台/n\n", encoding="utf-8")
