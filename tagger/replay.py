@@ -47,7 +47,7 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
     standards = set(tagger.encoder.standards)
     shared = MIXED if tagger.encoder.default_standard == MIXED else None  # trained on every corpus's sentences
     per_corpus = max(1, count // len(corpora))
-    out, anchors = [], []
+    out, anchors, used = [], [], []
     for name, items in corpora.items():
         try:
             samples = samples_of(items, tagger.task)
@@ -55,12 +55,13 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
             log(f"replay: {name} left out ({error})")
             continue
         standard = name if name in standards else None
+        used.append(str(name))
         for k, sample in enumerate(rng.sample(samples, min(per_corpus, len(samples)))):
             if shared is not None and k % DEFAULT_REPLAY == 0 and hold_default:
                 anchors.append(sample.text)
             else:
                 out.append((sample, shared if shared is not None and k % DEFAULT_REPLAY == 0 else standard))
-    return out + anchored(tagger, anchors, shared), ",".join(str(name) for name in corpora)
+    return out + anchored(tagger, anchors, shared), ",".join(used)
 
 
 def guard_sets(tagger, seed: int, log: Callable[[str], None]) -> dict[str, list[Sample]]:
