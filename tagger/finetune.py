@@ -84,6 +84,8 @@ class FineTuner:
             if getattr(tagger.model, table, None) is not None:
                 getattr(tagger.model, table).float()
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.started_from: str | None = None  # the standard a new standard's marker was copied from
+        self.teacher = None  # the model as it was, while its default standard is held (fit)
 
     # -- the model grown to fit the corpus ----------------------------------------------
     def standard_for(self, standard: str | None, samples: Sequence[Sample] = ()) -> str | None:
@@ -111,10 +113,9 @@ class FineTuner:
         sentences. A new standard starts from it: a corpus is seldom as far from every standard
         as from the default (the shipped model reads CTB6 at F1 0.945 with its weibo standard and
         0.883 with its default), and training then has only the difference left to learn."""
-        encoder, task = self.tagger.encoder, self.tagger.task
+        encoder = self.tagger.encoder
         chosen = list(samples[:most])
-        scores = {name: task.score(chosen, self.tagger.label_texts([s.text for s in chosen], standard=name)).f1
-                  for name in encoder.standards}
+        scores = {name: self._dev_f1(chosen, name) for name in encoder.standards}
         best = max(scores, key=lambda name: (scores[name], name == encoder.default_standard))
         self.log("the corpus read with each standard: " + ", ".join(f"{n} {f:.4f}" for n, f in scores.items())
                  + f"; the new standard starts from {best}")
@@ -202,7 +203,7 @@ class FineTuner:
         anchor = self.anchor_standard(standard)
         data = self._encode([(s, standard) for s in train], anchor, fold_dictionaries)
         replay_data = self._encode(list(replay), anchor) if replay else []
-        self.teacher = _frozen(model) if anchor is not None and cfg.anchor > 0 else None
+        self.teacher = _frozen(model) if anchor is not None else None
         if self.teacher is not None:
             self.log(f"the default standard ({anchor}) is held to the model's own outputs (weight {cfg.anchor:g})")
         loop = Loop(cfg, model, rng, self.log)
@@ -244,9 +245,10 @@ class FineTuner:
     def anchor_standard(self, standard: str | None) -> str | None:
         """The standard whose outputs fine-tuning holds in place: the default one, when the
         corpus trains another standard of a multi-criteria model (so the default's outputs, which
-        users get, change only as little as the shared weights must), else None."""
+        users get, change only as little as the shared weights must) and the anchor is on
+        (config.anchor > 0), else None."""
         encoder = self.tagger.encoder
-        if not encoder.standards or self.tagger.model.config.crf:
+        if not encoder.standards or self.tagger.model.config.crf or self.config.anchor <= 0:
             return None
         default = encoder.default_standard
         return default if standard != default else None
@@ -263,9 +265,10 @@ class FineTuner:
         out = []
         for i, (sample, standard) in enumerate(items):
             dictionary = fold_dictionaries[fold_of(i, folds)] if folds else None
-            out.append((encoder.encode(sample.text, dictionary, standard),
-                        marker + [index[t] for t in task.tags(sample)] + marker,
-                        encoder.encode(sample.text, dictionary, anchor) if anchor is not None else None))
+            inputs = encoder.encode(sample.text, dictionary, standard)
+            held = inputs if anchor is None or anchor == standard else encoder.encode(sample.text, dictionary, anchor)
+            out.append((inputs, marker + [index[t] for t in task.tags(sample)] + marker,
+                        held if anchor is not None else None))
         return out
 
     def _batch_loss(self, data, ids, loss_fn):
@@ -280,7 +283,7 @@ class FineTuner:
         if model.config.crf:
             return model.crf_loss(logits, batch.tags), batch.num_chars
         loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1))
-        if getattr(self, "teacher", None) is not None:
+        if self.teacher is not None:
             loss = loss + self.config.anchor * self._anchor_loss(collate([data[i][2] for i in ids], [data[i][1] for i in ids]))
         return loss, batch.num_chars
 
@@ -347,7 +350,7 @@ def fine_tune(init, train_items: Iterable, dev_items: Iterable | None, standard:
     tuner.extend_tags(init.task.tag_set(samples + dev))
     chars, bigram_count = tuner.extend(samples + dev, standard)
     fold_dictionaries = tuner.extend_dictionary(samples) if config.dictionary else None
-    hold = config.anchor > 0 and tuner.anchor_standard(standard) is not None
+    hold = tuner.anchor_standard(standard) is not None
     replay, sources = replay_samples(init, round(config.replay * len(samples)) * 4, config.seed, log,
                                      replay_corpora, hold_default=hold) if config.replay > 0 else ([], "")
     guard = guard_sets(init, config.seed, log) if hold and replay_corpora is None else {}
@@ -359,7 +362,7 @@ def fine_tune(init, train_items: Iterable, dev_items: Iterable | None, standard:
         "from": init_name, "corpus": corpus, "standard": standard, "sentences": len(samples),
         "new_chars": chars, "new_bigrams": bigram_count, "replay_from": sources,
         "dictionary_words_added": fold_dictionaries is not None,
-        "new_standard_started_from": getattr(tuner, "started_from", None),
+        "new_standard_started_from": tuner.started_from,
         "default_standard_checked_on": sorted(guard),
         "recipe": {**asdict(config), "line": config.line(sources)}, **summary,
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

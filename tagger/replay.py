@@ -34,13 +34,11 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
     DEFAULT_REPLAY-th sentence), or it drifts: with the corpus's gold, which keeps the original
     supervision (self-training, which trains that standard itself), or, with `hold_default`,
     with the model's own outputs (fine-tuning another standard, where they must not move)."""
-    from .corpora import corpus_list, get_corpus, is_name, read_part
+    from .corpora import get_corpus, read_part
     from .trainset import MIXED
     if corpora is None:
-        spec = str(tagger.metadata.get("corpus", ""))
-        names = [n for n in (corpus_list(spec) or [spec]) if n and is_name(n)]
         corpora = {name: _lazy(lambda name=name: read_part(get_corpus(name).train, task=tagger.task.name))
-                   for name in names}
+                   for name in own_corpora(tagger)}
     if not corpora or count <= 0:
         return [], ""
     rng = random.Random(seed)
@@ -57,20 +55,27 @@ def replay_samples(tagger, count: int, seed: int, log: Callable[[str], None],
         standard = name if name in standards else None
         used.append(str(name))
         for k, sample in enumerate(rng.sample(samples, min(per_corpus, len(samples)))):
-            if shared is not None and k % DEFAULT_REPLAY == 0 and hold_default:
+            reads_default = shared is not None and k % DEFAULT_REPLAY == 0
+            if reads_default and hold_default:
                 anchors.append(sample.text)
             else:
-                out.append((sample, shared if shared is not None and k % DEFAULT_REPLAY == 0 else standard))
+                out.append((sample, shared if reads_default else standard))
     return out + anchored(tagger, anchors, shared), ",".join(used)
+
+
+def own_corpora(tagger) -> list[str]:
+    """The registered corpora the model's metadata says it was trained on (a file path is none)."""
+    from .corpora import corpus_list, is_name
+    spec = str(tagger.metadata.get("corpus", ""))
+    return [name for name in (corpus_list(spec) or [spec]) if name and is_name(name)]
 
 
 def guard_sets(tagger, seed: int, log: Callable[[str], None]) -> dict[str, list[Sample]]:
     """Up to GUARD_SENTENCES dev sentences of each of the model's own training corpora that is
     registered here and has a dev split: where fine-tuning checks the default standard's F1."""
-    from .corpora import corpus_list, get_corpus, is_name, read_part
-    spec = str(tagger.metadata.get("corpus", ""))
+    from .corpora import get_corpus, read_part
     out = {}
-    for name in [n for n in (corpus_list(spec) or [spec]) if n and is_name(n)]:
+    for name in own_corpora(tagger):
         try:
             samples = samples_of(read_part(get_corpus(name).dev, task=tagger.task.name), tagger.task)
         except (TaggerError, OSError, AttributeError) as error:
