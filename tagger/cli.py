@@ -22,7 +22,7 @@ from .engine import AUTO_JOBS_BYTES, AUTO_NUMPY_BYTES, ENGINES, MAX_AUTO_PROCESS
 from .errors import TaggerError
 from .files import (Terminated, check_boundary, claim_standard_streams, die_by, finish_stdout,
                     install_signal_handlers, restore_signal_handlers)
-from .options import encoding, input_file, integer, integer_or_auto, model_file, real
+from .options import encoding, entity_types, input_file, integer, integer_or_auto, model_file, real
 from .pipeline import BATCH_CHARS, BATCH_LINES
 from .readers import FORMATS
 from .tasks import TASKS
@@ -264,6 +264,9 @@ def _add_evaluate(sub) -> None:
                    help="two predictions A B: F1 of each, A - B with its 95%% interval (paired bootstrap over "
                         "sentences) and p-value (approximate randomization): is the difference significant?")
     p.add_argument("--draws", type=integer(1), default=10_000, help="with --compare: randomization and bootstrap draws")
+    p.add_argument("--types", type=entity_types, metavar="T1,T2",
+                   help="NER: score only these entity types, gold and predicted (a corpus that tags no TIME: "
+                        "--types PER,LOC,ORG, so the model's times are not counted as errors)")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="count and skip malformed gold lines (each with its output line) instead of stopping")
     p.add_argument("--threads", type=integer(1), help=THREADS_HELP)

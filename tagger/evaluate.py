@@ -22,19 +22,46 @@ def joined_names(paths: Sequence) -> str:
 
 
 def score_samples(tagger, items: Iterable, words: Optional[set[str]] = None,
-                  standard: Optional[str] = None) -> dict:
+                  standard: Optional[str] = None, types: Optional[Sequence[str]] = None) -> dict:
     """Score a model on gold sentences of its task: a summary dict with 'f1' (word, word+POS or
     entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them).
-    `standard`: the segmentation standard a multi-criteria model follows (default: its own)."""
+    `standard`: the segmentation standard a multi-criteria model follows (default: its own).
+    `types` (ner): score only entities of these types, gold and predicted (see only_types)."""
     from .tasks import token_accuracy, word_f1
     task = tagger.task
     gold = [s for s in (task.sample(item) for item in items) if s.text]
     predicted = tagger.label_texts([s.text for s in gold], standard=standard)
+    if types:
+        gold, predicted = only_types(gold, predicted, types)
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
         summary["pos_accuracy"] = token_accuracy(gold, tagger.label_lines_given_words([s.words for s in gold]))
     return summary
+
+
+def only_types(gold: Sequence, predicted: Sequence[Sequence], types: Sequence[str]) -> tuple[list, list]:
+    """Gold samples and predicted spans with only the entities of `types` kept.
+
+    Why: a gold corpus may tag fewer types than the model (MSRA NER tags no times, the shipped
+    model does); its unscored types would otherwise count as false positives."""
+    keep = set(types)
+    gold = [sample._replace(spans=[span for span in sample.spans if span[2] in keep]) for sample in gold]
+    return gold, [[span for span in spans if span[2] in keep] for spans in predicted]
+
+
+def check_types(tagger, types: Optional[Sequence[str]]) -> Optional[list[str]]:
+    """`types` checked against a NER model's entity types (a one-line error for another task
+    or an unknown type); None and empty stay None."""
+    if not types:
+        return None
+    if tagger is None or tagger.task.name != "ner":
+        raise TaggerError("--types scores some entity types only: it needs a NER model")
+    known = sorted({tag.partition("-")[2] for tag in tagger.tags} - {""})
+    unknown = [t for t in types if t not in known]
+    if unknown:
+        raise TaggerError(f"--types {','.join(unknown)}: the model tags {', '.join(known)}")
+    return list(types)
 
 
 def score_tests(tagger, corpora: dict, task: str, log: Callable[[str], None]) -> None:
@@ -71,7 +98,7 @@ def _to_stderr(message: str) -> None:
 
 def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Optional[str] = None,
              standard: Optional[str] = None, top_errors: int = 0, threads: Optional[int] = None,
-             note: Callable[[str], None] = _to_stderr, bad=None) -> Report:
+             note: Callable[[str], None] = _to_stderr, bad=None, types: Optional[Sequence[str]] = None) -> Report:
     """Score `predictions` against `gold`, the way `tagger evaluate` does (docs/cli.md).
 
     predictions: a segmented output file, or one or more model files (several: an ensemble)
@@ -81,7 +108,8 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     POS model is scored by its task, except that a POS model on a gold without POS tags is
     scored on its words (`note` says so). top_errors: also list the N most frequent
     disagreements (segmentation). bad: a textlines.BadLines, to skip malformed gold lines
-    (`--skip-bad-lines`) rather than stop at the first; each is left out with its output line."""
+    (`--skip-bad-lines`) rather than stop at the first; each is left out with its output line.
+    types: a NER model is scored on these entity types only (`--types`, only_types)."""
     from .corpora import test_part
     from .modelio import looks_like_model_file, resolve
     from .readers import has_reading
@@ -96,7 +124,9 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
             # a joint segmentation + POS model is also a segmenter: score its words (POS dropped)
             note(f"{name}: POS model on a gold without POS tags; scoring its words")
         elif tagger.task.name != "seg":
-            return _tagging_report(tagger, name, gold_part, bad)
+            return _tagging_report(tagger, name, gold_part, bad, evaluation_standard(tagger, gold, standard),
+                                   check_types(tagger, types))
+    check_types(tagger, types)
     return _segmentation_report(predictions, name, tagger, gold, gold_part, words, corpus_words, standard,
                                 top_errors, bad)
 
@@ -162,11 +192,12 @@ def evaluation_standard(tagger, gold: str, standard: Optional[str]) -> Optional[
     return name if name in tagger.standards else None
 
 
-def _tagging_report(tagger, name: str, gold_part, bad=None) -> Report:
+def _tagging_report(tagger, name: str, gold_part, bad=None, standard: Optional[str] = None,
+                    types: Optional[list[str]] = None) -> Report:
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
     from .corpora import read_part
     task = tagger.task.name
-    result = score_samples(tagger, read_part(gold_part, bad, task))
+    result = score_samples(tagger, read_part(gold_part, bad, task), standard=standard, types=types)
     lines = [f"{name} vs {gold_part.path} ({task})",
              f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}"]
     if "word_f1" in result:
@@ -174,5 +205,7 @@ def _tagging_report(tagger, name: str, gold_part, bad=None) -> Report:
     if task == "ner":
         lines += [f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}"
                   for label, prf in result["by_label"].items()]
-    result.update(prediction=name, gold=gold_part.path, task=task)
+    result.update(prediction=name, gold=gold_part.path, task=task, standard=standard or tagger.encoder.default_standard)
+    if types:
+        result["types"] = types
     return Report(lines, result)

@@ -59,6 +59,15 @@ def integer_list(low: int, high: int) -> Callable[[str], list[int]]:
     return parse
 
 
+def entity_types(text: str) -> list[str]:
+    """Comma-separated entity type names (PER,LOC,ORG), at least one; checked against the model
+    once it is loaded (evaluate.check_types)."""
+    items = [item.strip() for item in str(text).split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated entity types such as PER,LOC,ORG, not {text!r}")
+    return items
+
+
 def real(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
     """A finite number between low and high, each end included unless `*_open`."""
     def parse(text: str) -> float:

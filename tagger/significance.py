@@ -123,15 +123,16 @@ def span_counts(task, gold: Sequence, predicted: Sequence) -> np.ndarray:
 
 
 def compare(a: str, b: str, gold: str, fmt: str = "auto", standard: str | None = None,
-            threads: int | None = None, draws: int = DRAWS, seed: int = 1):
+            threads: int | None = None, draws: int = DRAWS, seed: int = 1, types: Sequence[str] | None = None):
     """`tagger evaluate A B GOLD --compare`: an evaluate.Report whose scores hold each system's
     F1, the difference A - B, its 95% interval and the p-value (see the module docstring).
 
     a, b: model files (or shipped names) or segmented output files; gold: as for evaluate (a
     file, a corpus name for its test set, NAME:dev). Two taggers, or a tagger and an
-    output file, are compared on words; two pos or two ner models on their task's own F1."""
+    output file, are compared on words; two pos or two ner models on their task's own F1 (ner:
+    on `types` only, when given, as `evaluate --types` scores)."""
     from .corpora import read_part, test_part
-    from .evaluate import Report, gold_lines
+    from .evaluate import Report, check_types, evaluation_standard, gold_lines, only_types
     gold_part, _ = test_part(gold, fmt)
     systems = [_system(name, threads) for name in (a, b)]
     tasks = {s.task.name for s in systems if s is not None}
@@ -139,9 +140,16 @@ def compare(a: str, b: str, gold: str, fmt: str = "auto", standard: str | None =
         if tasks != {"ner"} or None in systems:
             raise TaggerError(f"{a} and {b}: --compare needs two NER models, or two segmenters/outputs")
         task = systems[0].task
+        kept = [check_types(s, types) for s in systems][0]
         samples = [s for s in (task.sample(item) for item in read_part(gold_part, task="ner")) if s.text]
-        counts = [span_counts(task, samples, s.label_texts([x.text for x in samples])) for s in systems]
+        counts = []
+        for system in systems:
+            predicted = system.label_texts([x.text for x in samples],
+                                           standard=evaluation_standard(system, gold, standard))
+            counts.append(span_counts(task, *(only_types(samples, predicted, kept) if kept else (samples, predicted))))
     else:
+        if types:
+            raise TaggerError("--types scores some entity types only: it needs two NER models")
         gold_words = gold_lines(gold_part)
         counts = [sentence_counts(gold_words, _words_of(name, system, gold_words, gold, standard))
                   for name, system in zip((a, b), systems)]

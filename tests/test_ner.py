@@ -95,3 +95,38 @@ def test_the_service_tags_entities_by_default():
         assert client.get("/health").json()["tag_model"] == "ner.model"
         spans = client.post("/tag", json={"texts": [SENTENCE]}).json()["spans"][0]
     assert [(s["start"], s["end"], s["label"], s["text"]) for s in spans] == ENTITIES
+
+
+def _msra_gold(path):
+    """The test sentence in MSRA NER's own format, which tags no times."""
+    path.write_text("１９９８年１月５日，/o 江泽民/nr 在/o 北京/ns 会见/o 了/o 世界银行/nt 行长/o 。/o\n",
+                    encoding="utf-8")
+    return str(path)
+
+
+def test_evaluate_types_leaves_out_the_types_a_gold_does_not_tag(tmp_path, capsys):
+    gold = _msra_gold(tmp_path / "msra.txt")
+    every, some = tmp_path / "every.json", tmp_path / "some.json"
+    assert main(["evaluate", "ner", gold, "--format", "msra", "--threads", "1", "--json", str(every)]) == 0
+    assert main(["evaluate", "ner", gold, "--format", "msra", "--threads", "1", "--json", str(some),
+                 "--types", "PER,LOC,ORG"]) == 0
+    every, some = (json.loads(p.read_text(encoding="utf-8")) for p in (every, some))
+    assert every["precision"] == pytest.approx(3 / 4)  # the time counts against it
+    assert some["f1"] == 1.0 and some["types"] == ["PER", "LOC", "ORG"]
+
+
+def test_compare_of_ner_models_takes_types(tmp_path):
+    from tagger.significance import compare
+    gold = _msra_gold(tmp_path / "msra.txt")
+    report = compare("ner", "ner", gold, "msra", threads=1, draws=100, types=["PER", "LOC", "ORG"])
+    assert report.scores["f1_a"] == report.scores["f1_b"] == 1.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ner", "--types", "PER,DATE"], "--types DATE: the model tags LOC, ORG, PER, TIME"),
+    (["default", "--types", "PER"], "--types scores some entity types only: it needs a NER model"),
+])
+def test_evaluate_types_refuses_a_type_the_model_lacks_or_a_segmenter(tmp_path, capsys, args, message):
+    gold = _msra_gold(tmp_path / "msra.txt")
+    assert main(["evaluate", args[0], gold, "--format", "msra", *args[1:]]) == 1
+    assert capsys.readouterr().err.strip().endswith(message)

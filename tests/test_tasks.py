@@ -306,3 +306,19 @@ def test_name_colon_dev_evaluates_the_carved_dev_split(tmp_path, monkeypatch, ca
     assert main(["evaluate", str(prediction), "pku:dev", "--top-errors", "5"]) == 0
     out = capsys.readouterr().out
     assert "gold words    6" in out and "开发* 集*  ->  开发集" in out
+
+
+@pytest.mark.parametrize("scheme", ["BIOES", "BIO"])
+@given(data=st.data())
+def test_entity_spans_of_many_paths_are_each_paths_own_spans(scheme, data):
+    """spans_of_paths reads only the stretch between a text's first and last entity tag: the
+    spans must be those of every tag read one text at a time, for any tags, valid or not."""
+    from tagger.tags import scheme_named
+    task = Task("ner", "chars", scheme_named(scheme))
+    tags = task.scheme.tag_set(["LOC", "PER"])
+    paths = data.draw(st.lists(st.lists(st.integers(0, len(tags) - 1), min_size=1, max_size=12), min_size=1, max_size=6))
+    texts = ["字" * len(path) for path in paths]
+    offsets = data.draw(st.lists(st.integers(0, 40), min_size=len(paths), max_size=len(paths)))
+    expected = [[(o + s, o + e, lab) for s, e, lab in tags_to_spans([tags[t] for t in path])]
+                for path, o in zip(paths, offsets)]
+    assert task.spans_of_paths(texts, paths, tags, offsets) == expected

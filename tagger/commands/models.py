@@ -16,12 +16,14 @@ def cmd_evaluate(args) -> int:
             raise TaggerError(f"--compare takes two predictions (models or output files), not {len(args.prediction)}")
         if args.skip_bad_lines:
             raise TaggerError("--compare reads the gold whole: drop --skip-bad-lines, or fix the gold file")
-        report = compare(*args.prediction, args.gold, args.format, args.standard, args.threads, args.draws)
+        report = compare(*args.prediction, args.gold, args.format, args.standard, args.threads, args.draws,
+                         types=args.types)
     else:
         from ..textlines import BadLines
         bad = BadLines() if args.skip_bad_lines else None
         report = evaluate(args.prediction, args.gold, args.format, args.words, args.standard, args.top_errors,
-                          args.threads, note=lambda message: print(message, file=sys.stderr), bad=bad)
+                          args.threads, note=lambda message: print(message, file=sys.stderr), bad=bad,
+                          types=args.types)
         if bad:
             print(bad.summary(), file=sys.stderr)
     for line in report.lines:
