@@ -141,26 +141,40 @@ class BiLSTMTagger(nn.Module):
             return None
         return tuple(p.detach().float().cpu().numpy() for p in (self.crf_transitions, self.crf_start, self.crf_end))
 
-    def crf_loss(self, logits: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+    def crf_loss(self, logits: torch.Tensor, tags: torch.Tensor, choices: torch.Tensor | None = None) -> torch.Tensor:
         """Linear-chain CRF negative log-likelihood, summed over sentences, divided by the number of
         tagged steps (so its scale, and a good learning rate, match the softmax loss).
 
         logits: (batch, time, tags) emission scores; tags: (batch, time) gold ids, -100 on padding.
-        Sequences are left-aligned (padding only at the end) and non-empty.
+        Sequences are left-aligned (padding only at the end) and non-empty. With `choices`
+        (tagger/partial.py) an id >= tags leaves its step open among several tags: the gold
+        score is then the log-sum over every path within the choices (a marginal likelihood).
         """
         mask = tags >= 0
-        gold = tags.clamp(min=0)
         emissions = logits.float()
+        if choices is not None and bool((tags >= emissions.shape[2]).any()):
+            from .partial import allowed_tags
+            gold_paths = emissions.masked_fill(~allowed_tags(tags, choices), -1e4)
+            path = self._log_sum_of_paths(gold_paths, mask)
+        else:
+            path = self._path_score(emissions, tags, mask)
+        total = self._log_sum_of_paths(emissions, mask)
+        return (total - path).sum() / mask.sum().clamp(min=1)
+
+    def _path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(batch,) score of each sentence's gold path."""
+        gold = tags.clamp(min=0)
         batch = torch.arange(tags.shape[0], device=tags.device)
         lengths = mask.sum(1)
-        # score of the gold path
         emitted = emissions.gather(2, gold.unsqueeze(2)).squeeze(2)
         moved = self.crf_transitions[gold[:, :-1], gold[:, 1:]]
         path = (emitted * mask).sum(1) + (moved * mask[:, 1:]).sum(1)
-        path = path + self.crf_start[gold[:, 0]] + self.crf_end[gold[batch, lengths - 1]]
-        # log-sum over all paths (forward algorithm), one (batch, tags) x (tags, tags) product a
-        # step in exp space, shifted by maxima so nothing overflows: 1.7x faster than logsumexp
-        # over a (batch, tags, tags) tensor
+        return path + self.crf_start[gold[:, 0]] + self.crf_end[gold[batch, lengths - 1]]
+
+    def _log_sum_of_paths(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(batch,) log-sum of the scores of all paths (forward algorithm): one (batch, tags) x
+        (tags, tags) product a step in exp space, shifted by maxima so nothing overflows: 1.7x
+        faster than logsumexp over a (batch, tags, tags) tensor."""
         alpha = self.crf_start + emissions[:, 0]
         top = self.crf_transitions.max()
         moves = torch.exp(self.crf_transitions - top)
@@ -169,8 +183,7 @@ class BiLSTMTagger(nn.Module):
             summed = torch.exp(alpha - shift) @ moves
             step = torch.log(summed.clamp_min(1e-30)) + shift + top + emissions[:, t]
             alpha = torch.where(mask[:, t:t + 1], step, alpha)
-        total = torch.logsumexp(alpha + self.crf_end, dim=1)
-        return (total - path).sum() / mask.sum().clamp(min=1)
+        return torch.logsumexp(alpha + self.crf_end, dim=1)
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -53,6 +53,7 @@ class Trainer:
         self.progress = progress  # None: a bar only when stderr is a terminal
         self.history: list[dict] = []
         self.recipe: dict | None = None  # what tagger/recipe.py chose for TrainConfig.auto, and why
+        self.choices: torch.Tensor | None = None  # what an open tag id allows (tagger/partial.py)
 
     def _check_settings(self) -> None:
         """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
@@ -91,7 +92,8 @@ class Trainer:
         tagger, fold_dictionaries = self._network(data, task, cfg, metadata, resuming)
         model, encoder, tags = tagger.model, tagger.encoder, tagger.tags
 
-        train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards)
+        open_ids = self._open_labels(data, task, tags)
+        train_data = self._encode(train_sents, encoder, task, tags, fold_dictionaries, standards, open_ids)
         dev_data = self._encode(dev_sents, encoder, task, tags, None,
                                 [name for name, samples in dev.items() for _ in samples]) if dev_sents else []
         loop = Loop(cfg, model, rng, self.log, self.progress, net=distributed.wrap(model))
@@ -193,20 +195,49 @@ class Trainer:
         return self.config
 
     # -- pieces ----------------------------------------------------------------------------
+    def _open_labels(self, data, task: Task, tags: Sequence[str]) -> list[int | None] | None:
+        """Per training sample, the id its O steps take when they are left open (tagger/partial.py:
+        a sentence that trains MIXED from a corpus that never tags some type); None: none open.
+        Sets self.choices, the table the loss reads those ids with."""
+        from .partial import choices, open_choices, untagged_types
+        self.choices = None
+        if task.segments or not data.multi:
+            return None
+        labels = {name: {lab for i in ids for _, _, lab in data.samples[i].spans} for name, ids in data.members.items()}
+        missing = untagged_types(labels)
+        if not missing or MIXED not in data.standards:
+            return None
+        open_id = {name: len(tags) + k for k, name in enumerate(missing)}
+        self.choices = choices(len(tags), [open_choices(tags, types, task.scheme.filler) for types in missing.values()])
+        for name, types in missing.items():
+            self.log(f"partial labels: {name} tags no {', '.join(sorted(types))}; where its sentences train "
+                     f"{MIXED}, their O characters may also be {', '.join(sorted(types))}")
+        corpus_of = {i: name for name, ids in data.members.items() for i in ids}
+        return [open_id.get(corpus_of[i]) if standard == MIXED else None for i, standard in enumerate(data.standards)]
+
     @staticmethod
     def _encode(samples: Sequence[Sample], encoder: Encoder, task: Task, tags: Sequence[str],
                 fold_dictionaries: Sequence[Dictionary] | None = None,
-                standards: Sequence[str | None] | None = None) -> list:
+                standards: Sequence[str | None] | None = None, open_ids: Sequence[int | None] | None = None) -> list:
         """(encoded text, tag ids) per sample; sample i takes fold i's dictionary if given, and
         is read with standard i (multi-criteria models), whose marker steps are tagged S (a word
-        of their own) or, for entities, O."""
+        of their own) or, for entities, O. open_ids[i], when given, replaces sample i's O tags
+        (tagger/partial.py)."""
         index = {t: i for i, t in enumerate(tags)}
         folds = len(fold_dictionaries) if fold_dictionaries else 0
-        marker_tags = [index[task.scheme.filler]] * encoder.margin if encoder.margin else []
+        filler = index.get(task.scheme.filler)
+        marker_tags = [filler] * encoder.margin if encoder.margin else []
         standards = standards or [None] * len(samples)
+        open_ids = open_ids or [None] * len(samples)
+
+        def ids(i: int, sample: Sample) -> list[int]:
+            own = [index[t] for t in task.tags(sample)]
+            if open_ids[i] is not None:
+                own = [open_ids[i] if t == filler else t for t in own]
+            return marker_tags + own + marker_tags
+
         return [(encoder.encode(sample.text, fold_dictionaries[fold_of(i, folds)] if folds else None, standards[i]),
-                 marker_tags + [index[t] for t in task.tags(sample)] + marker_tags)
-                for i, sample in enumerate(samples)]
+                 ids(i, sample)) for i, sample in enumerate(samples)]
 
     def _batch_loss(self, net, data, ids, loss_fn, unk_dropout: bool = False) -> tuple[torch.Tensor, int]:
         """(mean loss over the batch's characters, their count) for the sentences `ids` of `data`."""
@@ -216,8 +247,12 @@ class Trainer:
             name = "chars" if self.config.units == "words" else "bigrams"
             inputs = inputs._replace(**{name: self._unk_dropout(getattr(inputs, name))})
         logits = net(inputs)
+        choices = self.choices.to(logits.device) if self.choices is not None else None
         if getattr(self.model_config, "crf", False):  # the CRF's parameters live on the model, outside a DDP wrapper's forward
-            return getattr(net, "module", net).crf_loss(logits, batch.tags), batch.num_chars
+            return getattr(net, "module", net).crf_loss(logits, batch.tags, choices), batch.num_chars
+        if choices is not None:
+            from .partial import softmax_loss
+            return softmax_loss(logits, batch.tags, choices), batch.num_chars
         return loss_fn(logits.reshape(-1, logits.shape[-1]), batch.tags.reshape(-1)), batch.num_chars
 
     def _unk_dropout(self, ids: torch.Tensor | None) -> torch.Tensor | None:

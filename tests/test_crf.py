@@ -80,3 +80,38 @@ def test_crf_ner_train_save_load_tag_both_engines(tmp_path):
     assert {"text": "上海", "start": 3, "end": 5, "label": "LOC"} in spans
     lines = ["王五在广州工作。", "张三在北京学习。"]
     assert load_model(model, engine="numpy").label_lines(lines) == tagger_model.label_lines(lines)
+
+
+
+def test_an_open_step_counts_every_path_within_its_choices():
+    """tagger/partial.py: the gold score of a sentence with open steps is the log-sum over every
+    path within each step's choices (brute force); without an open id the loss is the usual one."""
+    from tagger.partial import choices
+    model = crf_model()
+    emissions = torch.randn(2, 3, 3)
+    tags = torch.tensor([[0, 3, 1], [3, 0, -100]])  # id 3: open between tags 0 and 2
+    table = choices(3, [[0, 2]])
+    allowed = [[0], [1], [2], [0, 2]]  # what each id allows
+    expected = 0.0
+    for row, length in ((0, 3), (1, 2)):
+        every = itertools.product(range(3), repeat=length)
+        within = itertools.product(*(allowed[t] for t in tags[row, :length].tolist()))
+        log_sum = [torch.logsumexp(torch.tensor([path_score(model, emissions[row], p) for p in paths],
+                                                dtype=torch.float64), 0).item() for paths in (every, within)]
+        expected += log_sum[0] - log_sum[1]
+    model.requires_grad_(True)
+    assert abs(model.crf_loss(emissions, tags, table).item() - expected / 5) < 1e-4
+    plain = torch.tensor([[0, 2, 1], [1, 0, -100]])
+    assert torch.allclose(model.crf_loss(emissions, plain, table), model.crf_loss(emissions, plain))
+
+
+def test_the_softmax_loss_of_an_open_step_is_that_of_its_choices_together():
+    from tagger.partial import choices, softmax_loss
+    logits = torch.randn(1, 3, 4)
+    tags = torch.tensor([[1, 4, -100]])  # id 4: open between tags 0 and 3
+    probs = logits.softmax(2)[0]
+    expected = -(torch.log(probs[0, 1]) + torch.log(probs[1, 0] + probs[1, 3])) / 2
+    assert torch.allclose(softmax_loss(logits, tags, choices(4, [[0, 3]])), expected, atol=1e-5)
+    plain = torch.tensor([[1, 2, -100]])
+    assert torch.allclose(softmax_loss(logits, plain, choices(4, [])),
+                          torch.nn.functional.cross_entropy(logits[0, :2], plain[0, :2]), atol=1e-5)

@@ -95,3 +95,23 @@ def test_keeping_the_most_frequent_bigrams_leaves_a_model_that_loads_and_labels(
     assert "".join(kept.segment(text)) == text
     with pytest.raises(Exception, match="keep between 3"):
         keep_bigrams(read_payload(full), 2)
+
+
+def test_the_shared_standard_learns_times_only_from_the_corpus_that_tags_them(tmp_path, capsys):
+    """MSRA NER tags no times: where its sentences train `mixed`, their O characters stay open
+    (tagger/partial.py), so four MSRA sentences to one PD sentence do not teach `mixed` that a
+    date is O. Read as gold O, they did: `mixed` then found no time here."""
+    from tagger.cli import main
+    from tagger.modelio import load_model
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    msra, _ = tiny_ner_corpora(tmp_path / "a", n=600, seed=1)
+    _, pd = tiny_ner_corpora(tmp_path / "b", n=150, seed=2)
+    model = tmp_path / "ner.model"
+    assert main(["train", f"{msra},{pd}", "-o", str(model), "--hidden", "24", "--char-dim", "16",
+                 "--bigram-dim", "8", "--lr", "0.02", "--epochs", "10", "--batch-chars", "600",
+                 "--task", "ner", "--no-plot", "--threads", "1", "--no-test"]) == 0
+    assert "partial labels: msra tags no TIME" in capsys.readouterr().err
+    loaded = load_model(model)
+    for text in ("１９９８年１月，张三在北京人民银行工作。", "２００１年５月，李四在上海中央电视台学习。"):
+        labels = {standard: {s["label"] for s in loaded.tag(text, standard=standard)} for standard in ("msra", "mixed")}
+        assert labels == {"msra": {"PER", "LOC", "ORG"}, "mixed": {"TIME", "PER", "LOC", "ORG"}}
