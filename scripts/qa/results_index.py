@@ -456,7 +456,7 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            "LAC_VENV: a venv with LAC 2.1.2 and paddlepaddle 2.6.2 (docs/tagging.md)")),
     (r"ner/ner\.history\.csv",
      fixed("the shipped NER model's training history: per epoch, loss and dev F1 of each standard",
-           "scripts/recipes/train_ner_model.sh runs/ner.model 1 && cp runs/ner.history.csv results/{rel}")),
+           "scripts/recipes/train_ner_model.sh runs/ner.model 2 48 && cp runs/ner.history.csv results/{rel}")),
     (r"qa/edges\.json",
      fixed("every way found to lose or corrupt a file, get a traceback, leave a process or get a bad HTTP answer: "
            "one row a case (target: 0 in every column)", "python -m scripts.qa.edges --json results/{rel}",
