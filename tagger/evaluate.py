@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from .errors import TaggerError
+from .tags import label
 
 
 def joined_names(paths: Sequence) -> str:
@@ -29,15 +30,20 @@ def score_samples(tagger, items: Iterable, words: Optional[set[str]] = None,
     `types` (ner): score only entities of these types, gold and predicted (see only_types)."""
     from .tasks import token_accuracy, word_f1
     task = tagger.task
-    gold = [s for s in (task.sample(item) for item in items) if s.text]
-    predicted = tagger.label_texts([s.text for s in gold], standard=standard)
-    if types:
-        gold, predicted = only_types(gold, predicted, types)
+    gold, predicted = labeled(tagger, [s for s in (task.sample(item) for item in items) if s.text], standard, types)
     summary = task.score(gold, predicted, words).summary()
     if task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
         summary["pos_accuracy"] = token_accuracy(gold, tagger.label_lines_given_words([s.words for s in gold]))
     return summary
+
+
+def labeled(tagger, gold: Sequence, standard: Optional[str] = None,
+            types: Optional[Sequence[str]] = None) -> tuple[list, list]:
+    """(gold samples, the model's spans of their texts under `standard`), both kept to the
+    entities of `types` when given: what evaluate and --compare score."""
+    predicted = tagger.label_texts([s.text for s in gold], standard=standard)
+    return only_types(gold, predicted, types) if types else (list(gold), predicted)
 
 
 def only_types(gold: Sequence, predicted: Sequence[Sequence], types: Sequence[str]) -> tuple[list, list]:
@@ -57,7 +63,7 @@ def check_types(tagger, types: Optional[Sequence[str]]) -> Optional[list[str]]:
         return None
     if tagger is None or tagger.task.name != "ner":
         raise TaggerError("--types scores some entity types only: it needs a NER model")
-    known = sorted({tag.partition("-")[2] for tag in tagger.tags} - {""})
+    known = sorted({label(tag) for tag in tagger.tags} - {""})
     unknown = [t for t in types if t not in known]
     if unknown:
         raise TaggerError(f"--types {','.join(unknown)}: the model tags {', '.join(known)}")

@@ -132,7 +132,7 @@ def compare(a: str, b: str, gold: str, fmt: str = "auto", standard: str | None =
     output file, are compared on words; two pos or two ner models on their task's own F1 (ner:
     on `types` only, when given, as `evaluate --types` scores)."""
     from .corpora import read_part, test_part
-    from .evaluate import Report, check_types, evaluation_standard, gold_lines, only_types
+    from .evaluate import Report, check_types, evaluation_standard, gold_lines, labeled
     gold_part, _ = test_part(gold, fmt)
     systems = [_system(name, threads) for name in (a, b)]
     tasks = {s.task.name for s in systems if s is not None}
@@ -140,13 +140,10 @@ def compare(a: str, b: str, gold: str, fmt: str = "auto", standard: str | None =
         if tasks != {"ner"} or None in systems:
             raise TaggerError(f"{a} and {b}: --compare needs two NER models, or two segmenters/outputs")
         task = systems[0].task
-        kept = [check_types(s, types) for s in systems][0]
+        kept = [check_types(system, types) for system in systems][0]  # both checked
         samples = [s for s in (task.sample(item) for item in read_part(gold_part, task="ner")) if s.text]
-        counts = []
-        for system in systems:
-            predicted = system.label_texts([x.text for x in samples],
-                                           standard=evaluation_standard(system, gold, standard))
-            counts.append(span_counts(task, *(only_types(samples, predicted, kept) if kept else (samples, predicted))))
+        counts = [span_counts(task, *labeled(system, samples, evaluation_standard(system, gold, standard), kept))
+                  for system in systems]
     else:
         if types:
             raise TaggerError("--types scores some entity types only: it needs two NER models")
