@@ -47,7 +47,7 @@ def finetune_run(args, log) -> dict:
     shipped_out = {item.spec.name: shipped.segment_lines(item.lines) for item in rows.sets}
     rows.score(shipped)
     config = FineTuneConfig(lr=args.lr, replay=args.replay, anchor=args.anchor, dictionary=not args.no_dictionary,
-                            epochs=args.epochs, patience=args.patience, threads=1, seed=args.seed)
+                            epochs=args.epochs, patience=args.patience, threads=1, seed=args.seed, ema=args.ema)
     start = time.monotonic()
     tuned = fine_tune("default", first, None, "ctb6", config, log=log)
     minutes = (time.monotonic() - start) / 60
@@ -102,6 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--anchor", type=float, default=defaults.anchor)
     parser.add_argument("--patience", type=int, default=defaults.patience)
     parser.add_argument("--no-dictionary", action="store_true", help="finetune: the corpus's words stay out")
+    parser.add_argument("--ema", type=float, default=defaults.ema, help="finetune: weight average, decay per step")
     parser.add_argument("--self-training", action="store_true", help="adapt: self-train after adding the words")
     parser.add_argument("--vectors", action="store_true", help="adapt: skip-gram rows for new characters, bigrams")
     parser.add_argument("--min-count", type=int, default=3, help="adapt: fewest occurrences of a new word")

@@ -82,6 +82,7 @@ def cmd_fine_tune(args) -> int:
     from ..finetune import FineTuneConfig, fine_tune
     from ..modelio import load_model, resolve, save_model
     from ..threads import set_threads
+    _refuse_training_only(args)
     set_threads(args.threads)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     train_part, dev_part = training_parts(args.corpus, args.dev, args.format)
@@ -107,6 +108,19 @@ def cmd_fine_tune(args) -> int:
     save_model(tuned, args.output, half=args.half or _stored_half(tagger))
     log(f"wrote {args.output}")
     return 0
+
+
+# options of a training from scratch that fine-tuning does not apply: given with --init, they
+# are refused rather than silently dropped
+TRAINING_ONLY = {"swap_names": "--swap-names", "ema": "--ema", "unk_dropout": "--unk-dropout"}
+
+
+def _refuse_training_only(args) -> None:
+    from ..trainconfig import TrainConfig
+    given = [option for name, option in TRAINING_ONLY.items() if getattr(args, name) != getattr(TrainConfig, name)]
+    if given:
+        raise TaggerError(f"{', '.join(given)}: not with --init (fine-tuning does not apply "
+                          f"{'it' if len(given) == 1 else 'them'}); train from scratch instead")
 
 
 def _given(value, default):
