@@ -57,6 +57,10 @@ class Trainer:
 
     def _check_settings(self) -> None:
         """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
+        if self.config.swap_names and (self.config.task != "ner" or self.config.units != "chars"):
+            raise TaggerError("--swap-names is for character NER models (--task ner)")
+        if not 0.0 <= self.config.swap_names <= 1.0:
+            raise TaggerError(f"--swap-names must lie between 0 and 1, not {self.config.swap_names}")
         if not 0.0 <= self.config.ema < 1.0:
             raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), "
                               f"not {self.config.ema}")
@@ -84,8 +88,11 @@ class Trainer:
         rng = seeded(cfg)
 
         task = Task(cfg.task, cfg.units, cfg.scheme or None)
-        data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share)
-        train_sents, standards, members, dev, final, multi = data
+        data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share,
+                        cfg.swap_names, cfg.seed)
+        train_sents, standards, members, dev, final, multi, swapped = data
+        if cfg.swap_names:
+            self.log(f"name swapping: {swapped} sentences again with made-up names")
         dev_sents = [s for samples in dev.values() for s in samples]
         cfg = self._choose_recipe(train_sents, task, final)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))

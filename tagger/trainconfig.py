@@ -45,4 +45,5 @@ class TrainConfig(LoopConfig):
     char_vectors: str = ""       # pretrained character vectors (word2vec text), see tagger/embeddings.py
     bigram_vectors: str = ""     # pretrained bigram vectors
     mixed_share: float = 0.1     # several corpora: share of each one's sentences that train the "mixed" standard
+    swap_names: float = 0.0      # NER: share of sentences with a name that also train with it made up (tagger/nameswap.py)
     auto: tuple[str, ...] = ()   # settings chosen from the corpus (tagger/recipe.py) instead of the values here

@@ -13,6 +13,7 @@ from .trainconfig import TrainConfig
 from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
 from .errors import EmptyDevError, TaggerError
+from .nameswap import swapped_copies
 from .sentences import split_words
 from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
@@ -48,6 +49,7 @@ class TrainingSet(NamedTuple):
     dev: dict[str | None, list[Sample]]    # each corpus's dev samples; empty for a final model
     final: bool                            # no dev text: all data, fixed epochs, nothing held out
     multi: bool                            # several corpora, each its own standard
+    swapped: int = 0                       # of the samples, copies with made-up names (tagger/nameswap.py)
 
     def names(self, mixed_share: float) -> tuple[str, ...]:
         """The standards a multi-criteria model learns: each corpus's, and MIXED."""
@@ -55,9 +57,11 @@ class TrainingSet(NamedTuple):
 
 
 def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[str, Iterable] | None, task: Task,
-             cut: bool = True, mixed_share: float = 0.1) -> TrainingSet:
+             cut: bool = True, mixed_share: float = 0.1, swap_names: float = 0.0, seed: int = 1) -> TrainingSet:
     """The TrainingSet of what readers give: one corpus's items, or {standard: items} of
-    several; dev the same way, or None for a final model. Empty corpora are one-line errors."""
+    several; dev the same way, or None for a final model. Empty corpora are one-line errors.
+    With `swap_names` (character NER), each corpus also gets that share of its sentences with
+    a person's name again, each name made up (tagger/nameswap.py)."""
     multi = isinstance(train, Mapping)
     final = dev is None
     if multi and (task.name == "pos" or task.units != "chars"):
@@ -67,18 +71,22 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     samples: list[Sample] = []
     standards: list[str | None] = []
     members: dict[str | None, range] = {}
+    swapped = 0
     for name, items in train_sets.items():
         part = prepare(items, task, cut=cut)
         if not part:
             raise TaggerError(f"the training corpus {name} has no sentences" if name else
                               "the training corpus has no sentences")
+        if task.name == "ner" and task.units == "chars":
+            copies = swapped_copies(part, swap_names, seed)
+            part, swapped = part + copies, swapped + len(copies)
         members[name] = range(len(samples), len(samples) + len(part))
         standards += mixed_standards(name, len(part), mixed_share) if multi else [None] * len(part)
         samples += part
     dev_samples = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
     if not final and not all(dev_samples.values()):
         raise EmptyDevError("the dev corpus has no sentences")
-    return TrainingSet(samples, standards, members, dev_samples, final, multi)
+    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped)
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,
