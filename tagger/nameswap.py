@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
+from itertools import accumulate
 from typing import Sequence
 
 from .tasks import Sample
@@ -34,31 +35,34 @@ def _chinese(text: str) -> bool:
 
 
 class NameParts:
-    """How often each character begins a name (surnames) and ends one (given names)."""
+    """How often each character begins a name (surnames) and follows its first character
+    (given names), as cumulative weights for drawing."""
 
     def __init__(self, samples: Sequence[Sample]):
         firsts, rests = Counter(), Counter()
         for sample in samples:
-            for name in self._names(sample):
-                firsts[name[0]] += 1
-                rests.update(name[1:])
+            for start, end in self._names(sample):
+                firsts[sample.text[start]] += 1
+                rests.update(sample.text[start + 1:end])
         self.surnames = {c: n for c, n in firsts.items() if n >= MIN_SURNAME}
         self.given = dict(rests)
+        self._surname_draw = (list(self.surnames), list(accumulate(self.surnames.values())))
+        self._given_draw = (list(self.given), list(accumulate(self.given.values())))
 
     @staticmethod
-    def _names(sample: Sample) -> list[str]:
-        return [sample.text[s:e] for s, e, kind in sample.spans
+    def _names(sample: Sample) -> list[tuple[int, int]]:
+        """(start, end) of each PER span that may be a name: two or three Chinese characters."""
+        return [(s, e) for s, e, kind in sample.spans
                 if kind == PERSON and e - s in LENGTHS and _chinese(sample.text[s:e])]
 
     def swappable(self, sample: Sample) -> list[tuple[int, int]]:
-        """(start, end) of each name in `sample` that may be swapped."""
-        return [(s, e) for s, e, kind in sample.spans if kind == PERSON and e - s in LENGTHS
-                and _chinese(sample.text[s:e]) and sample.text[s] in self.surnames]
+        """(start, end) of each name in `sample` that may be swapped: its first character is a surname."""
+        return [(s, e) for s, e in self._names(sample) if sample.text[s] in self.surnames]
 
     def made_up(self, length: int, rng: random.Random) -> str:
         """A name of `length` characters drawn from the corpus's surnames and given-name characters."""
-        surname = rng.choices(list(self.surnames), weights=list(self.surnames.values()))[0]
-        given = rng.choices(list(self.given), weights=list(self.given.values()), k=length - 1)
+        surname = rng.choices(self._surname_draw[0], cum_weights=self._surname_draw[1])[0]
+        given = rng.choices(self._given_draw[0], cum_weights=self._given_draw[1], k=length - 1)
         return surname + "".join(given)
 
 
