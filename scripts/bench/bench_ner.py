@@ -15,7 +15,10 @@ Three test sets, entity F1 per type (exact start, end and type, conlleval's defi
 The model is scored with its default standard (what `tagger tag` and `tagger.ner` give) and,
 for a multi-standard model, with each test set's own standard where it has one. Speed: chars/s
 of `label_lines` through the API over the MSRA test text, `--threads` threads, warm, best of
-`--repeats`; and the peak RSS of `tagger tag` on that text in a child process.
+`--repeats`, with `tagger.load(MODEL)` (engine "auto": float32) and with
+`tagger.load(MODEL, engine="torch")` (precision "auto": bfloat16 where the CPU computes it
+natively; its entities are then scored too, as they may differ); and the peak RSS of
+`tagger tag` on that text in a child process.
 
 LAC runs in its own interpreter (`--lac-python`, a venv with LAC 2.1.2 and paddlepaddle 2.6;
 scripts/bench/lac_runner.py, see ../shared/PEERS.md); it is skipped and named when that
@@ -119,6 +122,8 @@ def bench(args) -> int:
     # first, while this process is small: a child's peak RSS counts its parent's memory at the fork
     tag_peak = tag_peak_of_msra(args.model, args.threads)
     model = load(args.model, threads=args.threads)
+    torch_model = load(args.model, engine="torch", threads=args.threads)  # precision "auto"
+    torch_precision = "bfloat16" if getattr(torch_model.model, "bfloat16_inference", False) else "float32"
     if model.task.name != "ner":
         raise SystemExit(f"bench_ner: {args.model} is a {model.task.name} model, not NER")
     default = model.encoder.default_standard
@@ -135,6 +140,9 @@ def bench(args) -> int:
         msra_texts = msra_texts or texts
         row = {"kinds": list(kinds), "lines": len(texts), "chars": sum(map(len, texts)),
                "tagger": {f"standard {default}": scored(gold, model.label_lines(texts), kinds)}}
+        if torch_precision != "float32":  # the faster engine's own entities, where they may differ
+            row["tagger"][f"standard {default}, torch engine in {torch_precision}"] = \
+                scored(gold, torch_model.label_lines(texts), kinds)
         if corpus in model.standards and corpus != default:
             row["tagger"][f"standard {corpus}"] = scored(gold, model.label_lines(texts, standard=corpus), kinds)
         if lac_python:
@@ -147,10 +155,13 @@ def bench(args) -> int:
         results["sets"][name] = row
         print(f"{name}: " + json.dumps(row, ensure_ascii=False), file=sys.stderr)
     results["chars_per_s"] = api_speed(model, msra_texts, args.repeats)
+    results["chars_per_s_torch_engine"] = api_speed(torch_model, msra_texts, args.repeats)
+    results["torch_engine_precision"] = torch_precision
     results["tag_peak_rss_mb"] = tag_peak
     results["model_mb"] = round(os.path.getsize(_model_file(args.model)) / 1e6, 1)
     results["lac"] = "measured" if lac_python else "not installed (--lac-python)"
-    print(json.dumps({k: results[k] for k in ("chars_per_s", "tag_peak_rss_mb", "model_mb")}), file=sys.stderr)
+    print(json.dumps({k: results[k] for k in ("chars_per_s", "chars_per_s_torch_engine", "torch_engine_precision",
+                                              "tag_peak_rss_mb", "model_mb")}), file=sys.stderr)
     if args.json:
         write_json(args.json, results)
     return 0
