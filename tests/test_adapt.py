@@ -295,3 +295,20 @@ def test_adapt_without_dictionary_features_self_trains_only(tiny_model, raw_text
     adapted = tagger.metadata["adapted"]
     assert tagger.encoder.dictionary is None and adapted["new_words"] == 0
     assert adapted["self_training"].get("sentences", 0) == (30 if found else 0)
+
+
+def test_the_ceiling_lists_hold_only_words_the_model_lacks():
+    from scripts.bench.adapt_ceiling import word_lists
+    train = [["我们", "喜欢", "苹果手机"], ["新词", "很", "好"]]
+    scored = [["我们", "喜欢", "新词"], ["别的", "词"]]
+    lists = word_lists({"我们"}, train, scored)
+    assert lists["train"] == {"喜欢", "苹果手机", "新词"}  # one-character words and known words left out
+    assert lists["useful"] == {"喜欢", "新词"}
+    assert lists["scored"] == {"喜欢", "新词", "别的"}
+
+
+def test_the_ceiling_script_asks_for_the_pku_model_before_any_work(capsys):
+    from scripts.bench.adapt_ceiling import main as ceiling
+    with pytest.raises(SystemExit) as exit_:
+        ceiling(["--protocols", "B"])
+    assert exit_.value.code == 2 and "--pku-model" in capsys.readouterr().err

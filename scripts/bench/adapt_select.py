@@ -3,7 +3,8 @@
 only on data that issue 35's report leaves out, plus the six benchmark rows for the table.
 
     finetune  fine-tune `default` on the first 500 CTB6 train sentences (protocol C's corpus)
-              with one FineTuneConfig; selection signals: F1 on the first 600 sentences of CTB6
+              with one FineTuneConfig (`--soup K`: K runs, seeds SEED..SEED+K-1, their weights
+              averaged); selection signals: F1 on the first 600 sentences of CTB6
               dev with the new standard, and the agreement (word F1) of the default standard's
               output with the shipped model's on the six rows' texts (no labels read);
     adapt     adapt `default` to CTB6's training text, words removed (protocol A's text), with
@@ -22,6 +23,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -37,6 +39,23 @@ def f1(gold, predicted) -> float:
     return score(gold, predicted).f1
 
 
+def average(taggers: list):
+    """The first of `taggers`, each floating-point weight replaced by its mean over all of them
+    (a "model soup", Wortsman et al. 2022): fine-tunings of one model on one corpus share their
+    vocabularies and shapes, which is checked."""
+    import torch
+    first = taggers[0]
+    for other in taggers[1:]:
+        if other.encoder.to_dict() != first.encoder.to_dict() or list(other.tags) != list(first.tags):
+            raise SystemExit("adapt_select: the runs to average differ in their vocabularies or tags")
+    states = [t.model.state_dict() for t in taggers]
+    with torch.no_grad():
+        for name, tensor in states[0].items():
+            if tensor.is_floating_point():
+                tensor.copy_(torch.stack([s[name].float() for s in states]).mean(0).to(tensor.dtype))
+    return first
+
+
 def finetune_run(args, log) -> dict:
     import tagger
     from tagger.finetune import FineTuneConfig, fine_tune
@@ -49,13 +68,17 @@ def finetune_run(args, log) -> dict:
     config = FineTuneConfig(lr=args.lr, replay=args.replay, anchor=args.anchor, dictionary=not args.no_dictionary,
                             epochs=args.epochs, patience=args.patience, threads=1, seed=args.seed, ema=args.ema)
     start = time.monotonic()
-    tuned = fine_tune("default", first, None, "ctb6", config, log=log)
+    runs = [fine_tune("default", first, None, "ctb6", replace(config, seed=args.seed + k), log=log)
+            for k in range(args.soup)]
     minutes = (time.monotonic() - start) / 60
+    singles = [round(f1(dev, run.segment_lines(["".join(w) for w in dev], standard="ctb6")), 4) for run in runs]
+    tuned = average(runs)
     agreement = {item.spec.name: round(f1(shipped_out[item.spec.name], tuned.segment_lines(item.lines)), 4)
                  for item in rows.sets}
     test_rows = rows.score(tuned)
     return {"mode": "finetune", "config": {k: v for k, v in vars(config).items() if k != "max_minutes"},
             "minutes": round(minutes, 2), "best_epoch": tuned.metadata["fine_tuned"]["best_epoch"],
+            "soup": args.soup, "dev_slice_f1_of_each": singles,
             "dev_slice_f1": round(f1(dev, tuned.segment_lines(["".join(w) for w in dev], standard="ctb6")), 4),
             "agreement_with_shipped": agreement,
             "ctb6_test_own_standard": round(rows.score(tuned, "ctb6", only=["ctb6"])["ctb6"]["f1"], 4),
@@ -103,6 +126,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--patience", type=int, default=defaults.patience)
     parser.add_argument("--no-dictionary", action="store_true", help="finetune: the corpus's words stay out")
     parser.add_argument("--ema", type=float, default=defaults.ema, help="finetune: weight average, decay per step")
+    parser.add_argument("--soup", type=int, default=1, help="finetune: average the weights of this many seeds' runs")
     parser.add_argument("--self-training", action="store_true", help="adapt: self-train after adding the words")
     parser.add_argument("--vectors", action="store_true", help="adapt: skip-gram rows for new characters, bigrams")
     parser.add_argument("--min-count", type=int, default=3, help="adapt: fewest occurrences of a new word")

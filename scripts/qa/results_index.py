@@ -377,6 +377,12 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
     (r"adapt/D\.json",
      fixed("protocol D: tagger words' top 200 on CTB6's training text (words removed), the share that are CTB6 gold words",
            "python -m scripts.bench.bench_adapt --protocols D --threads 1")),
+    (r"adapt/ceilings\.json",
+     fixed("ceilings of protocols A and B: the model given the gold words of the training text that it lacks, "
+           "those also in the scored set, and the scored set's own, each as dictionary features and as a user "
+           "dictionary, against the unadapted model",
+           "python -m scripts.bench.adapt_ceiling --pku-model runs/pku-single.model --threads 1 "
+           "--json results/adapt/ceilings.json")),
     (r"adapt/select-finetune\.jsonl",
      fixed("the fine-tuning configurations compared (one a line): CTB6 dev slice F1, agreement with the shipped "
            "model's default-standard output, and the six rows; each line holds its own command",
