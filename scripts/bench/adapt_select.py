@@ -131,6 +131,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--vectors", action="store_true", help="adapt: skip-gram rows for new characters, bigrams")
     parser.add_argument("--min-count", type=int, default=3, help="adapt: fewest occurrences of a new word")
     args = parser.parse_args(argv)
+    if args.soup < 1:
+        parser.error("--soup: at least 1 run")
     import torch
     torch.set_num_threads(1)
     if args.mode == "finetune":

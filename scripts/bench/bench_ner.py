@@ -122,10 +122,10 @@ def bench(args) -> int:
     # first, while this process is small: a child's peak RSS counts its parent's memory at the fork
     tag_peak = tag_peak_of_msra(args.model, args.threads)
     model = load(args.model, threads=args.threads)
-    torch_model = load(args.model, engine="torch", threads=args.threads)  # precision "auto"
-    torch_precision = "bfloat16" if getattr(torch_model.model, "bfloat16_inference", False) else "float32"
     if model.task.name != "ner":
         raise SystemExit(f"bench_ner: {args.model} is a {model.task.name} model, not NER")
+    torch_model = load(args.model, engine="torch", threads=args.threads)  # precision "auto"
+    torch_precision = "bfloat16" if getattr(torch_model.model, "bfloat16_inference", False) else "float32"
     default = model.encoder.default_standard
     results: dict = {"command": command_line("scripts.bench.bench_ner", sys.argv[1:]), "model": str(args.model),
                      "standards": list(model.standards), "default_standard": default,
