@@ -62,15 +62,17 @@ def protocol(name: str, model_name: str, threads: int, log) -> dict:
 
     def fresh():
         return tagger.load(model_name, precision="float32", threads=threads)
-    base = rows.score(fresh())[row]
+    unadapted = fresh()
+    base = rows.score(unadapted)[row]
     out = {"model": model_name, "text": f"{corpus} train", "row": row, "unadapted": round(base["f1"], 4), "lists": {}}
     gold = [sentence for item in rows.sets if item.spec.name == row for sentence in item.gold]
-    for kind, words in word_lists(known_words(fresh()), read_part(get_corpus(corpus).train), gold).items():
+    for kind, words in word_lists(known_words(unadapted), read_part(get_corpus(corpus).train), gold).items():
+        ordered = sorted(words)
         soft = fresh()
-        add_words(soft, sorted(words))
+        add_words(soft, ordered)
         hard = fresh()
         hard.user_dict = UserDict()
-        for word in sorted(words):
+        for word in ordered:
             hard.user_dict.add(word)
         entry = {"words": len(words)}
         for way, model in (("dictionary_features", soft), ("user_dictionary", hard)):
