@@ -101,6 +101,29 @@ def test_sparse_viterbi_equals_full_viterbi(tags_scheme, length, seed, forbid):
     assert decoder._sparse_viterbi(scores, lengths) == decoder._viterbi(scores, lengths)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([(BMES, "BMES"), (TYPED_BMES, "BMES"), (BIOES, "BIOES"), (BIOES, "BIO")]),
+       st.integers(1, 9), st.integers(0, 10_000), st.floats(0.0, 0.3))
+def test_bucketed_viterbi_with_learned_transitions_equals_full_viterbi(tags_scheme, length, seed, forbid):
+    """With a CRF's learned scores, searching each tag's allowed predecessors only gives exactly
+    the full search's paths, also where a mask leaves a row no valid path (searched again)."""
+    tags, scheme = tags_scheme
+    decoder = Decoder(tags, scheme)
+    rng = np.random.default_rng(seed)
+    learned = tuple(rng.normal(size=s).astype(np.float32) * 2
+                    for s in ((len(tags), len(tags)), (len(tags),), (len(tags),)))
+    scores = np.log(rng.dirichlet(np.ones(len(tags)), size=(5, length))).astype(np.float32)
+    scores = np.where(rng.random(scores.shape) < forbid, np.float32(-1e9), scores)
+    lengths = rng.integers(1, length + 1, size=5)
+    bucketed = decoder._viterbi(scores, lengths, learned, sparse=True)
+    assert bucketed == decoder._viterbi(scores, lengths, learned, sparse=False)
+
+
+def test_bucketed_search_is_used_where_it_pays():
+    assert Decoder(BIOES, "BIOES")._learned_sparse_pays()
+    assert not Decoder(BMES, "BMES")._learned_sparse_pays()
+
+
 def test_sparse_viterbi_is_used_for_many_tags_only():
     pos_tags = [f"{p}-{t}" for t in range(44) for p in "BMES"]
     assert Decoder(pos_tags, "BMES")._sparse_pays()
