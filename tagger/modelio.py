@@ -158,9 +158,10 @@ def save_model(tagger: Tagger, path: str | os.PathLike, half: bool = False) -> N
     write_payload(to_payload(tagger, half), path)
 
 
-def write_payload(payload: dict, path: str | os.PathLike) -> None:
-    """Write a payload (numpy weights) as a model file of the current format, atomically."""
-    data = modelfile.to_bytes(payload)
+def write_payload(payload: dict, path: str | os.PathLike, int8: tuple[str, ...] = ()) -> None:
+    """Write a payload (numpy weights) as a model file of the current format, atomically; the
+    2-D tables named in `int8` stored as int8 rows (tagger/modelfile.py)."""
+    data = modelfile.to_bytes(payload, int8)
     atomic_write_bytes(path, lambda handle: handle.write(data))
 
 

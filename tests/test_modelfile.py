@@ -179,3 +179,53 @@ def test_the_service_refuses_a_crafted_file_in_one_line(model_file, tmp_path):
         with pytest.raises(ModelFileError) as error:
             serve.create_app(str(path), pos_model=False)
         assert str(error.value).startswith(str(path)) and "\n" not in str(error.value), (case, error.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 9), st.integers(0, 10_000), st.floats(1e-3, 1e3))
+def test_int8_rows_keep_every_value_within_half_a_step(rows, width, seed, spread):
+    from tagger.modelfile import int8_rows
+    table = (np.random.default_rng(seed).normal(size=(rows, width)) * spread).astype(np.float16)
+    table[0] = 0  # an all-zero row has scale 1, and stays zero
+    stored, scale = int8_rows(table)
+    back = stored * scale[:, None]
+    step = scale[:, None]
+    assert stored.dtype == np.int8 and scale.dtype == np.float32 and np.all(back[0] == 0)
+    assert np.all(np.abs(back - table.astype(np.float32)) <= step / 2 + 1e-6 * np.abs(table))
+
+
+
+def test_an_int8_file_is_smaller_and_tags_as_its_float16_tables_do(model_file, tiny_corpus, tmp_path):
+    """Both tables stored as int8 rows come back as float16 values; both engines then tag as a
+    float16 file of exactly those values does. The file says version 3, so an older reader
+    refuses it by its version; rewritten by `upgrade`, it is a float16 file of version 2."""
+    from tagger.modelio import write_payload
+    from scripts.data.int8_tables import int8_payload
+    tables = ("bigram_embed.weight", "char_embed.weight")
+    packed, half, again = tmp_path / "int8.model", tmp_path / "half.model", tmp_path / "again.model"
+    payload, present = int8_payload(read_payload(model_file), tables)
+    write_payload(payload, packed, int8=present)
+    back = read_payload(packed)
+    assert present == tables and back["format_version"] == 3 and "int8_tables" in back["metadata"]
+    assert all(back["state_dict"][name].dtype == np.float16 for name in tables)
+    original = read_payload(model_file)["state_dict"]["bigram_embed.weight"].astype(np.float32)
+    step = np.abs(original).max(axis=1, keepdims=True) / 127
+    assert np.all(np.abs(back["state_dict"]["bigram_embed.weight"] - original) <= step / 2 + 2e-3 * np.abs(original) + 1e-7)
+    write_payload(back, half)  # the same values as a float16 file
+    assert packed.stat().st_size < half.stat().st_size
+    lines = ["".join(words) for words in tiny_corpus[2][:20]]
+    for engine in ("numpy", "torch"):
+        assert load_model(packed, engine).segment_lines(lines) == load_model(half, engine).segment_lines(lines)
+    assert upgrade(packed, again)["format_version"] == 2
+
+
+def test_an_int8_table_tool_refuses_to_write_over_its_input(model_file, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m.model"
+    shutil.copy(model_file, copy)
+    before = copy.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "scripts.data.int8_tables", str(copy), "-o", str(copy)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "refusing to overwrite" in done.stderr and "Traceback" not in done.stderr
+    assert copy.read_bytes() == before

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tagger.modelfile import INT8_SCALE, int8_rows
 from tagger.modelio import read_payload, write_payload
+
+INT8_TABLE = "char_embed.weight"  # every network has one
 
 
 def split(data: bytes) -> tuple[dict, bytes]:
@@ -118,6 +121,16 @@ def crafted_files(model_file: str | os.PathLike, tmp_path: Path, bomb_bytes: int
         payload["state_dict"]["output.bias"] = payload["state_dict"]["output.bias"].copy()
         payload["state_dict"]["output.bias"][0] = np.nan
 
+    def int8(scales=None, table=None):
+        """A payload edit storing the character table as int8 rows, their scales replaced."""
+        def edit(payload):
+            state = payload["state_dict"]
+            rows, scale = int8_rows(state[INT8_TABLE])
+            state[INT8_TABLE] = rows if table is None else table(rows)
+            if scales is not None:
+                state[INT8_TABLE + INT8_SCALE] = scales(scale)
+        return edit
+
     return {
         "offsets outside the file": edited_header(data, lambda h: h[name].update(data_offsets=[0, 1 << 40])),
         "huge declared shape": edited_header(data, lambda h: h[name].update(shape=[1 << 40, 1 << 40])),
@@ -129,6 +142,12 @@ def crafted_files(model_file: str | os.PathLike, tmp_path: Path, bomb_bytes: int
         "dictionary bits out of range": edited_payload(
             model_file, lambda p: p["config"].update(dictionary_bits=1 << 40), tmp_path),
         "NaN weights": edited_payload(model_file, nan, tmp_path),
+        "int8 table without its scales": edited_payload(model_file, int8(), tmp_path),
+        "int8 scales of the wrong length": edited_payload(model_file, int8(lambda s: s[:-1]), tmp_path),
+        "int8 scales not finite": edited_payload(model_file, int8(lambda s: np.full_like(s, np.inf)), tmp_path),
+        "int8 scales that overflow float16": edited_payload(model_file, int8(lambda s: np.full_like(s, 1e30)), tmp_path),
+        "int8 scales of a float table": edited_payload(
+            model_file, int8(lambda s: s, lambda rows: rows.astype(np.float16)), tmp_path),
         "truncated in the length": data[:5],
         "truncated in the header": data[:length // 2],
         "truncated in the weights": data[:len(data) - 100],
