@@ -36,6 +36,14 @@ def run(command: list[str], model: Path, text: Path) -> dict:
             "traceback": "Traceback" in err, "names_file": str(model) in err, "error": err.splitlines()[-1:] or [""]}
 
 
+def _shown(path: Path) -> str:
+    """The model's path as the results show it: relative to the repository when inside it (no
+    machine's folders in a committed file), else its name."""
+    root = Path(__file__).resolve().parents[2]
+    resolved = path.resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else path.name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="the good model the files are made from (default: the shipped one)")
@@ -69,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'ok  ' if ok else 'FAIL'} {case:44} {name:15} status {result['status']} "
                       f"{above:+5d} MB (budget {budget_mb:.1f})", flush=True)
     report = {"command": command_line("scripts.qa.hostile_models", argv if argv is not None else sys.argv[1:]),
-              "model": str(source), "baseline_mb": baseline, "rows": rows,
+              "model": _shown(source), "baseline_mb": baseline, "rows": rows,
               "failed": failed, "passed": len(rows) - failed}
     print(json.dumps({k: report[k] for k in ("baseline_mb", "failed", "passed")}))
     if args.json:
