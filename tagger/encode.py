@@ -10,7 +10,7 @@ import numpy as np
 
 from .dictionary import Dictionary, KeyTable, code_points
 from .errors import TaggerError
-from .vocab import EOS, Vocab, bigrams, normalize
+from .vocab import EOS, Vocab, bigrams, normalize, stand_ins
 
 _END_MARK = 0x110000         # one past the last code point: "the text ends here" in a pair key
 _PAIR_BASE = _END_MARK + 1  # pair key = first code point * _PAIR_BASE + next code point or end mark
@@ -86,6 +86,7 @@ class Encoder:
     default_standard: str | None = None  # the one used when none is asked for
     units = "chars"                   # what one network step reads (a class constant, not a field)
     _tables: dict | None = field(default=None, init=False, repr=False, compare=False)  # encode_batch's
+    _marks: dict | None = field(default=None, init=False, repr=False, compare=False)  # known_marks'
 
     @property
     def margin(self) -> int:
@@ -117,6 +118,27 @@ class Encoder:
         mark = self.marker(self.standard_of(standard))
         return mark + seen + mark
 
+    def seen(self, text: str, standard: str | None = None) -> str:
+        """The text as the network reads it, one character for one: normalized (vocab.normalize),
+        brackets and quotes it never saw read as ones it knows (`known_marks`), between its
+        standard's markers."""
+        seen = normalize(text, self.classes)
+        marks = self.known_marks()
+        return self.wrap(seen.translate(marks) if marks else seen, standard)
+
+    def known_marks(self) -> dict[int, str]:
+        """str.translate's table: each bracket or quote missing from the character vocabulary ->
+        a known one of the same kind (vocab.stand_ins). Built on first use."""
+        if self._marks is None:
+            known = self.chars.stoi
+            self._marks = {ord(a): b for a, b in stand_ins(known.__contains__, self.classes).items()}
+        return self._marks
+
+    def forget_lookups(self) -> None:
+        """Drop what was built from the vocabularies (encode_batch's tables, known_marks), after
+        they change (fine-tuning grows them): rebuilt on next use for the new ids."""
+        self._tables = self._marks = None
+
     def unwrap(self, scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(scores, lengths) of the texts themselves: the marker steps at both ends removed."""
         m = self.margin
@@ -126,7 +148,7 @@ class Encoder:
 
     def encode(self, text: str, dictionary: Dictionary | None = None, standard: str | None = None) -> Encoded:
         """`dictionary` overrides the encoder's own (the trainer's jackknifed dictionaries)."""
-        seen = self.wrap(normalize(text, self.classes), standard)
+        seen = self.seen(text, standard)
         char_ids = self.chars.ids(seen)
         bigram_ids = self.bigrams.ids(bigrams(seen)) if self.bigrams is not None else None
         if dictionary is None:  # not `or`: an empty fold dictionary is falsy but still meant
@@ -142,7 +164,7 @@ class Encoder:
         pairs are found in a hash table of the bigram vocabulary's pairs (KeyTable); dictionary
         features likewise (Dictionary.batch_features).
         """
-        seens = [self.wrap(normalize(t, self.classes), standard) for t in texts]
+        seens = [self.seen(t, standard) for t in texts]
         lengths = np.fromiter(map(len, seens), dtype=np.int64, count=len(seens))
         joined = "".join(seens)
         codes = code_points(joined)

@@ -41,8 +41,10 @@ def sidecar(tagger: Tagger) -> dict:
     """What a deployment needs to encode text and read the output."""
     return {"tags": list(tagger.tags), "vocab": tagger.encoder.to_dict(),
             "normalization": "NFKC per character (kept when it gives one character), then the t2s table "
-                             "(Traditional -> Simplified); with classes, digits -> '0' and ASCII letters -> 'a'",
+                             "(Traditional -> Simplified); with classes, digits -> '0' and ASCII letters -> 'a'; "
+                             "then the stand_ins table (a bracket or quote the model never saw -> one it knows)",
             "t2s": traditional_to_simplified(),
+            "stand_ins": {chr(code): mark for code, mark in tagger.encoder.known_marks().items()},
             "bigram": "id of text[i] + text[i+1], or text[i] + '</s>' at the end; unknown -> 1",
             "dictionary_features": "bit n-2 of dictionary[i]: a vocab.dictionary word of n characters "
                                    "starts at i; bit max_len-1+n-2: one ends at i (n = 2..max_len)",

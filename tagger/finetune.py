@@ -124,6 +124,7 @@ class FineTuner:
     def extend(self, samples: Sequence[Sample], standard: str | None) -> tuple[int, int]:
         """Grow the character and bigram tables by the corpus's new items; (chars, bigrams) added."""
         encoder = self.tagger.encoder
+        # normalized, without known_marks' stand-ins: a bracket new to the model joins the vocabulary
         seen = [encoder.wrap(normalize(s.text, encoder.classes), standard) for s in samples]
         added_chars = self.grow("chars", (c for text in seen for c in text))
         added_bigrams = self.grow("bigrams", (b for t in seen for b in bigrams(t))) if encoder.bigrams is not None else 0
@@ -144,7 +145,7 @@ class FineTuner:
             embed.num_embeddings = len(vocab)
             setattr(model.config, size_name, len(vocab))
         setattr(encoder, kind, vocab)
-        encoder._tables = None  # encode_batch's lookup tables are rebuilt for the new ids
+        encoder.forget_lookups()
         return added
 
     def extend_dictionary(self, samples: Sequence[Sample], folds: int = 5) -> list | None:

@@ -44,6 +44,17 @@ def test_a_traditional_sentence_gets_the_entities_of_its_simplified_twin():
     assert [e[:3] for e in tagger.ner(TRADITIONAL)] == [e[:3] for e in ENTITIES]
 
 
+@pytest.mark.parametrize("opening, closing", ["【】", "〔〕", "「」", "[]", "〖〗"])
+def test_brackets_the_model_never_saw_give_the_entities_of_ones_it_knows(model, opening, closing):
+    """A bracket missing from the model's characters reads as one it knows (Encoder.known_marks):
+    an unknown character reads as <unk>, like the rare characters of names, and `【转】` was
+    tagged a person."""
+    known = "（转）" + SENTENCE
+    unknown = opening + "转" + closing + SENTENCE
+    assert model.entities(unknown) == model.entities(known)
+    assert [e[:3] for e in model.entities(unknown)] == [(s + 3, e + 3, label) for s, e, label, _ in ENTITIES]
+
+
 def test_no_entity_cuts_into_a_url_an_address_a_mention_or_a_hashtag():
     text = "@北京日报 报道：#上海# 世界银行 https://www.beijing.gov.cn/北京 li@beijing.edu.cn"
     kept = [span for span in outside_spans(text, find_tokens(text)) if span[1] - span[0] > 1]

@@ -75,3 +75,19 @@ def test_user_words_match_in_either_script():
     words = UserDict(["臺灣大學"])
     assert words.find("我在台湾大学读书") == [(2, 6)]
     assert UserDict(["台湾大学"]).find("我在臺灣大學讀書") == [(2, 6)]
+
+
+def test_a_bracket_or_quote_the_model_never_saw_reads_as_a_known_one_of_its_kind():
+    from tagger.encode import Encoder
+    from tagger.vocab import Vocab, stand_ins
+    known = set("()“”《》")
+    table = stand_ins(known.__contains__)
+    assert (table["【"], table["】"], table["「"], table["«"], table["»"]) == ("(", ")", "(", "“", "”")
+    assert not known & set(table)                      # a known mark stays itself
+    assert stand_ins({"《", "》"}.__contains__)["【"] == "《"  # the first stand-in the model knows
+    assert stand_ins(set().__contains__) == {}         # none known: nothing is replaced
+    encoder = Encoder(Vocab(["(", ")", "转"]), None)
+    assert encoder.seen("【转】") == "(转)" and encoder.seen("[转]") == "(转)"
+    assert encoder.encode("【转】").chars == encoder.encode("(转)").chars
+    batch = encoder.encode_batch(["【转】x", "(转)x"])
+    assert (batch.chars[0] == batch.chars[1]).all()
