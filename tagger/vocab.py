@@ -35,7 +35,7 @@ T2S_TABLE = Path(__file__).parent / "data" / "t2s.tsv"
 def traditional_to_simplified() -> dict[str, str]:
     """OpenCC's Traditional -> Simplified character table (tagger/data/t2s.tsv), read once, each
     entry followed to its end, so folding twice gives what folding once does: OpenCC maps 薴 to
-    苧 and 苧 to 苎, and 薴 now folds to 苎 as 苧 does. (The one such chain in the table; no shipped
+    苧 and 苧 to 苎, so 薴 folds to 苎 as 苧 does. (The one such chain in the table; no shipped
     model's characters, bigrams or dictionary hold either character, so normalization_id stays.)"""
     pairs = {}
     for line in T2S_TABLE.read_text(encoding="utf-8").splitlines():
