@@ -52,6 +52,17 @@ def test_the_scan_is_linear_on_long_runs(text):
     assert time.perf_counter() - started < 2.0  # quadratic rescans took 29-48 s on the first two
 
 
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("中文，。！a1Ｚ９#@＃＠/~.-_:\\+%=&😂👍🏻\u200d\ufe0f★ \u3000【】")), max_size=30))
+def test_the_quick_check_misses_no_token(text):
+    """find_tokens skips the scan of a text without a letter, digit, sign, slash or emoji: the
+    scan itself finds none in such a text either."""
+    from tagger.tokens import _TOKENS, RUN
+    runs = [m.span() for m in _TOKENS.finditer(text) if m.lastgroup == RUN and m.end() - m.start() > 1]
+    words = [m.span() for m in _TOKENS.finditer(text) if m.lastgroup != RUN]
+    assert find_tokens(text) == (runs, words)
+
+
 def test_a_long_token_is_cut_inside_only_where_it_must():
     text = "好" * 100 + "https://x.org/" + "a" * 150 + "。" + "好" * 100
     url = find_tokens(text).words[0]
