@@ -172,13 +172,19 @@ def _model_file(model: str) -> str:
     return str(resolve(model))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def ner_bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options every NER benchmark beside LAC takes: --model, --threads, --lac-python, --json."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="ner", help="NER model file or shipped name (default: ner)")
     parser.add_argument("--threads", type=int, default=2, help="threads for tagger and LAC")
-    parser.add_argument("--repeats", type=int, default=2, help="speed runs; the best counts")
     parser.add_argument("--lac-python", help="interpreter of a venv with LAC (default: LAC is not run)")
     parser.add_argument("--json", help="write the results here")
+    return parser
+
+
+def main() -> None:
+    parser = ner_bench_parser(__doc__)
+    parser.add_argument("--repeats", type=int, default=2, help="speed runs; the best counts")
     args = parser.parse_args()
     sys.exit(reporting_errors("bench_ner", lambda: bench(args)))
 

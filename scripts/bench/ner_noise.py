@@ -24,14 +24,13 @@ its clean F1 on every row.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import zlib
 from pathlib import Path
 from typing import Callable, Sequence
 
-from scripts.bench.bench_ner import gold_set, run_lac, scored
+from scripts.bench.bench_ner import gold_set, ner_bench_parser, run_lac, scored
 from scripts.common import command_line, reporting_errors
 from tagger import load
 from tagger.files import write_json
@@ -145,12 +144,7 @@ def bench(args) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="ner", help="NER model file or shipped name (default: ner)")
-    parser.add_argument("--threads", type=int, default=2, help="threads for tagger and LAC")
-    parser.add_argument("--lac-python", help="interpreter of a venv with LAC (default: LAC is not run)")
-    parser.add_argument("--json", help="write the results here")
-    args = parser.parse_args()
+    args = ner_bench_parser(__doc__).parse_args()
     sys.exit(reporting_errors("ner_noise", lambda: bench(args)))
 
 
