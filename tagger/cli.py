@@ -78,6 +78,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--swap-names", type=real(0, 1), default=d.swap_names, metavar="SHARE",
                    help="NER: also train on this share of the sentences holding a person's name, with each name "
                         "made up from the corpus's surnames and given-name characters (0: off)")
+    p.add_argument("--unpunctuated", type=real(0, 1), default=d.unpunctuated, metavar="SHARE",
+                   help="NER: also train on this share of the sentences without their punctuation outside "
+                        "entities, for text written without it (0: off)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--dictionary", metavar="SOURCES",
                    help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "

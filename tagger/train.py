@@ -61,6 +61,10 @@ class Trainer:
             raise TaggerError("--swap-names is for character NER models (--task ner)")
         if not 0.0 <= self.config.swap_names <= 1.0:
             raise TaggerError(f"--swap-names must lie between 0 and 1, not {self.config.swap_names}")
+        if self.config.unpunctuated and (self.config.task != "ner" or self.config.units != "chars"):
+            raise TaggerError("--unpunctuated is for character NER models (--task ner)")
+        if not 0.0 <= self.config.unpunctuated <= 1.0:
+            raise TaggerError(f"--unpunctuated must lie between 0 and 1, not {self.config.unpunctuated}")
         if not 0.0 <= self.config.ema < 1.0:
             raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), "
                               f"not {self.config.ema}")
@@ -89,10 +93,12 @@ class Trainer:
 
         task = Task(cfg.task, cfg.units, cfg.scheme or None)
         data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share,
-                        cfg.swap_names, cfg.seed)
-        train_sents, standards, members, dev, final, multi, swapped = data
+                        cfg.swap_names, cfg.seed, cfg.unpunctuated)
+        train_sents, standards, members, dev, final, multi, swapped, unpunctuated = data
         if cfg.swap_names:
             self.log(f"name swapping: {swapped} sentences again with made-up names")
+        if cfg.unpunctuated:
+            self.log(f"unpunctuated copies: {unpunctuated} sentences again without their punctuation")
         dev_sents = [s for samples in dev.values() for s in samples]
         cfg = self._choose_recipe(train_sents, task, final)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))

@@ -14,6 +14,7 @@ from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
 from .errors import EmptyDevError, TaggerError
 from .nameswap import swapped_copies
+from .unpunctuated import unpunctuated_copies
 from .sentences import split_words
 from .tasks import Sample, Task
 from .vocab import Vocab, bigrams, normalize
@@ -50,6 +51,7 @@ class TrainingSet(NamedTuple):
     final: bool                            # no dev text: all data, fixed epochs, nothing held out
     multi: bool                            # several corpora, each its own standard
     swapped: int = 0                       # of the samples, copies with made-up names (tagger/nameswap.py)
+    unpunctuated: int = 0                  # of the samples, copies without punctuation (tagger/unpunctuated.py)
 
     def names(self, mixed_share: float) -> tuple[str, ...]:
         """The standards a multi-criteria model learns: each corpus's, and MIXED."""
@@ -57,11 +59,13 @@ class TrainingSet(NamedTuple):
 
 
 def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[str, Iterable] | None, task: Task,
-             cut: bool = True, mixed_share: float = 0.1, swap_names: float = 0.0, seed: int = 1) -> TrainingSet:
+             cut: bool = True, mixed_share: float = 0.1, swap_names: float = 0.0, seed: int = 1,
+             unpunctuated: float = 0.0) -> TrainingSet:
     """The TrainingSet of what readers give: one corpus's items, or {standard: items} of
     several; dev the same way, or None for a final model. Empty corpora are one-line errors.
     With `swap_names` (character NER), each corpus also gets that share of its sentences with
-    a person's name again, each name made up (tagger/nameswap.py)."""
+    a person's name again, each name made up (tagger/nameswap.py); with `unpunctuated`, that share
+    of its sentences again without their punctuation (tagger/unpunctuated.py)."""
     multi = isinstance(train, Mapping)
     final = dev is None
     if multi and (task.name == "pos" or task.units != "chars"):
@@ -71,7 +75,7 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     samples: list[Sample] = []
     standards: list[str | None] = []
     members: dict[str | None, range] = {}
-    swapped = 0
+    swapped = dropped = 0
     for name, items in train_sets.items():
         part = prepare(items, task, cut=cut)
         if not part:
@@ -79,14 +83,15 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
                               "the training corpus has no sentences")
         if task.name == "ner" and task.units == "chars":
             copies = swapped_copies(part, swap_names, seed)
-            part, swapped = part + copies, swapped + len(copies)
+            bare = unpunctuated_copies(part, unpunctuated, seed)
+            part, swapped, dropped = part + copies + bare, swapped + len(copies), dropped + len(bare)
         members[name] = range(len(samples), len(samples) + len(part))
         standards += mixed_standards(name, len(part), mixed_share) if multi else [None] * len(part)
         samples += part
     dev_samples = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
     if not final and not all(dev_samples.values()):
         raise EmptyDevError("the dev corpus has no sentences")
-    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped)
+    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped, dropped)
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,

@@ -281,7 +281,7 @@ def test_train_init_from_the_command_line(tiny_model, tiny_corpus, tmp_path, cap
     assert main(["train", str(train_path), "--init", str(tmp_path / "base.model"), "--standard", "x",
                  "-o", str(out)]) == 1
     assert "has no standards" in capsys.readouterr().err
-    for option, value in (("--swap-names", "0.5"), ("--ema", "0.99"), ("--unk-dropout", "0.1")):
+    for option, value in (("--swap-names", "0.5"), ("--unpunctuated", "0.5"), ("--ema", "0.99"), ("--unk-dropout", "0.1")):
         assert main(["train", str(train_path), "--init", str(tmp_path / "base.model"), option, value,
                      "-o", str(tmp_path / "other.model")]) == 1
         assert f"{option}: not with --init" in capsys.readouterr().err

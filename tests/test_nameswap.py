@@ -52,12 +52,14 @@ def test_assemble_adds_the_copies_to_their_own_corpus_and_standard():
     assert plain.swapped == 0 and len(plain.samples) == 7
 
 
-def test_swapping_names_is_refused_for_a_segmenter():
+@pytest.mark.parametrize("field, option", [("swap_names", "--swap-names"), ("unpunctuated", "--unpunctuated")])
+def test_ner_copies_are_refused_for_a_segmenter(field, option):
+    """Name swapping and unpunctuated copies (tagger/unpunctuated.py) are for NER models."""
     from tagger.model import ModelConfig
     from tagger.train import Trainer, TrainConfig
     corpus = [["上海", "很", "大"]] * 5
-    with pytest.raises(TaggerError, match="--swap-names"):
-        Trainer(ModelConfig(), TrainConfig(task="seg", swap_names=0.5, epochs=1)).fit(corpus, corpus)
+    with pytest.raises(TaggerError, match=option):
+        Trainer(ModelConfig(), TrainConfig(task="seg", epochs=1, **{field: 0.5})).fit(corpus, corpus)
 
 
 def test_train_swaps_names_in_both_corpora_and_records_the_share(tmp_path, capsys):
