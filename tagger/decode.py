@@ -198,15 +198,8 @@ class Decoder:
                 backpointers[:, t, tags] = previous[:, group_of_tag]
             active = (t < lengths)[:, None]
             best = np.where(active, step + scores[:, t], best)
-        final = best + self.end
-        path = backtrace(backpointers, final.argmax(axis=1), lengths)
-        rows = np.arange(batch)
-        paths = [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
-        stuck = np.flatnonzero(final[rows, path[rows, np.maximum(lengths - 1, 0)]] <= NEG_INF / 2)
-        if len(stuck):  # no valid path under the mask: let the full search choose, as before
-            for i, redone in zip(stuck, self._viterbi(scores[stuck], lengths[stuck])):
-                paths[i] = redone
-        return paths
+        return _valid_or_redone(backpointers, best + self.end, lengths,
+                                lambda stuck: self._viterbi(scores[stuck], lengths[stuck]))
 
     def _valid(self, paths: np.ndarray, scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """(batch,) bool: each path obeys the start, transition and end rules and the mask."""
@@ -238,9 +231,7 @@ class Decoder:
         transitions, start, end = self._rules_plus(learned)
         into = np.ascontiguousarray(transitions.T)          # (next, prev): see the loop
         best = scores[:, 0] + start                        # (batch, tags)
-        small = np.int16 if num_tags < 2**15 else np.int64  # tag ids: a quarter of int64's memory traffic
-        backpointers = np.zeros((batch, time, num_tags), dtype=small)
-        active = (np.arange(time)[None, :] < lengths[:, None])[:, :, None]  # (batch, time, 1)
+        backpointers, active = _search_arrays(lengths, time, num_tags)
         for t in range(1, time):
             # (batch, next, prev): the maximum runs along the last, contiguous axis, 2.6 times as
             # fast as along the middle one (1,250 rows, 17 tags); ties still go to the lowest previous tag
@@ -278,9 +269,7 @@ class Decoder:
             pointer_of = np.where(prev == num_tags, 0, prev).ravel()  # padding is never on a valid path
             plan.append((tags, prev.ravel(), width, moves, pointer_of, np.arange(len(tags)) * width))
         best = scores[:, 0] + start
-        small = np.int16 if num_tags < 2**15 else np.int64
-        backpointers = np.zeros((batch, time, num_tags), dtype=small)
-        active = (np.arange(time)[None, :] < lengths[:, None])[:, :, None]
+        backpointers, active = _search_arrays(lengths, time, num_tags)
         step = np.empty_like(best)
         for t in range(1, time):
             padded[:, :num_tags] = best
@@ -291,15 +280,34 @@ class Decoder:
                 step[:, tags] = np.take_along_axis(candidates, choice[:, :, None], axis=2)[:, :, 0]
                 backpointers[:, t, tags] = np.take(pointer_of, choice + offsets)
             best = np.where(active[:, t], step + scores[:, t], best)
-        final = best + end
-        path = backtrace(backpointers, final.argmax(axis=1), lengths)
-        paths = [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
-        rows = np.arange(batch)
-        stuck = np.flatnonzero(final[rows, path[rows, np.maximum(lengths - 1, 0)]] <= NEG_INF / 2)
-        if len(stuck):
-            for i, redone in zip(stuck, self._viterbi(scores[stuck], lengths[stuck], learned, sparse=False)):
-                paths[i] = redone
-        return paths
+        return _valid_or_redone(backpointers, best + end, lengths,
+                                lambda stuck: self._viterbi(scores[stuck], lengths[stuck], learned, sparse=False))
+
+
+def _search_arrays(lengths: np.ndarray, time: int, num_tags: int) -> tuple[np.ndarray, np.ndarray]:
+    """(backpointers (batch, time, tags), zeros; whether each row is still inside its length at
+    each step (batch, time, 1)). Tag ids are int16 where they fit: a quarter of int64's memory
+    traffic."""
+    small = np.int16 if num_tags < 2**15 else np.int64
+    backpointers = np.zeros((len(lengths), time, num_tags), dtype=small)
+    return backpointers, (np.arange(time)[None, :] < lengths[:, None])[:, :, None]
+
+
+def _valid_or_redone(backpointers: np.ndarray, final: np.ndarray, lengths: np.ndarray,
+                     full_search) -> list[list[int]]:
+    """Each row's best path from a search over allowed predecessors only (`final`: its scores
+    at the last step, ends included); a row whose best scores NEG_INF / 2 or less had no valid
+    path under its mask, and takes `full_search(rows)`'s path instead, as the full search
+    still returns some path there."""
+    batch = len(lengths)
+    path = backtrace(backpointers, final.argmax(axis=1), lengths)
+    paths = [path[i, :n].tolist() for i, n in enumerate(lengths.tolist())]
+    rows = np.arange(batch)
+    stuck = np.flatnonzero(final[rows, path[rows, np.maximum(lengths - 1, 0)]] <= NEG_INF / 2)
+    if len(stuck):
+        for i, redone in zip(stuck, full_search(stuck)):
+            paths[i] = redone
+    return paths
 
 
 def backtrace(backpointers: np.ndarray, last: np.ndarray, lengths: np.ndarray) -> np.ndarray:
