@@ -57,14 +57,13 @@ class Trainer:
 
     def _check_settings(self) -> None:
         """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
-        if self.config.swap_names and (self.config.task != "ner" or self.config.units != "chars"):
-            raise TaggerError("--swap-names is for character NER models (--task ner)")
-        if not 0.0 <= self.config.swap_names <= 1.0:
-            raise TaggerError(f"--swap-names must lie between 0 and 1, not {self.config.swap_names}")
-        if self.config.unpunctuated and (self.config.task != "ner" or self.config.units != "chars"):
-            raise TaggerError("--unpunctuated is for character NER models (--task ner)")
-        if not 0.0 <= self.config.unpunctuated <= 1.0:
-            raise TaggerError(f"--unpunctuated must lie between 0 and 1, not {self.config.unpunctuated}")
+        character_ner = self.config.task == "ner" and self.config.units == "chars"
+        for option, name in (("--swap-names", "swap_names"), ("--unpunctuated", "unpunctuated")):  # NER copies
+            share = getattr(self.config, name)
+            if share and not character_ner:
+                raise TaggerError(f"{option} is for character NER models (--task ner)")
+            if not 0.0 <= share <= 1.0:
+                raise TaggerError(f"{option} must lie between 0 and 1, not {share}")
         if not 0.0 <= self.config.ema < 1.0:
             raise TaggerError(f"--ema must lie between 0 and 1 (a decay per step such as 0.999), "
                               f"not {self.config.ema}")
