@@ -228,9 +228,14 @@ def _add_segment(sub) -> None:
                         "else 1 (default: auto)")
     p.add_argument("--pos", action="store_true",
                    help="print word/POS with the shipped POS model, or a --model trained with --task pos")
+    _add_engine_option(p)
+
+
+def _add_engine_option(p) -> None:
     p.add_argument("--engine", default="auto", choices=ENGINES,
                    help="numpy: no torch import, starts in under a second; torch: faster on long inputs, "
-                        f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1000} KB, else torch")
+                        f"GPU. auto: numpy for stdin and files under {AUTO_NUMPY_BYTES // 1000} KB, else torch "
+                        "(always torch for a word-level model)")
 
 
 def _add_standard_option(p) -> None:
@@ -247,6 +252,7 @@ def _add_tag(sub) -> None:
     p.add_argument("--format", default="jsonl", choices=["jsonl", "conll"],
                    help="jsonl: one JSON object per input line with spans {text, start, end, label} "
                         "(character offsets into the line); conll: one row per character (ner) or word")
+    _add_engine_option(p)
 
 
 def _add_evaluate(sub) -> None:

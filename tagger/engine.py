@@ -25,11 +25,12 @@ def choose_engine(engine: str, path: str, device: str = "cpu", precision: str = 
     auto takes numpy where the start-up it saves outweighs its slower tagging: stdin and files
     under AUTO_NUMPY_BYTES on the CPU (docs/cli.md), and at any size for a network whose numpy
     form is the faster (`torch_from_bytes` None: the network table's measure, tagger/networks.py);
-    torch for bigger files, any GPU, and precision bfloat16 (which only torch computes).
+    torch for bigger files, any GPU, precision bfloat16 (which only torch computes) and a model
+    only torch runs (`torch_from_bytes` 0).
     """
     if engine != "auto":
         return engine
-    if device != "cpu" or precision == "bfloat16":
+    if device != "cpu" or precision == "bfloat16" or torch_from_bytes == 0:
         return "torch"
     if torch_from_bytes is None:
         return "numpy"

@@ -69,8 +69,9 @@ def is_model_name(item: str) -> bool:
 
 def engine_threshold(path) -> int | None:
     """For `engine.choose_engine`: the input size in bytes from which torch is faster for the
-    model's network (networks.py; None: never), read from the file's header alone (an ensemble,
-    an old-format file or an unreadable one: the general rule, AUTO_NUMPY_BYTES)."""
+    model's network (networks.py; None: never; 0 for a word-level model, which only torch
+    runs), read from the file's header alone (an ensemble, an old-format file or an unreadable
+    one: the general rule, AUTO_NUMPY_BYTES)."""
     from .engine import AUTO_NUMPY_BYTES
     if isinstance(path, (list, tuple)):
         path = path[0] if len(path) == 1 else None
@@ -78,6 +79,8 @@ def engine_threshold(path) -> int | None:
         config = modelfile.peek_config(resolve(SHIPPED["default"] if path is None else path))
     except ModelFileError:
         return AUTO_NUMPY_BYTES  # the load reports it
+    if (config or {}).get("units", "chars") != "chars":
+        return 0
     name = (config or {}).get("network", networks.DEFAULT)
     known = networks.NETWORKS.get(name) if isinstance(name, str) else None
     if known is None:

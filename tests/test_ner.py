@@ -3,6 +3,9 @@ doc.ents and the service's /tag; Traditional text, URLs and mentions; lossless s
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +35,23 @@ def test_tag_without_a_model_finds_a_person_a_place_an_organization_and_a_time(t
     spans = json.loads(capsys.readouterr().out)["spans"]
     assert {s["label"] for s in spans} == {"PER", "LOC", "ORG", "TIME"}
     assert [(s["start"], s["end"], s["label"], s["text"]) for s in spans] == tagger.ner(SENTENCE)
+
+
+def test_tag_of_a_small_file_runs_without_torch_and_as_torch_does(tmp_path, capsys):
+    """A sentence should not pay torch's import (about a second and 200 MB): a small file runs
+    on the numpy engine, with the entities the torch engine gives in float32."""
+    path = tmp_path / "in.txt"
+    path.write_text(SENTENCE + "\n" + TRADITIONAL + "\n", encoding="utf-8")
+    code = ("import sys; from tagger.cli import main; "
+            f"code = main(['tag', {str(path)!r}, '--threads', '1']); "
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr
+    *lines, imported = done.stdout.splitlines()
+    assert imported == "NO-TORCH"
+    assert main(["tag", str(path), "--threads", "1", "--engine", "torch", "--precision", "float32"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
 
 
 def test_ner_gives_start_end_type_text(model):

@@ -57,6 +57,7 @@ def test_precision_choice(monkeypatch):
     with pytest.raises(TaggerError, match="unknown precision"):
         choose_precision("half")
     assert choose_engine("auto", "-", precision="bfloat16") == "torch"
+    assert choose_engine("auto", "-", torch_from_bytes=0) == "torch"  # a model only torch runs
 
 
 def test_bfloat16_is_lossless_and_close_to_float32(half_path, tiny_corpus):

@@ -12,7 +12,7 @@ from tagger.errors import TaggerError
 from tagger.cli import main
 from tagger.decode import Decoder
 from tagger.entities import entity_score
-from tagger.modelio import load_model, save_model
+from tagger.modelio import engine_threshold, load_model, save_model
 from tagger.readers import read_items, sniff_format
 from tagger.tags import allowed, tags_to_spans, transition_rules
 from tagger.tasks import Sample, Task, token_accuracy, word_f1
@@ -246,6 +246,7 @@ def test_english_word_level_ner(tmp_path, capsys):
     with pytest.raises(Exception) as error:
         load_model(model, engine="numpy")
     assert "word-level" in str(error.value)
+    assert engine_threshold(model) == 0  # so `tag` runs it on torch whatever the input's size
     (tmp_path / "in.txt").write_text(line + "\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["tag", str(tmp_path / "in.txt"), "--model", str(model), "--format", "conll"]) == 0

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """How much of its entity F1 a tool keeps on text written as social media writes it.
 
-No social-media NER corpus is at hand, so the MSRA NER test set (PER/LOC/ORG) is rewritten
-the ways such text differs from news, each rewrite keeping every gold entity (its offsets
+No social-media NER corpus is at hand, so the MSRA NER test set (PER/LOC/ORG; `--set
+CORPUS:SPLIT --types ...` takes another, e.g. `msra-ner:dev` to choose between models) is
+rewritten the ways such text differs from news, each rewrite keeping every gold entity (its offsets
 follow the text), and each tool is scored on every version:
 - `traditional`: every character in Traditional script (the inverse of tagger/data/t2s.tsv,
   OpenCC's table: a Simplified character takes the first Traditional one that folds to it);
@@ -117,11 +118,12 @@ def rewrites() -> dict[str, Rewrite]:
 
 
 def bench(args) -> int:
-    texts, gold = gold_set("msra-ner", "test")
-    kinds = ("PER", "LOC", "ORG")
+    corpus, _, split = args.set.partition(":")
+    texts, gold = gold_set(corpus, split or "test")
+    kinds = tuple(args.types.split(","))
     model = load(args.model, threads=args.threads)
     results: dict = {"command": command_line("scripts.bench.ner_noise", sys.argv[1:]), "model": str(args.model),
-                     "set": "msra-ner test", "kinds": list(kinds), "threads": args.threads, "rows": {}}
+                     "set": f"{corpus} {split or 'test'}", "kinds": list(kinds), "threads": args.threads, "rows": {}}
     lac_python = args.lac_python
     for name, rewrite in rewrites().items():
         pairs = [rewrite(text, spans) for text, spans in zip(texts, gold)]
@@ -144,7 +146,10 @@ def bench(args) -> int:
 
 
 def main() -> None:
-    args = ner_bench_parser(__doc__).parse_args()
+    parser = ner_bench_parser(__doc__)
+    parser.add_argument("--set", default="msra-ner:test", help="CORPUS:SPLIT rewritten and scored (default msra-ner:test)")
+    parser.add_argument("--types", default="PER,LOC,ORG", help="entity types scored, comma-separated")
+    args = parser.parse_args()
     sys.exit(reporting_errors("ner_noise", lambda: bench(args)))
 
 

@@ -19,11 +19,15 @@ def cmd_segment(args) -> int:
 
 
 def cmd_tag(args) -> int:
+    from ..modelio import engine_threshold
+    model = args.model or "ner"  # no --model: the shipped NER model
+    engine = choose_engine(args.engine, args.file, args.device, args.precision, engine_threshold(model))
+
     def label(lines: Iterator[str]) -> Iterable[str]:
-        tagger = _load(args, args.model or "ner")  # no --model: the shipped NER model
+        tagger = _load(args, model, engine)
         return (_render_spans(line, spans, args.format, tagger)
                 for line, spans in tagger.iter_label(lines, args.batch_lines, standard=args.standard))
-    return _run_lines(args, "torch", label)
+    return _run_lines(args, engine, label)
 
 
 def _run_lines(args, engine: str, label: Callable[[Iterator[str]], Iterable[str]]) -> int:
