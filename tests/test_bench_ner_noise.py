@@ -21,5 +21,6 @@ def test_the_rewrites_change_what_they_say():
     assert done["clean"] == TEXT
     assert "，" not in done["no punctuation"] and "。" not in done["no punctuation"]
     assert done["emoji"].count(EMOJI) == 2 and done["emoji"].endswith(EMOJI)
+    assert done["tildes"] == "1998年，~~江泽民在北京会见了世界银行行长。~~"
     assert "會見" in done["traditional"] and done["full width"].startswith("１９９８")
     assert TEXT in done["weibo"] and normalize(done["all"], False) != TEXT

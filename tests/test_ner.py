@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import tagger
 from tagger.cli import main
-from tagger.entity_guard import outside_spans
+from tagger.entity_guard import outside_spans, sign_edges
 from tagger.tokens import find_tokens
 from tagger.spacy_tokenizer import split_at
 
@@ -82,6 +82,21 @@ def test_no_entity_cuts_into_a_url_an_address_a_mention_or_a_hashtag():
     found = tagger.ner(text)
     assert ("世界银行", "ORG") in [(e[3], e[2]) for e in found]
     assert not [e for e in found for s, t in kept if e[0] < t and s < e[1]]
+
+
+def test_no_entity_begins_or_ends_on_punctuation_or_a_symbol(model):
+    """Signs the model rarely saw read as names (`~~` alone was tagged a person 570 times on
+    MSRA NER's dev text with `~~` after each comma); brackets may still hold an entity's edge."""
+    text = SENTENCE.replace("，", "，~~").replace("。", "~~。→★")
+    assert [e[2:] for e in model.entities(text)] == [e[2:] for e in ENTITIES]
+    assert sign_edges("~~北京《人民日报》二○○二年”") == ([0, 1, 9, 15], [0, 1, 4])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("江泽民北京世界银行在年月日张三的~～→★—…、·%￥《》（）“”○×")), max_size=40))
+def test_entity_edges_are_never_signs(text):
+    for start, stop, _, piece in tagger.ner(text):
+        assert piece[0] not in "~～→★—…、·%￥》）”" and piece[-1] not in "~～→★—…、·%￥《（“"
 
 
 TEXT = st.text(alphabet=st.sampled_from(list("江泽民北京上海世界银行在年月日１９８张三的。，@#: \nhttps/.comab") + ["\u3000"]),

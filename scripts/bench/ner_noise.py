@@ -11,6 +11,7 @@ follow the text), and each tool is scored on every version:
 - `no punctuation`: the sentence's punctuation dropped (where no entity holds it), as in
   hurried posts;
 - `emoji`: an emoji after every comma and sentence end, and at the end;
+- `tildes`: `~~` after every comma and sentence end (a drawn-out tone);
 - `weibo`: a post's trappings around the sentence, one of seven before it (`转发微博 `, `【转】`,
   a topic `#今日热点# `, ...) and one of seven after it (a short link, `网页链接`, emoji, `（分享自
   @微博视频）`, ...), none of them an entity, chosen by the sentence's CRC;
@@ -94,6 +95,11 @@ def emoji(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
     return per_char(text, spans, lambda i, c: (c, EMOJI if (c in SENTENCE_ENDS and i not in kept) or i == last else ""))
 
 
+def tildes(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
+    kept = inside_any(spans)
+    return per_char(text, spans, lambda i, c: (c, "~~" if c in SENTENCE_ENDS and i not in kept else ""))
+
+
 def weibo(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
     """A post's trappings around the sentence: one of POST_BEFORE and one of POST_AFTER, chosen
     by the sentence's CRC (so a tool's one mistake on one trapping is not repeated on all)."""
@@ -113,7 +119,7 @@ def chained(*rewrites: Rewrite) -> Rewrite:
 def rewrites() -> dict[str, Rewrite]:
     to_traditional = traditional(simplified_to_traditional())
     return {"clean": lambda text, spans: (text, list(spans)), "traditional": to_traditional,
-            "full width": full_width, "no punctuation": no_punctuation, "emoji": emoji, "weibo": weibo,
+            "full width": full_width, "no punctuation": no_punctuation, "emoji": emoji, "tildes": tildes, "weibo": weibo,
             "all": chained(to_traditional, no_punctuation, weibo)}
 
 
