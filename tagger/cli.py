@@ -81,6 +81,9 @@ def _add_learning_options(p) -> None:
     p.add_argument("--unpunctuated", type=real(0, 1), default=d.unpunctuated, metavar="SHARE",
                    help="NER: also train on this share of the sentences without their punctuation outside "
                         "entities, for text written without it (0: off)")
+    p.add_argument("--posted", type=real(0, 1), default=d.posted, metavar="SHARE",
+                   help="NER: also train on this share of the sentences with made-up pieces that posts put "
+                        "between clauses (Latin words, [emoticon] codes, faces, ~~), none an entity (0: off)")
     p.add_argument("--no-classes", action="store_true", help="do not map digits/Latin letters to classes")
     p.add_argument("--dictionary", metavar="SOURCES",
                    help="dictionary features from comma-separated sources: 'jieba' (jieba's dictionary; "

@@ -58,7 +58,8 @@ class Trainer:
     def _check_settings(self) -> None:
         """Out-of-range settings as one-line errors, before the corpus is read and encoded."""
         character_ner = self.config.task == "ner" and self.config.units == "chars"
-        for option, name in (("--swap-names", "swap_names"), ("--unpunctuated", "unpunctuated")):  # NER copies
+        for option, name in (("--swap-names", "swap_names"), ("--unpunctuated", "unpunctuated"),
+                             ("--posted", "posted")):  # NER copies
             share = getattr(self.config, name)
             if share and not character_ner:
                 raise TaggerError(f"{option} is for character NER models (--task ner)")
@@ -92,12 +93,14 @@ class Trainer:
 
         task = Task(cfg.task, cfg.units, cfg.scheme or None)
         data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share,
-                        cfg.swap_names, cfg.seed, cfg.unpunctuated)
-        train_sents, standards, members, dev, final, multi, swapped, unpunctuated = data
+                        cfg.swap_names, cfg.seed, cfg.unpunctuated, cfg.posted)
+        train_sents, standards, members, dev, final, multi, swapped, unpunctuated, posted = data
         if cfg.swap_names:
             self.log(f"name swapping: {swapped} sentences again with made-up names")
         if cfg.unpunctuated:
             self.log(f"unpunctuated copies: {unpunctuated} sentences again without their punctuation")
+        if cfg.posted:
+            self.log(f"posted copies: {posted} sentences again with made-up post pieces between their clauses")
         dev_sents = [s for samples in dev.values() for s in samples]
         cfg = self._choose_recipe(train_sents, task, final)
         resuming = bool(resume and checkpoint and os.path.exists(checkpoint))

@@ -47,4 +47,5 @@ class TrainConfig(LoopConfig):
     mixed_share: float = 0.1     # several corpora: share of each one's sentences that train the "mixed" standard
     swap_names: float = 0.0      # NER: share of sentences with a name that also train with it made up (tagger/nameswap.py)
     unpunctuated: float = 0.0    # NER: share of sentences that also train without their punctuation (tagger/unpunctuated.py)
+    posted: float = 0.0          # NER: share of sentences that also train with post pieces between clauses (tagger/posted.py)
     auto: tuple[str, ...] = ()   # settings chosen from the corpus (tagger/recipe.py) instead of the values here

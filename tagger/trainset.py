@@ -14,6 +14,7 @@ from .dictionary import Dictionary, external_words, jackknife
 from .encode import Encoder
 from .errors import EmptyDevError, TaggerError
 from .nameswap import swapped_copies
+from .posted import posted_copies
 from .unpunctuated import unpunctuated_copies
 from .sentences import split_words
 from .tasks import Sample, Task
@@ -52,6 +53,7 @@ class TrainingSet(NamedTuple):
     multi: bool                            # several corpora, each its own standard
     swapped: int = 0                       # of the samples, copies with made-up names (tagger/nameswap.py)
     unpunctuated: int = 0                  # of the samples, copies without punctuation (tagger/unpunctuated.py)
+    posted: int = 0                        # of the samples, copies with post pieces between clauses (tagger/posted.py)
 
     def names(self, mixed_share: float) -> tuple[str, ...]:
         """The standards a multi-criteria model learns: each corpus's, and MIXED."""
@@ -60,12 +62,13 @@ class TrainingSet(NamedTuple):
 
 def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[str, Iterable] | None, task: Task,
              cut: bool = True, mixed_share: float = 0.1, swap_names: float = 0.0, seed: int = 1,
-             unpunctuated: float = 0.0) -> TrainingSet:
+             unpunctuated: float = 0.0, posted: float = 0.0) -> TrainingSet:
     """The TrainingSet of what readers give: one corpus's items, or {standard: items} of
     several; dev the same way, or None for a final model. Empty corpora are one-line errors.
     With `swap_names` (character NER), each corpus also gets that share of its sentences with
     a person's name again, each name made up (tagger/nameswap.py); with `unpunctuated`, that share
-    of its sentences again without their punctuation (tagger/unpunctuated.py)."""
+    of its sentences again without their punctuation (tagger/unpunctuated.py); with `posted`, that
+    share again with made-up post pieces between their clauses (tagger/posted.py)."""
     multi = isinstance(train, Mapping)
     final = dev is None
     if multi and (task.name == "pos" or task.units != "chars"):
@@ -75,7 +78,7 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     samples: list[Sample] = []
     standards: list[str | None] = []
     members: dict[str | None, range] = {}
-    swapped = dropped = 0
+    swapped = dropped = noisy = 0
     for name, items in train_sets.items():
         part = prepare(items, task, cut=cut)
         if not part:
@@ -84,14 +87,16 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
         if task.name == "ner" and task.units == "chars":
             copies = swapped_copies(part, swap_names, seed)
             bare = unpunctuated_copies(part, unpunctuated, seed)
-            part, swapped, dropped = part + copies + bare, swapped + len(copies), dropped + len(bare)
+            posts = posted_copies(part, posted, seed)
+            part, swapped, dropped, noisy = (part + copies + bare + posts, swapped + len(copies),
+                                             dropped + len(bare), noisy + len(posts))
         members[name] = range(len(samples), len(samples) + len(part))
         standards += mixed_standards(name, len(part), mixed_share) if multi else [None] * len(part)
         samples += part
     dev_samples = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
     if not final and not all(dev_samples.values()):
         raise EmptyDevError("the dev corpus has no sentences")
-    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped, dropped)
+    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped, dropped, noisy)
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,

@@ -22,5 +22,9 @@ def test_the_rewrites_change_what_they_say():
     assert "，" not in done["no punctuation"] and "。" not in done["no punctuation"]
     assert done["emoji"].count(EMOJI) == 2 and done["emoji"].endswith(EMOJI)
     assert done["tildes"] == "1998年，~~江泽民在北京会见了世界银行行长。~~"
+    # one of five pieces by the mark's offset: the comma is character 5, the full stop 21
+    assert done["emoticon codes"] == "1998年，[哈哈]江泽民在北京会见了世界银行行长。[泪]"
+    assert done["faces"] == "1998年，(^_^)江泽民在北京会见了世界银行行长。o(╯□╰)o"
+    assert done["latin words"] == "1998年，OMG 江泽民在北京会见了世界银行行长。lol"
     assert "會見" in done["traditional"] and done["full width"].startswith("１９９８")
     assert TEXT in done["weibo"] and normalize(done["all"], False) != TEXT

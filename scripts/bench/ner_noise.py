@@ -12,6 +12,9 @@ follow the text), and each tool is scored on every version:
   hurried posts;
 - `emoji`: an emoji after every comma and sentence end, and at the end;
 - `tildes`: `~~` after every comma and sentence end (a drawn-out tone);
+- `emoticon codes`, `faces`, `latin words`: after every comma and sentence end, one of five
+  real Weibo emoticon codes (`[哈哈]`, `[泪]`, ...), text faces (`T_T`, `(^_^)`, ...) or
+  Latin words of chat (`OMG`, `lol`, `yyds`, ...), chosen by the mark's offset;
 - `weibo`: a post's trappings around the sentence, one of seven before it (`转发微博 `, `【转】`,
   a topic `#今日热点# `, ...) and one of seven after it (a short link, `网页链接`, emoji, `（分享自
   @微博视频）`, ...), none of them an entity, chosen by the sentence's CRC;
@@ -41,6 +44,9 @@ T2S_TABLE = Path(__file__).resolve().parents[2] / "tagger" / "data" / "t2s.tsv"
 PUNCTUATION = set("，。、！？；：“”‘’（）《》「」『』…—,.!?;:()\"'")
 SENTENCE_ENDS = set("，。！？!?")
 EMOJI = "😂"
+EMOTICON_CODES = ("[哈哈]", "[泪]", "[嘻嘻]", "[doge]", "[赞]")
+FACES = ("(^_^)", "o(╯□╰)o", "T_T", "(⊙o⊙)", "^_^")
+LATIN_WORDS = ("OMG ", "lol", " so good ", "yyds", "666")
 POST_BEFORE = ("", "转发微博 ", "【转】", "分享图片 ", "#今日热点# ", "回复 ", "【视频】")  # none holds an entity
 POST_AFTER = ("", " http://t.cn/A6abc12", " 网页链接", " 😂😂", " （分享自 @微博视频）", " #每日新闻#", " ...全文")
 Span = tuple[int, int, str]
@@ -95,9 +101,14 @@ def emoji(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
     return per_char(text, spans, lambda i, c: (c, EMOJI if (c in SENTENCE_ENDS and i not in kept) or i == last else ""))
 
 
-def tildes(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
-    kept = inside_any(spans)
-    return per_char(text, spans, lambda i, c: (c, "~~" if c in SENTENCE_ENDS and i not in kept else ""))
+def after_clauses(pieces: Sequence[str]) -> Rewrite:
+    """A rewrite putting one of `pieces` (by the mark's offset) after every comma and sentence
+    end outside entities."""
+    def run(text, spans):
+        kept = inside_any(spans)
+        return per_char(text, spans, lambda i, c: (c, pieces[i % len(pieces)]
+                                                   if c in SENTENCE_ENDS and i not in kept else ""))
+    return run
 
 
 def weibo(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
@@ -119,7 +130,9 @@ def chained(*rewrites: Rewrite) -> Rewrite:
 def rewrites() -> dict[str, Rewrite]:
     to_traditional = traditional(simplified_to_traditional())
     return {"clean": lambda text, spans: (text, list(spans)), "traditional": to_traditional,
-            "full width": full_width, "no punctuation": no_punctuation, "emoji": emoji, "tildes": tildes, "weibo": weibo,
+            "full width": full_width, "no punctuation": no_punctuation, "emoji": emoji, "tildes": after_clauses(["~~"]),
+            "emoticon codes": after_clauses(EMOTICON_CODES), "faces": after_clauses(FACES),
+            "latin words": after_clauses(LATIN_WORDS), "weibo": weibo,
             "all": chained(to_traditional, no_punctuation, weibo)}
 
 

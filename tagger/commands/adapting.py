@@ -112,7 +112,7 @@ def cmd_fine_tune(args) -> int:
 
 # options of a training from scratch that fine-tuning does not apply: given with --init, they
 # are refused rather than silently dropped
-TRAINING_ONLY = {"swap_names": "--swap-names", "unpunctuated": "--unpunctuated", "ema": "--ema",
+TRAINING_ONLY = {"swap_names": "--swap-names", "unpunctuated": "--unpunctuated", "posted": "--posted", "ema": "--ema",
                  "unk_dropout": "--unk-dropout"}
 
 

@@ -39,7 +39,7 @@ def _configs(args):
                                seed=args.seed, bigram_min_count=args.bigram_min_count,
                                classes=not args.no_classes, threads=args.threads,
                                unk_dropout=args.unk_dropout, ema=args.ema,
-                               swap_names=args.swap_names, unpunctuated=args.unpunctuated,
+                               swap_names=args.swap_names, unpunctuated=args.unpunctuated, posted=args.posted,
                                device=check_device(args.device), char_vectors=args.char_vectors or "",
                                bigram_vectors=args.bigram_vectors or "", auto=auto, **train_given)
     return model_config, train_config
