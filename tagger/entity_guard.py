@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .decode import keep_whole_mask
-from .tags import boundary_columns
+from .tags import boundary_columns, prefix
 from .tokens import Tokens
 
 _CHINESE_TAGS = re.compile(r"[#＃][^#＃\s]{1,40}[#＃]|[@＠][\w\-]+")
@@ -74,4 +74,13 @@ def entity_mask(text: str, tokens: Tokens, tags: Sequence[str]) -> np.ndarray | 
     entity = [i for i, tag in enumerate(tags) if tag != "O"]
     for start, end in outside:
         mask[start:end, entity] = False
+    return mask
+
+
+def entity_breaks(mask: np.ndarray, starts: Sequence[int], tags: Sequence[str]) -> np.ndarray:
+    """`mask` with no entity running into any of `starts` from the character before: there,
+    no tag that continues an entity (I, M or E). The decoder's transition rules then end
+    every entity before it, in BIO and BIOES alike."""
+    continuing = [i for i, tag in enumerate(tags) if prefix(tag) in ("I", "M", "E")]
+    mask[np.ix_(list(starts), continuing)] = False
     return mask

@@ -84,6 +84,16 @@ def test_no_entity_cuts_into_a_url_an_address_a_mention_or_a_hashtag():
     assert not [e for e in found for s, t in kept if e[0] < t and s < e[1]]
 
 
+def test_words_between_spaces_are_read_together_and_no_entity_crosses_a_space(model):
+    """Read run by run, each name lost the words around it (MSRA NER dev with a space after
+    every word: 0.850, against 0.931 as it is)."""
+    spaced = "１９９８年１月５日， 江泽民 在 北京 会见 了 世界银行 行长 。"
+    found = model.entities(spaced)
+    assert [e[2:] for e in found] == [e[2:] for e in ENTITIES]
+    assert all(spaced[s:e] == text for s, e, _, text in found)
+    assert all(" " not in text for *_, text in model.entities("李 明在 北 京工作，世界 银行"))
+
+
 def test_no_entity_begins_or_ends_on_punctuation_or_a_symbol(model):
     """Signs the model rarely saw read as names (`~~` alone was tagged a person 570 times on
     MSRA NER's dev text with `~~` after each comma); brackets may still hold an entity's edge."""
