@@ -15,6 +15,8 @@ follow the text), and each tool is scored on every version:
 - `emoticon codes`, `faces`, `latin words`: after every comma and sentence end, one of five
   real Weibo emoticon codes (`[哈哈]`, `[泪]`, ...), text faces (`T_T`, `(^_^)`, ...) or
   Latin words of chat (`OMG`, `lol`, `yyds`, ...), chosen by the mark's offset;
+- `spaced words`: a space after every word (as tagger's shipped segmenter cuts the sentence)
+  outside entities;
 - `weibo`: a post's trappings around the sentence, one of seven before it (`转发微博 `, `【转】`,
   a topic `#今日热点# `, ...) and one of seven after it (a short link, `网页链接`, emoji, `（分享自
   @微博视频）`, ...), none of them an entity, chosen by the sentence's CRC;
@@ -119,6 +121,26 @@ def weibo(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
     return before + text + after, [(s + len(before), e + len(before), kind) for s, e, kind in spans]
 
 
+def spaced_words(texts: Sequence[str]) -> Rewrite:
+    """A rewrite putting a space after every word of the shipped segmenter's cut of `texts`
+    (the texts to be rewritten, segmented once), outside entities."""
+    ends = {text: _word_ends(words) for text, words in zip(texts, load(threads=1).segment_lines(list(texts)))}
+
+    def run(text, spans):
+        inside = {i for start, end, _ in spans for i in range(start, end - 1)}
+        last = len(text) - 1
+        return per_char(text, spans, lambda i, c: (c, " " if i in ends[text] and i not in inside and i < last else ""))
+    return run
+
+
+def _word_ends(words: Sequence[str]) -> set[int]:
+    ends, at = set(), 0
+    for word in words:
+        at += len(word)
+        ends.add(at - 1)
+    return ends
+
+
 def chained(*rewrites: Rewrite) -> Rewrite:
     def run(text, spans):
         for rewrite in rewrites:
@@ -127,12 +149,14 @@ def chained(*rewrites: Rewrite) -> Rewrite:
     return run
 
 
-def rewrites() -> dict[str, Rewrite]:
+def rewrites(texts: Sequence[str] = ()) -> dict[str, Rewrite]:
+    """The rewrites by name; `spaced words` only where `texts` (those it will rewrite) are given."""
     to_traditional = traditional(simplified_to_traditional())
     return {"clean": lambda text, spans: (text, list(spans)), "traditional": to_traditional,
             "full width": full_width, "no punctuation": no_punctuation, "emoji": emoji, "tildes": after_clauses(["~~"]),
             "emoticon codes": after_clauses(EMOTICON_CODES), "faces": after_clauses(FACES),
-            "latin words": after_clauses(LATIN_WORDS), "weibo": weibo,
+            "latin words": after_clauses(LATIN_WORDS),
+            **({"spaced words": spaced_words(texts)} if texts else {}), "weibo": weibo,
             "all": chained(to_traditional, no_punctuation, weibo)}
 
 
@@ -144,7 +168,7 @@ def bench(args) -> int:
     results: dict = {"command": command_line("scripts.bench.ner_noise", sys.argv[1:]), "model": str(args.model),
                      "set": f"{corpus} {split or 'test'}", "kinds": list(kinds), "threads": args.threads, "rows": {}}
     lac_python = args.lac_python
-    for name, rewrite in rewrites().items():
+    for name, rewrite in rewrites(texts).items():
         pairs = [rewrite(text, spans) for text, spans in zip(texts, gold)]
         noisy, moved = [p[0] for p in pairs], [p[1] for p in pairs]
         if not all(t[s:e] for t, spans in zip(noisy, moved) for s, e, _ in spans):
