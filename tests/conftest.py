@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -67,3 +69,15 @@ def save_legacy(payload: dict, path, version: int = 1) -> None:
     state = {name: torch.from_numpy(np.array(array)) for name, array in payload["state_dict"].items()}
     vocab = {key: list(value) if isinstance(value, Lines) else value for key, value in payload["vocab"].items()}
     torch.save({**payload, "vocab": vocab, "format_version": version, "state_dict": state}, path)
+
+
+def cli_in_fresh_process(args: list[str]) -> tuple[list[str], bool]:
+    """(stdout lines, whether torch was imported) of `tagger ARGS` in a new interpreter, so a
+    test sees what a command imports from a cold start; fails the test on a nonzero exit."""
+    code = ("import sys; from tagger.cli import main; "
+            f"code = main({args!r}); print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr
+    *lines, imported = done.stdout.splitlines()
+    return lines, imported == "TORCH"

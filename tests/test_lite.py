@@ -1,8 +1,6 @@
 """The numpy engine: same file, same output as torch, no torch import, safe unpickling."""
 import os
 import pickle
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -13,6 +11,8 @@ from tagger.cli import main
 from tagger.encode import collate, pad_arrays
 from tagger.errors import ModelFileError
 from tagger.modelio import load_model, save_model
+
+from .conftest import cli_in_fresh_process
 
 
 @pytest.fixture
@@ -46,15 +46,9 @@ def test_numpy_engine_segments_like_torch(model_path, tiny_corpus):
 def test_segment_command_without_torch(model_path, tmp_path):
     text = tmp_path / "in.txt"
     text.write_text("我们喜欢苹果。\n\n他是北京的学生\n", encoding="utf-8")
-    code = ("import sys; from tagger.cli import main; "
-            f"code = main(['segment', {str(text)!r}, '--model', {str(model_path)!r}]); "
-            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": os.getcwd()})
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[-1] == "NO-TORCH"
-    assert [line.replace(" ", "") for line in lines[:-1]] == ["我们喜欢苹果。", "", "他是北京的学生"]
+    lines, imported_torch = cli_in_fresh_process(["segment", str(text), "--model", str(model_path)])
+    assert not imported_torch
+    assert [line.replace(" ", "") for line in lines] == ["我们喜欢苹果。", "", "他是北京的学生"]
 
 
 def test_engines_give_the_same_cli_output(model_path, tmp_path, capsys):

@@ -3,9 +3,6 @@ doc.ents and the service's /tag; Traditional text, URLs and mentions; lossless s
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +13,8 @@ from tagger.cli import main
 from tagger.entity_guard import outside_spans, sign_edges
 from tagger.tokens import find_tokens
 from tagger.spacy_tokenizer import split_at
+
+from .conftest import cli_in_fresh_process
 
 SENTENCE = "１９９８年１月５日，江泽民在北京会见了世界银行行长。"
 TRADITIONAL = "１９９８年１月５日，江澤民在北京會見了世界銀行行長。"
@@ -42,14 +41,8 @@ def test_tag_of_a_small_file_runs_without_torch_and_as_torch_does(tmp_path, caps
     on the numpy engine, with the entities the torch engine gives in float32."""
     path = tmp_path / "in.txt"
     path.write_text(SENTENCE + "\n" + TRADITIONAL + "\n", encoding="utf-8")
-    code = ("import sys; from tagger.cli import main; "
-            f"code = main(['tag', {str(path)!r}, '--threads', '1']); "
-            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": os.getcwd()})
-    assert done.returncode == 0, done.stderr
-    *lines, imported = done.stdout.splitlines()
-    assert imported == "NO-TORCH"
+    lines, imported_torch = cli_in_fresh_process(["tag", str(path), "--threads", "1"])
+    assert not imported_torch
     assert main(["tag", str(path), "--threads", "1", "--engine", "torch", "--precision", "float32"]) == 0
     assert capsys.readouterr().out.splitlines() == lines
 
