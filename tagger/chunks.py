@@ -18,9 +18,12 @@ MAX_CHUNK = 200  # longer text runs are cut (at a sentence end when possible) be
 # the model was trained on sentences, and shorter rows make wider, faster LSTM batches
 
 
-def chunk_cuts(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = ()) -> list[int]:
+def chunk_cuts(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int]] = (),
+               breaks: Sequence[int] = ()) -> list[int]:
     """Where a run longer than `limit` is cut into chunks of at most `limit`: after the last
-    sentence end of each window (if past a quarter of it), else at the window's end. No cut
+    sentence end of each window (if past a quarter of it), else at the last of the sorted
+    `breaks` in it (where a space stood between two runs read as one: no entity crosses it),
+    else at the window's end. No cut
     falls inside a `whole` span (sorted, not overlapping) unless that span is longer than what
     is left of the window: the cut then moves back to the span's start, or, if that is within
     the first quarter of the window, stays inside it (the caller joins the pieces again)."""
@@ -30,6 +33,9 @@ def chunk_cuts(text: str, limit: int = MAX_CHUNK, whole: Sequence[tuple[int, int
     while len(text) - start > limit:
         ends = [m.end() for m in SENTENCE_END.finditer(text, start, start + limit)
                 if m.end() < start + limit and covering(whole, m.end()) is None]
+        if not (ends and ends[-1] - start > limit // 4):
+            last = bisect.bisect_left(breaks, start + limit) - 1
+            ends = [breaks[last]] if last >= 0 and breaks[last] > start else []
         cut = ends[-1] if ends and ends[-1] - start > limit // 4 else start + limit
         span = covering(whole, cut)
         if span is not None and span[0] - start > limit // 4:

@@ -180,9 +180,9 @@ class Tagger:
         """Whether a line of these whitespace-separated runs is read as one text (`_chunks`)."""
         return not self.task.segments and len(pieces) > 1
 
-    def _joined(self, pieces: Sequence[str]) -> tuple[str, Tokens, np.ndarray]:
+    def _joined(self, pieces: Sequence[str]) -> tuple[str, Tokens, np.ndarray, list[int]]:
         """One text of an entity model's whitespace-separated runs: their tokens, their masks
-        side by side, and an entity break where each run begins."""
+        side by side with an entity break where each run begins, and where those breaks are."""
         runs, words, masks, starts, at = [], [], [], [], 0
         for piece in pieces:
             tokens = self._tokens(piece)
@@ -192,12 +192,14 @@ class Tagger:
             masks.append(np.ones((len(piece), len(self.tags)), dtype=bool) if mask is None else mask)
             starts.append(at)
             at += len(piece)
-        return "".join(pieces), Tokens(runs, words), entity_breaks(np.concatenate(masks), starts[1:], self.tags)
+        return ("".join(pieces), Tokens(runs, words), entity_breaks(np.concatenate(masks), starts[1:], self.tags),
+                starts[1:])
 
-    def _cut(self, offset: int, piece: str, tokens: Tokens, mask: np.ndarray | None):
-        """The chunks of one whitespace-free text at `offset`, long ones cut by `chunk_cuts`."""
+    def _cut(self, offset: int, piece: str, tokens: Tokens, mask: np.ndarray | None, breaks: Sequence[int] = ()):
+        """The chunks of one whitespace-free text at `offset`, long ones cut by `chunk_cuts`
+        (at a sentence end, else at one of the `breaks` between joined runs, when near)."""
         whole = sorted(tokens.runs + tokens.words)
-        cuts = chunk_cuts(piece, MAX_CHUNK, whole)
+        cuts = chunk_cuts(piece, MAX_CHUNK, whole, breaks)
         joined = {cut for cut in cuts if mask is not None and covering(whole, cut) is not None}
         bounds = [0, *cuts, len(piece)]
         for a, b in zip(bounds, bounds[1:]):

@@ -72,6 +72,21 @@ def test_a_long_token_is_cut_inside_only_where_it_must():
     assert chunk_cuts("a" * 1_000, 200, [(0, 1_000)]) == [200, 400, 600, 800]  # no way round it
 
 
+def test_a_run_without_sentence_ends_is_cut_at_a_break_when_one_is_near():
+    text = "好" * 500
+    assert chunk_cuts(text) == [200, 400]
+    assert chunk_cuts(text, breaks=[30, 120, 180, 250, 390]) == [180, 250, 390]  # the last in each window
+    assert chunk_cuts("好" * 150 + "。" + "好" * 300, breaks=[170, 320]) == [151, 320]  # a sentence end first
+    assert chunk_cuts(text, breaks=[10, 30]) == [200, 400]  # none past a quarter of the window
+
+
+def test_a_long_line_of_spaced_runs_keeps_its_names_whole():
+    import tagger
+    line = " ".join(["江泽民在北京会见了世界银行行长"] * 30)  # 30 runs of 15, no sentence end
+    found = tagger.ner(line)
+    assert [e[3] for e in found] == ["江泽民", "北京", "世界银行"] * 30
+
+
 @pytest.fixture(scope="module")
 def segmenter():
     import tagger
