@@ -35,21 +35,19 @@ from .userdict import UserDict
 SEARCH_POOL = 4_000_000  # scores (steps x tags) pooled for one Viterbi search: 16 MB of float32
 BATCH_CHARS = 5000  # characters per network batch: as fast as 20,000 here, with half the peak memory
 BATCH_LINES = 2048  # lines a stream reads and tags together (see iter_label)
-_SPACES = re.compile(r"(\s+)")
-_NON_SPACE = re.compile(r"\S+")
-_NON_SPACE_CHAR = re.compile(r"\S")
+_WORD = re.compile(r"\S+")
+_NON_SPACE = re.compile(r"\S")
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
     """(offset, run) of the line's non-whitespace runs."""
-    return [(m.start(), m.group()) for m in _NON_SPACE.finditer(line)]
+    return [(m.start(), m.group()) for m in _WORD.finditer(line)]
 
 
 def _unspaced(line: str) -> list[int]:
     """The line's offset of each non-whitespace character, in order (where an entity model's
     joined runs, `Tagger._chunks`, lie in the line)."""
-    return [m.start() for m in _NON_SPACE_CHAR.finditer(line)]
-_WORD = re.compile(r"\S+")
+    return [m.start() for m in _NON_SPACE.finditer(line)]
 
 
 @runtime_checkable
