@@ -37,6 +37,7 @@ BATCH_CHARS = 5000  # characters per network batch: as fast as 20,000 here, with
 BATCH_LINES = 2048  # lines a stream reads and tags together (see iter_label)
 _WORD = re.compile(r"\S+")
 _NON_SPACE = re.compile(r"\S")
+_INNER_SPACE = re.compile(r"\S\s+\S")  # whitespace between two runs: a line of several
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
@@ -167,16 +168,18 @@ class Tagger:
         it; with a space after every word of MSRA NER's dev text, entity F1 fell from 0.931 to
         0.850 (docs/tagging.md)."""
         pieces = _pieces(line)
-        if self._joins_runs(pieces):
+        if self._joins_runs(line):
             yield from self._cut(0, *self._joined([piece for _, piece in pieces]))
             return
         for offset, piece in pieces:
             tokens = self._tokens(piece)
             yield from self._cut(offset, piece, tokens, self._allowed(piece, tokens))
 
-    def _joins_runs(self, pieces: Sequence) -> bool:
-        """Whether a line of these whitespace-separated runs is read as one text (`_chunks`)."""
-        return not self.task.segments and len(pieces) > 1
+    def _joins_runs(self, line: str) -> bool:
+        """Whether the line's whitespace-separated runs are read as one text (`_chunks`): an
+        entity model's line of two or more runs. The task is asked first, so a segmenter's
+        lines cost no search."""
+        return not self.task.segments and _INNER_SPACE.search(line) is not None
 
     def _joined(self, pieces: Sequence[str]) -> tuple[str, Tokens, np.ndarray, list[int]]:
         """One text of an entity model's whitespace-separated runs: their tokens, their masks
@@ -296,7 +299,7 @@ class Tagger:
             line_spans = list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces))))
             joins = {offset for offset, _, _, joined in pieces if joined}
             line_spans = joined_spans(line_spans, joins) if joins else line_spans
-            if line_spans and self._joins_runs(_pieces(line)):
+            if line_spans and self._joins_runs(line):
                 where = _unspaced(line)
                 line_spans = [(where[s], where[e - 1] + 1, label) for s, e, label in line_spans]
             out.append(line_spans)
