@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Iterable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from .batching import blocks, pad_inputs, shaped_batches
-from .chunks import MAX_CHUNK, chunk_cuts, covering, joined_spans
+from .chunks import MAX_CHUNK, chunk_cuts, covering, joined_spans, owned_spans, windows
 from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
 from .encode import Encoder, Inputs, WordEncoder
 from .entity_guard import entity_breaks, entity_mask
@@ -38,6 +38,15 @@ BATCH_LINES = 2048  # lines a stream reads and tags together (see iter_label)
 _WORD = re.compile(r"\S+")
 _NON_SPACE = re.compile(r"\S")
 _INNER_SPACE = re.compile(r"\S\s+\S")  # whitespace between two runs: a line of several
+
+
+class Chunk(NamedTuple):
+    """A piece of a line as the network reads it (`Tagger._chunks`)."""
+    offset: int                # where `text` starts in the line (in an entity model's joined runs)
+    text: str
+    mask: np.ndarray | None    # allowed tags per character (None: all)
+    joined: bool               # continues a token cut before it: its first span joins the last one
+    owns: tuple[int, int] | None = None  # the offsets it answers for, where chunks overlap; None: all
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
@@ -157,10 +166,10 @@ class Tagger:
             mask = force_boundaries_mask(len(text), cuts, self.tags, mask)
         return mask
 
-    def _chunks(self, line: str) -> Iterator[tuple[int, str, np.ndarray | None, bool]]:
-        """(offset, chunk, its allowed-tag mask, whether it continues a token cut before it) for
-        the non-whitespace runs of a line, long runs cut by `chunk_cuts`. The masks are made
-        over whole runs, so a token is kept whole even where a chunk ends inside it.
+    def _chunks(self, line: str) -> Iterator[Chunk]:
+        """The chunks of the non-whitespace runs of a line, long runs cut by `chunk_cuts`. The
+        masks are made over whole runs, so a token is kept whole even where a chunk ends inside
+        it. An entity model's chunks overlap where a cut ends no sentence (`chunks.windows`).
 
         Entities: the runs are read as one text without the whitespace between them (offsets
         into that text; `_unspaced` maps them back), each run's mask its own, and no entity
@@ -201,13 +210,26 @@ class Tagger:
         (at a sentence end, else at one of the `breaks` between joined runs, when near)."""
         whole = sorted(tokens.runs + tokens.words)
         cuts = chunk_cuts(piece, MAX_CHUNK, whole, breaks)
+        if cuts and not self.task.segments:  # entities: overlapping chunks, no span to join
+            for a, b, own_a, own_b in windows(piece, cuts, breaks):
+                yield Chunk(offset + a, piece[a:b], self._edge_mask(mask, whole, a, b), False,
+                            (offset + own_a, offset + own_b) if (a, b) != (own_a, own_b) else None)
+            return
         joined = {cut for cut in cuts if mask is not None and covering(whole, cut) is not None}
         bounds = [0, *cuts, len(piece)]
         for a, b in zip(bounds, bounds[1:]):
             chunk_mask = None if mask is None else mask[a:b]
             if a in joined or b in joined:
                 chunk_mask = free_edges(chunk_mask, self.tags, a in joined, b in joined)
-            yield offset + a, piece[a:b], chunk_mask, a in joined
+            yield Chunk(offset + a, piece[a:b], chunk_mask, a in joined)
+
+    def _edge_mask(self, mask: np.ndarray | None, whole: Sequence[tuple[int, int]], a: int, b: int):
+        """`mask` of the chunk [a, b), its edges freed where they fall inside a token kept whole
+        (else that edge would leave the chunk no valid path)."""
+        if mask is None:
+            return None
+        first, last = covering(whole, a) is not None, covering(whole, b) is not None
+        return free_edges(mask[a:b], self.tags, first, last) if first or last else mask[a:b]
 
     def tag_chunks(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
                    masks: Sequence[np.ndarray | None] | None = None,
@@ -289,15 +311,19 @@ class Tagger:
         if self.units == "words":
             return self._label_word_lines(lines, batch_chars)
         layout = [list(self._chunks(line)) for line in lines]
-        chunks = [chunk for pieces in layout for _, chunk, _, _ in pieces]
-        offsets = [offset for pieces in layout for offset, _, _, _ in pieces]
-        masks = [mask for pieces in layout for _, _, mask, _ in pieces]
+        chunks = [chunk.text for pieces in layout for chunk in pieces]
+        offsets = [chunk.offset for pieces in layout for chunk in pieces]
+        masks = [chunk.mask for pieces in layout for chunk in pieces]
         paths = self.tag_paths(chunks, batch_chars, masks, standard=standard) if chunks else []
         spans = iter(self.task.spans_of_paths(chunks, paths, self.tags, offsets))
         out = []
         for line, pieces in zip(lines, layout):
-            line_spans = list(itertools.chain.from_iterable(itertools.islice(spans, len(pieces))))
-            joins = {offset for offset, _, _, joined in pieces if joined}
+            per_chunk = itertools.islice(spans, len(pieces))
+            if any(chunk.owns for chunk in pieces):
+                line_spans = owned_spans((chunk.owns, found) for chunk, found in zip(pieces, per_chunk))
+            else:
+                line_spans = list(itertools.chain.from_iterable(per_chunk))
+            joins = {chunk.offset for chunk in pieces if chunk.joined}
             line_spans = joined_spans(line_spans, joins) if joins else line_spans
             if line_spans and self._joins_runs(line):
                 where = _unspaced(line)

@@ -94,7 +94,7 @@ class Trainer:
         task = Task(cfg.task, cfg.units, cfg.scheme or None)
         data = assemble(train_sentences, dev_sentences, task, cfg.split_sentences, cfg.mixed_share,
                         cfg.swap_names, cfg.seed, cfg.unpunctuated, cfg.posted)
-        train_sents, standards, members, dev, final, multi, swapped, unpunctuated, posted = data
+        train_sents, standards, members, dev, final, multi, swapped, unpunctuated, posted, _ = data
         if cfg.swap_names:
             self.log(f"name swapping: {swapped} sentences again with made-up names")
         if cfg.unpunctuated:
@@ -156,9 +156,10 @@ class Trainer:
             fold_dictionaries = None
             model_cfg.char_vocab, model_cfg.word_char_vocab = len(encoder.words), len(encoder.chars)
             model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
-        else:
-            encoder = build_encoder([[s.text] for s in samples], cfg, use_bigrams=self.model_config.bigram_dim > 0,
-                                    standards=data.standards, names=data.names(cfg.mixed_share))
+        else:  # the copies' made-up pieces (tagger/posted.py) are no text to learn rows or vectors for
+            own = data.own_samples()
+            encoder = build_encoder([[samples[i].text] for i in own], cfg, use_bigrams=self.model_config.bigram_dim > 0,
+                                    standards=[data.standards[i] for i in own], names=data.names(cfg.mixed_share))
             encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
             model_cfg.char_vocab, model_cfg.bigram_vocab = len(encoder.chars), len(encoder.bigrams or [])
             model_cfg.dictionary_bits = encoder.dictionary.bits if encoder.dictionary is not None else 0
@@ -167,7 +168,7 @@ class Trainer:
         model_cfg.num_tags = len(tags)
         model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
         if not resuming:  # a checkpoint brings its own weights
-            embeddings.start(model, encoder, cfg, [s.text for s in samples], self.log)
+            embeddings.start(model, encoder, cfg, [samples[i].text for i in data.own_samples()], self.log)
         lexicon = {word for sentence in words for word in sentence}
         return Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device), fold_dictionaries
 

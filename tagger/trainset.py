@@ -54,6 +54,12 @@ class TrainingSet(NamedTuple):
     swapped: int = 0                       # of the samples, copies with made-up names (tagger/nameswap.py)
     unpunctuated: int = 0                  # of the samples, copies without punctuation (tagger/unpunctuated.py)
     posted: int = 0                        # of the samples, copies with post pieces between clauses (tagger/posted.py)
+    own: tuple[range, ...] = ()            # each corpus's own sentences among the samples (the rest are copies)
+
+    def own_samples(self) -> list[int]:
+        """Indices of the corpus's own sentences, without the made-up copies: what the
+        vocabularies and the pretrained vectors are built from (`Trainer._network`)."""
+        return [i for part in self.own for i in part] if self.own else list(range(len(self.samples)))
 
     def names(self, mixed_share: float) -> tuple[str, ...]:
         """The standards a multi-criteria model learns: each corpus's, and MIXED."""
@@ -68,7 +74,8 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     With `swap_names` (character NER), each corpus also gets that share of its sentences with
     a person's name again, each name made up (tagger/nameswap.py); with `unpunctuated`, that share
     of its sentences again without their punctuation (tagger/unpunctuated.py); with `posted`, that
-    share again with made-up post pieces between their clauses (tagger/posted.py)."""
+    share again with made-up post pieces between their clauses (tagger/posted.py). The copies
+    train, but build no vocabulary (`TrainingSet.own`)."""
     multi = isinstance(train, Mapping)
     final = dev is None
     if multi and (task.name == "pos" or task.units != "chars"):
@@ -79,11 +86,13 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     standards: list[str | None] = []
     members: dict[str | None, range] = {}
     swapped = dropped = noisy = 0
+    own: list[range] = []
     for name, items in train_sets.items():
         part = prepare(items, task, cut=cut)
         if not part:
             raise TaggerError(f"the training corpus {name} has no sentences" if name else
                               "the training corpus has no sentences")
+        own.append(range(len(samples), len(samples) + len(part)))
         if task.name == "ner" and task.units == "chars":
             copies = swapped_copies(part, swap_names, seed)
             bare = unpunctuated_copies(part, unpunctuated, seed)
@@ -96,7 +105,7 @@ def assemble(train: Iterable | Mapping[str, Iterable], dev: Iterable | Mapping[s
     dev_samples = {name: prepare(items, task, cut=False) for name, items in dev_sets.items()}
     if not final and not all(dev_samples.values()):
         raise EmptyDevError("the dev corpus has no sentences")
-    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped, dropped, noisy)
+    return TrainingSet(samples, standards, members, dev_samples, final, multi, swapped, dropped, noisy, tuple(own))
 
 
 def build_encoder(sentences: Sequence[Sequence[str]], config: TrainConfig, use_bigrams: bool,

@@ -117,6 +117,39 @@ def test_spans_lie_on_the_text_inside_their_line_and_never_overlap(text):
         end = stop
 
 
+@pytest.mark.parametrize("at", [198, 199])
+def test_a_name_across_a_cut_in_text_without_sentence_ends_is_found_whole(model, at):
+    """A run of over 200 characters with no sentence end is cut mid-sentence (tagger/chunks.py);
+    an entity model's chunks overlap there, so a name at the cut is read whole."""
+    filler = "大家认真学习文件精神并且积极参加各项活动" * 20
+    text = filler[:at] + "江泽民在北京会见了世界银行行长" + filler[:120]
+    assert [e[2:] for e in model.entities(text) if e[0] >= at - 1] == [e[2:] for e in ENTITIES[1:]]
+
+
+def test_overlapping_chunks_answer_for_their_own_part_only():
+    from tagger.chunks import owned_spans, windows
+    text = "甲" * 450 + "。" + "乙" * 100  # cuts at 200 and 400 are blind, the one after 。 is not
+    assert windows(text, [200, 400, 451], context=50) == [
+        (0, 250, 0, 200), (150, 450, 200, 400), (350, 451, 400, 451), (451, 551, 451, 551)]
+    # the first chunk saw 张三 whole across 200; the second saw it cut ("三" at its own start)
+    assert owned_spans([((0, 200), [(199, 201, "PER")]), ((200, 400), [(200, 201, "PER"), (230, 232, "LOC")]),
+                        ((400, 451), [(380, 382, "ORG")]), (None, [(460, 462, "LOC")])]) == [
+        (199, 201, "PER"), (230, 232, "LOC"), (460, 462, "LOC")]
+
+
+LONG_TEXT = st.text(alphabet=st.sampled_from(list("江泽民北京上海世界银行在年月日张三的，a1") + [" ", "。"]),
+                    min_size=150, max_size=700)
+
+
+@settings(max_examples=25, deadline=None)
+@given(LONG_TEXT)
+def test_spans_of_long_lines_cut_into_overlapping_chunks_stay_lossless(text):
+    end = 0
+    for start, stop, _, piece in tagger.ner(text):
+        assert end <= start < stop <= len(text) and text[start:stop] == piece and " " not in piece
+        end = stop
+
+
 def test_split_at_cuts_tokens_at_entity_edges_and_keeps_every_character():
     pairs = [("我们", "r"), ("北京大学", "nt"), (" ", None), ("好", "a")]
     assert list(split_at(pairs, {2, 4, 9})) == [("我们", "r"), ("北京", "nt"), ("大学", "nt"), (" ", None),

@@ -35,6 +35,24 @@ def test_assemble_counts_the_copies_in_their_own_corpus(option):
 
 
 @pytest.mark.parametrize("option", OPTIONS)
+def test_the_copies_train_but_build_no_vocabulary(option):
+    """Made-up pieces and text joined across dropped marks would otherwise add rows (and
+    file size) for strings no real text holds; the copies read the corpus's own vocabulary."""
+    from tagger.trainconfig import TrainConfig
+    from tagger.trainset import build_encoder
+    items = {"a": [(s.text, s.spans) for s in SAMPLES]}
+    data = assemble(items, None, Task("ner"), mixed_share=0.0, **{option: 1.0})
+    own = data.own_samples()
+    assert own == list(range(3)) and len(data.samples) == 3 + OPTIONS[option][1]
+    encoder = build_encoder([[data.samples[i].text] for i in own], TrainConfig(), True,
+                            [data.standards[i] for i in own], data.names(0.0))
+    plain = build_encoder([[s.text] for s in SAMPLES], TrainConfig(), True, ["a"] * 3, ("a",))
+    assert encoder.bigrams.itos == plain.bigrams.itos and encoder.chars.itos == plain.chars.itos
+    copied = {b for i in range(3, len(data.samples)) for b in zip(data.samples[i].text, data.samples[i].text[1:])}
+    assert copied - {tuple(b) for b in encoder.bigrams.itos}  # the copies hold bigrams the vocabulary lacks
+
+
+@pytest.mark.parametrize("option", OPTIONS)
 def test_train_logs_the_copies_records_the_share_and_refuses_a_segmenter(option, tmp_path, capsys):
     from tagger.cli import main
     from tagger.modelio import load_model
