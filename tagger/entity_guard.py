@@ -18,6 +18,7 @@ may take any place: `○` for zero (`二○○二年`) and `×` for a withheld o
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Sequence
@@ -68,13 +69,21 @@ def entity_mask(text: str, tokens: Tokens, tags: Sequence[str]) -> np.ndarray | 
     if not (outside or runs or no_begin or no_end):
         return None
     mask = keep_whole_mask(len(text), runs, tags, np.ones((len(text), len(tags)), dtype=bool))
-    begins, ends = boundary_columns(tags)[:2]
-    mask[np.ix_(no_begin, begins)] = False
-    mask[np.ix_(no_end, ends)] = False
-    entity = [i for i, tag in enumerate(tags) if tag != "O"]
+    may_continue, may_go_on, outside_only = _rows(tuple(tags))
+    mask[no_begin] &= may_continue
+    mask[no_end] &= may_go_on
     for start, end in outside:
-        mask[start:end, entity] = False
+        mask[start:end] &= outside_only
     return mask
+
+
+@functools.lru_cache(maxsize=16)
+def _rows(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Allowed-tag rows of a tag set, read once (every line's mask asks): no tag that begins an
+    entity, none that ends one, O alone."""
+    begins, ends = boundary_columns(tags)[:2]
+    columns = np.arange(len(tags))
+    return ~np.isin(columns, begins), ~np.isin(columns, ends), np.array([tag == "O" for tag in tags])
 
 
 def entity_breaks(mask: np.ndarray, starts: Sequence[int], tags: Sequence[str]) -> np.ndarray:

@@ -15,6 +15,7 @@ entry in SCHEMES.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 from typing import Iterable, NamedTuple, Sequence
@@ -103,7 +104,13 @@ class Boundaries(NamedTuple):
 
 
 def boundary_columns(tags: Sequence[str]) -> Boundaries:
-    """Which of a segmenting model's (plain or typed BMES) tags begin, end, open or continue a word."""
+    """Which of a segmenting model's (plain or typed BMES) tags begin, end, open or continue a
+    word. Read once per tag set: every line's mask asks (its lists are shared; never change them)."""
+    return _boundary_columns(tuple(tags))
+
+
+@functools.lru_cache(maxsize=16)
+def _boundary_columns(tags: tuple[str, ...]) -> Boundaries:
     prefixes = [prefix(t) for t in tags]
     columns = lambda *letters: [i for i, p in enumerate(prefixes) if p in letters]  # noqa: E731
     return Boundaries(columns("B", "S"), columns("E", "S"), columns("B", "M"), columns("M", "E"))
