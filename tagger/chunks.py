@@ -63,9 +63,10 @@ def windows(text: str, cuts: Sequence[int], breaks: Sequence[int] = (),
             context: int = CONTEXT) -> list[tuple[int, int, int, int]]:
     """(start, end, own start, own end) of each chunk between `cuts`: the chunk [own start, own
     end) read from `start` to `end`, `context` characters further on each side where the cut
-    there is blind (`blind_cuts`). Why: a name cut in two is lost whole, and the words after
-    a cut are what tell a name from a word; the overlap reads each name whole in one chunk."""
-    blind = blind_cuts(text, cuts, breaks)
+    there is blind (`blind_cuts`); with `context` 0, the chunks themselves. Why: a name cut in
+    two is lost whole, and the words after a cut are what tell a name from a word; the overlap
+    reads each name whole in one chunk."""
+    blind = blind_cuts(text, cuts, breaks) if context else set()
     bounds = [0, *cuts, len(text)]
     return [(max(0, a - context) if a in blind else a, min(len(text), b + context) if b in blind else b, a, b)
             for a, b in zip(bounds, bounds[1:])]

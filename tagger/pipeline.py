@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_c
 import numpy as np
 
 from .batching import blocks, pad_inputs, shaped_batches
-from .chunks import MAX_CHUNK, chunk_cuts, covering, joined_spans, owned_spans, windows
+from .chunks import CONTEXT, MAX_CHUNK, chunk_cuts, covering, joined_spans, owned_spans, windows
 from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
 from .encode import Encoder, Inputs, WordEncoder
 from .entity_guard import entity_breaks, entity_mask
@@ -210,18 +210,11 @@ class Tagger:
         (at a sentence end, else at one of the `breaks` between joined runs, when near)."""
         whole = sorted(tokens.runs + tokens.words)
         cuts = chunk_cuts(piece, MAX_CHUNK, whole, breaks)
-        if cuts and not self.task.segments:  # entities: overlapping chunks, no span to join
-            for a, b, own_a, own_b in windows(piece, cuts, breaks):
-                yield Chunk(offset + a, piece[a:b], self._edge_mask(mask, whole, a, b), False,
-                            (offset + own_a, offset + own_b) if (a, b) != (own_a, own_b) else None)
-            return
-        joined = {cut for cut in cuts if mask is not None and covering(whole, cut) is not None}
-        bounds = [0, *cuts, len(piece)]
-        for a, b in zip(bounds, bounds[1:]):
-            chunk_mask = None if mask is None else mask[a:b]
-            if a in joined or b in joined:
-                chunk_mask = free_edges(chunk_mask, self.tags, a in joined, b in joined)
-            yield Chunk(offset + a, piece[a:b], chunk_mask, a in joined)
+        segments = self.task.segments  # words tile the text: no overlap, a token's pieces joined again
+        for a, b, own_a, own_b in windows(piece, cuts, breaks, 0 if segments else CONTEXT):
+            joined = segments and mask is not None and covering(whole, a) is not None
+            yield Chunk(offset + a, piece[a:b], self._edge_mask(mask, whole, a, b), joined,
+                        (offset + own_a, offset + own_b) if (a, b) != (own_a, own_b) else None)
 
     def _edge_mask(self, mask: np.ndarray | None, whole: Sequence[tuple[int, int]], a: int, b: int):
         """`mask` of the chunk [a, b), its edges freed where they fall inside a token kept whole

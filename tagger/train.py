@@ -149,6 +149,7 @@ class Trainer:
         training samples, embeddings started unless a checkpoint brings the weights; the
         jackknifed dictionaries of the training sentences, if any)."""
         samples = data.samples
+        own = data.own_samples()  # the copies' made-up pieces (tagger/posted.py) get no rows or vectors
         words = [s.words for s in samples] if task.segments else []
         model_cfg = dataclasses.replace(self.model_config, units=cfg.units)
         if cfg.units == "words":
@@ -156,8 +157,7 @@ class Trainer:
             fold_dictionaries = None
             model_cfg.char_vocab, model_cfg.word_char_vocab = len(encoder.words), len(encoder.chars)
             model_cfg.bigram_dim = model_cfg.bigram_vocab = model_cfg.dictionary_bits = 0
-        else:  # the copies' made-up pieces (tagger/posted.py) are no text to learn rows or vectors for
-            own = data.own_samples()
+        else:
             encoder = build_encoder([[samples[i].text] for i in own], cfg, use_bigrams=self.model_config.bigram_dim > 0,
                                     standards=[data.standards[i] for i in own], names=data.names(cfg.mixed_share))
             encoder.dictionary, fold_dictionaries = build_dictionaries(words, cfg.dictionary, cfg.dictionary_folds, cfg.classes)
@@ -168,7 +168,7 @@ class Trainer:
         model_cfg.num_tags = len(tags)
         model = networks.of_config(model_cfg.to_dict()).torch_class()(model_cfg).to(cfg.device)
         if not resuming:  # a checkpoint brings its own weights
-            embeddings.start(model, encoder, cfg, [samples[i].text for i in data.own_samples()], self.log)
+            embeddings.start(model, encoder, cfg, [samples[i].text for i in own], self.log)
         lexicon = {word for sentence in words for word in sentence}
         return Tagger(model, encoder, tags, metadata, lexicon=lexicon, task=task).to(cfg.device), fold_dictionaries
 
