@@ -159,6 +159,11 @@ class AutoNetwork:
         """The engine the next batch runs on: "numpy" or "torch"."""
         return "numpy" if self._torch is None else "torch"
 
+    @property
+    def in_use(self):
+        """The network the next batch runs on (tagger/batch_threads.py asks which engine it is)."""
+        return self._numpy if self._torch is None else self._torch
+
     def torch_network(self):
         """The torch network (imports torch and builds it on the first call)."""
         with self._building:

@@ -18,7 +18,8 @@ from typing import Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_c
 
 import numpy as np
 
-from .batching import blocks, pad_inputs, shaped_batches
+from .batch_threads import batch_workers, in_order
+from .batching import ShapedBatch, blocks, pad_inputs, shaped_batches
 from .chunks import CONTEXT, MAX_CHUNK, chunk_cuts, covering, joined_spans, owned_spans, windows
 from .decode import Decoder, force_boundaries_mask, free_edges, keep_whole_mask
 from .encode import Encoder, Inputs, WordEncoder
@@ -238,9 +239,8 @@ class Tagger:
     def tag_paths(self, chunks: Sequence, batch_chars: int = BATCH_CHARS,
                   masks: Sequence[np.ndarray | None] | None = None,
                   standard: str | None = None) -> list[list[int]]:
-        """tag_chunks() as tag ids (indices into self.tags).
-        (Encoding the next batch in a helper thread while the network runs was measured: no
-        faster on 2 cores, as the threads contend for the GIL between torch calls.)"""
+        """tag_chunks() as tag ids (indices into self.tags). The network's batches may run in
+        worker threads meanwhile (`log_prob_batches`); they come back in order."""
         results: list[list[int] | None] = [None] * len(chunks)
         learned = self.model.crf_scores()
         pending: dict[int, np.ndarray] = {}  # chunk -> scores of rows whose best tags are not valid
@@ -261,14 +261,23 @@ class Tagger:
                          standard: str | None = None) -> Iterator[tuple[list[int], list, np.ndarray, np.ndarray]]:
         """(chunk ids, their texts, tag log-probabilities (rows, steps, tags), lengths) of each
         length-grouped batch of the chunks: the network's view, before any decoding (what
-        tag_paths decodes, and what new-word discovery reads its boundary confidence from)."""
-        for batch in shaped_batches([len(c) for c in chunks], batch_chars):
-            texts = [chunks[i] for i in batch.ids]
-            inputs = self.encoder.encode_batch(texts, standard)
-            rows, time = inputs.chars.shape[:2]  # the network sees the grid's shape; the decoder the batch's own
-            padded = pad_inputs(inputs, batch.rows, batch.time + 2 * self.encoder.margin)
-            log_probs, lengths = self.encoder.unwrap(self.model.log_probs(padded)[:rows, :time], inputs.lengths)
-            yield batch.ids, texts, log_probs, lengths
+        tag_paths decodes, and what new-word discovery reads its boundary confidence from).
+
+        A torch network on the CPU runs the batches in as many worker threads as the caller
+        has torch threads, one each (tagger/batch_threads.py), a few batches ahead of the
+        caller; the numpy engine and a GPU run them one at a time here."""
+        batches = shaped_batches([len(c) for c in chunks], batch_chars)
+        workers = batch_workers(self.model, self.device) if len(batches) > 1 else 1
+        yield from in_order(lambda batch: self._log_probs_of(chunks, batch, standard), batches, workers)
+
+    def _log_probs_of(self, chunks: Sequence, batch: ShapedBatch, standard: str | None):
+        """One batch of `log_prob_batches`: encoded, padded to its shape, through the network."""
+        texts = [chunks[i] for i in batch.ids]
+        inputs = self.encoder.encode_batch(texts, standard)
+        rows, time = inputs.chars.shape[:2]  # the network sees the grid's shape; the decoder the batch's own
+        padded = pad_inputs(inputs, batch.rows, batch.time + 2 * self.encoder.margin)
+        log_probs, lengths = self.encoder.unwrap(self.model.log_probs(padded)[:rows, :time], inputs.lengths)
+        return batch.ids, texts, log_probs, lengths
 
     def _search(self, pending: dict[int, np.ndarray], results: list, learned) -> None:
         """Viterbi for the pooled rows whose best tags were not valid, into `results`; empties
