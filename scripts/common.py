@@ -1,5 +1,5 @@
 """What the scripts share: the repository root, the PKU test files, a free port, a child process's wall time and
-peak memory, mean ± std, the command line a result records, and error reporting for `main`.
+peak memory, mean ± std, the command line and machine a result records, and error reporting for `main`.
 
 Run the scripts from the repository root as modules (`python -m scripts.bench.bench_speed ...`),
 so that `scripts` and `tagger` import from the checkout without any sys.path edit.
@@ -129,6 +129,19 @@ def mean_std(values: Sequence[float]) -> dict:
 def command_line(module: str, argv: Sequence[str]) -> str:
     """The command a result records: `python -m MODULE ARGV...`, quoted for a shell."""
     return shlex.join(["python", "-m", module, *argv])
+
+
+def machine() -> dict:
+    """The CPU a speed figure was measured on (speeds differ by a half between 2-core machines
+    of this project's: record which one gave each figure)."""
+    from tagger.engine import native_bfloat16
+    name = ""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            name = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu": name, "cores": os.cpu_count(), "native_bfloat16": native_bfloat16()}
 
 
 def reporting_errors(name: str, run: Callable[[], int]) -> int:

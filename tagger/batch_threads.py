@@ -1,14 +1,23 @@
 """The network's batches run side by side in worker threads, one torch thread each.
 
-Why: with one batch at a time on N torch threads, the threads wait at every LSTM step for each
-other, and the caller's Python work (encoding the next batch, decoding the last) leaves the
-cores idle. N batches at once on one thread each keep every core busy: torch releases the
-interpreter's lock while it computes, so one worker encodes while another's batch is in the
-kernel, and the caller decodes meanwhile. Each batch computes exactly as before (the same
-entities and words, checked on the MSRA NER and PKU test texts); only the order of the work
-changes. Measured on the idle 2-core machine, MSRA NER test through `label_lines` (best of 3,
-in one process): the shipped NER model 139-141k chars/s one batch at a time against 150-151k
-in float32, 207k against 244k in bfloat16 (docs/tagging.md).
+Why: with one batch at a time on N torch threads, the threads meet at every LSTM step, and
+when another process holds a core, every step waits for the thread the OS has parked: loaded
+with 2 threads on an idle 2-core machine, the NER model ran 44-51k chars/s in float32 once one
+busy process started beside it (128-133k idle). N workers on one thread each wait for no
+one: beside that process they ran 99-115k, and the default segmenter 161-198k against 91-104k
+(1.8-2.3 times in float32 and bfloat16, `scripts/bench/batch_threads_ab.py --busy 1`,
+results/speed/batch_threads_busy1.json). torch
+releases the interpreter's lock while it computes, so one worker encodes while another's batch
+is in the kernel, and the caller decodes meanwhile. Each batch computes exactly as before: the
+same entities and words (checked by that script on the PKU and MSRA NER test texts).
+
+Each worker's batches hold half the characters (`Tagger.log_prob_batches`): as much text is in
+the network at once as with one batch at a time, so the peak memory stays where it was. Full
+batches in each worker ran 1.05-1.25 times as fast on the idle machine, but took `tagger tag`
+on the MSRA NER test text from 359-361 to 402 MB (half batches: 376-378 MB). Idle, half batches
+run about as fast as one batch at a time did: median ratios 0.96-1.06 over three alternations
+for the shipped models, but 0.76 for the POS model in bfloat16, whose decoding of 176 tags
+shares the interpreter with the workers (results/speed/batch_threads.json).
 
 Only a torch network on the CPU runs this way. The numpy engine's BLAS pool is shared by the
 whole process (two workers would each ask it for every core), and a GPU runs one batch at a

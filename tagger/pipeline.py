@@ -264,10 +264,14 @@ class Tagger:
         tag_paths decodes, and what new-word discovery reads its boundary confidence from).
 
         A torch network on the CPU runs the batches in as many worker threads as the caller
-        has torch threads, one each (tagger/batch_threads.py), a few batches ahead of the
-        caller; the numpy engine and a GPU run them one at a time here."""
+        has torch threads, one each, a few batches ahead of the caller, each batch a worker's
+        share of `batch_chars` (tagger/batch_threads.py says why); the numpy engine and a GPU
+        run them one at a time here."""
+        workers = batch_workers(self.model, self.device)
+        if workers > 1:  # as many characters in the network at once as one batch: the same peak memory
+            batch_chars = max(1, batch_chars // workers)
         batches = shaped_batches([len(c) for c in chunks], batch_chars)
-        workers = batch_workers(self.model, self.device) if len(batches) > 1 else 1
+        workers = workers if len(batches) > 1 else 1
         yield from in_order(lambda batch: self._log_probs_of(chunks, batch, standard), batches, workers)
 
     def _log_probs_of(self, chunks: Sequence, batch: ShapedBatch, standard: str | None):

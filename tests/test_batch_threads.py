@@ -72,3 +72,17 @@ def test_the_numpy_engine_runs_its_batches_in_turn(tiny_model, tmp_path):
     numpy_engine = load_model(path, engine="numpy")
     assert batch_workers(numpy_engine.model, "cpu") == 1
     assert batch_workers(tiny_model.model, "cuda") == 1
+
+
+def test_the_benchmark_compares_both_ways_on_one_model(tiny_model):
+    from scripts.bench.batch_threads_ab import compare
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        lines = _lines() * 6  # over 5,000 characters: more than one batch
+        row = compare(tiny_model, lines, rounds=2)
+    finally:
+        torch.set_num_threads(before)
+    assert row["same_labels"] and row["workers"] == 2
+    assert len(row["one_batch_at_a_time"]) == len(row["worker_threads"]) == 2
+    assert row["chars"] == sum(map(len, lines)) > 5000

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from scripts.common import command_line, reporting_errors, run_tagger
+from scripts.common import command_line, machine, reporting_errors, run_tagger
 from tagger import load
 from tagger.files import write_json
 from tagger.corpora import get_corpus, read_part
@@ -129,7 +129,7 @@ def bench(args) -> int:
     default = model.encoder.default_standard
     results: dict = {"command": command_line("scripts.bench.bench_ner", sys.argv[1:]), "model": str(args.model),
                      "standards": list(model.standards), "default_standard": default,
-                     "threads": args.threads, "sets": {}, "notes": [
+                     "machine": machine(), "threads": args.threads, "sets": {}, "notes": [
                          "entity F1, exact spans; MSRA NER test scored on PER/LOC/ORG (TIME predictions left out)",
                          "pd1998-ner dev: PD 1998-01 paragraphs i % 20 == 19, never trained on",
                          "resume test: another domain (CVs); NAME scored as PER, with ORG and LOC; other types left out"]}

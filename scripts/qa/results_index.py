@@ -419,6 +419,17 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            "the shared 2-core machine, busy (load 4-9), one run each",
            "python -m scripts.bench.bench_speed --threads 1 --startup-only --sizes '1 line,172k,1.7M' --repeats 1 "
            "--json results/speed/startup.json")),
+    (r"speed/batch_threads\.json",
+     fixed("label_lines with a torch network's batches in worker threads (one torch thread each) against one batch "
+           "at a time, alternated in one process, for the shipped default, fast, POS and NER models in float32 and "
+           "bfloat16: chars/s of each round and whether the labels are the same (docs/api.md); an idle 2-core machine",
+           "python -m scripts.bench.batch_threads_ab --threads 2 --json results/speed/batch_threads.json")),
+    (r"speed/batch_threads_busy1\.json",
+     fixed("the same comparison beside one CPU-bound process (started after the models were loaded with 2 threads, "
+           "as load arrives at a running server) for the shipped NER and default models (docs/api.md); "
+           "the 2-core machine",
+           "python -m scripts.bench.batch_threads_ab --threads 2 --busy 1 --models ner,default "
+           "--json results/speed/batch_threads_busy1.json")),
     (r"speed/[\w/.-]+\.json", rule_speed),
     (r"contention/contention\.json",
      fixed("segmentation time of each way of running tagger, idle and beside 1 and 2 busy processes, and the ratios",
