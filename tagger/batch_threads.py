@@ -3,21 +3,22 @@
 Why: with one batch at a time on N torch threads, the threads meet at every LSTM step, and
 when another process holds a core, every step waits for the thread the OS has parked: loaded
 with 2 threads on an idle 2-core machine, the NER model ran 44-51k chars/s in float32 once one
-busy process started beside it (128-133k idle). N workers on one thread each wait for no
-one: beside that process they ran 99-115k, and the default segmenter 161-198k against 91-104k
-(1.8-2.3 times in float32 and bfloat16, `scripts/bench/batch_threads_ab.py --busy 1`,
-results/speed/batch_threads_busy1.json). torch
-releases the interpreter's lock while it computes, so one worker encodes while another's batch
-is in the kernel, and the caller decodes meanwhile. Each batch computes exactly as before: the
-same entities and words (checked by that script on the PKU and MSRA NER test texts).
+busy process started beside it (128-133k idle). N workers on one thread each wait for no one:
+beside that process they ran 99-115k, and the default segmenter 161-198k against 91-104k
+(1.8-2.3 times in float32 and bfloat16; `scripts/bench/batch_threads_ab.py --busy 1`,
+results/speed/batch_threads_busy1.json). torch releases the interpreter's lock while it
+computes, so one worker encodes while another's batch is in the kernel, and the caller decodes
+meanwhile. Each batch computes exactly as before: the same entities and words (checked by that
+script on the PKU and MSRA NER test texts).
 
-Each worker's batches hold half the characters (`Tagger.log_prob_batches`): as much text is in
-the network at once as with one batch at a time, so the peak memory stays where it was. Full
-batches in each worker ran 1.05-1.25 times as fast on the idle machine, but took `tagger tag`
-on the MSRA NER test text from 359-361 to 402 MB (half batches: 376-378 MB). Idle, half batches
-run about as fast as one batch at a time did: median ratios 0.96-1.06 over three alternations
-for the shipped models, but 0.76 for the POS model in bfloat16, whose decoding of 176 tags
-shares the interpreter with the workers (results/speed/batch_threads.json).
+A worker's batch holds its share of a batch's characters (half, with two workers;
+`Tagger.log_prob_batches`): as much text is in the network at once as with one batch at a
+time, so the peak memory stays where it was. Full batches in each worker ran 1.00-1.25 times
+as fast on the idle machine (median ratios per model and precision, one run of that script),
+but took `tagger tag` on the MSRA NER test text from 359-361 to 402 MB (shares: 376-378 MB).
+Idle, shares run about as fast as one batch at a time did: median ratios 0.96-1.06 over three
+alternations for the shipped models, but 0.76 for the POS model in bfloat16, whose decoding of
+176 tags shares the interpreter with the workers (results/speed/batch_threads.json).
 
 Only a torch network on the CPU runs this way. The numpy engine's BLAS pool is shared by the
 whole process (two workers would each ask it for every core), and a GPU runs one batch at a
@@ -42,11 +43,17 @@ def batch_workers(network, device: str) -> int:
     torch = sys.modules.get("torch")
     if torch is None or str(device) != "cpu":
         return 1
-    members = getattr(network, "models", None) or [network]  # an ensemble's members
-    in_use = [getattr(member, "in_use", member) for member in members]  # engine "auto": numpy or torch now
-    if not all(isinstance(net, torch.nn.Module) for net in in_use):
+    members = getattr(network, "__dict__", {}).get("models") or [network]  # an ensemble's members
+    if not all(isinstance(_in_use(member), torch.nn.Module) for member in members):
         return 1
     return torch.get_num_threads()
+
+
+def _in_use(network):
+    """The network that runs the next batch: for engine "auto", the numpy or torch one it uses
+    now. Asked of the class first: an auto network hands any attribute it lacks to its torch
+    network, building it (importing torch's layers and reading the file again)."""
+    return network.in_use if hasattr(type(network), "in_use") else network
 
 
 def in_order(run: Callable[[Item], Result], items: Iterable[Item], workers: int) -> Iterator[Result]:

@@ -86,3 +86,12 @@ def test_the_benchmark_compares_both_ways_on_one_model(tiny_model):
     assert row["same_labels"] and row["workers"] == 2
     assert len(row["one_batch_at_a_time"]) == len(row["worker_threads"]) == 2
     assert row["chars"] == sum(map(len, lines)) > 5000
+
+
+def test_asking_which_engine_runs_builds_no_torch_network(tiny_model, tmp_path):
+    from tagger import load
+    path = tmp_path / "tiny.model"
+    save_model(tiny_model, path)
+    auto = load(str(path))  # engine "auto": numpy until enough text was tagged
+    assert batch_workers(auto.model, "cpu") == 1
+    assert auto.model.engine == "numpy"  # still: no torch network was built by asking
