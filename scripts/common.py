@@ -1,5 +1,5 @@
 """What the scripts share: the repository root, the PKU test files, a free port, a child process's wall time and
-peak memory, mean ± std, the command line and machine a result records, and error reporting for `main`.
+peak memory, mean ± std, the command line, machine and precision a result records, and error reporting for `main`.
 
 Run the scripts from the repository root as modules (`python -m scripts.bench.bench_speed ...`),
 so that `scripts` and `tagger` import from the checkout without any sys.path edit.
@@ -129,6 +129,12 @@ def mean_std(values: Sequence[float]) -> dict:
 def command_line(module: str, argv: Sequence[str]) -> str:
     """The command a result records: `python -m MODULE ARGV...`, quoted for a shell."""
     return shlex.join(["python", "-m", module, *argv])
+
+
+def precision_of(tagger_model) -> str:
+    """The number format a loaded model's network computes in: "bfloat16" where the torch engine
+    took it (`precision` auto on a CPU with native bfloat16), else "float32"."""
+    return "bfloat16" if getattr(tagger_model.model, "bfloat16_inference", False) else "float32"
 
 
 def machine() -> dict:

@@ -27,10 +27,9 @@ from unittest import mock
 
 from scripts.bench.bench_contention import busy_processes
 from scripts.bench.bench_ner import gold_set
-from scripts.common import command_line, machine, reporting_errors
+from scripts.common import command_line, machine, pku_test, precision_of, read_lines, reporting_errors
 from tagger import load, pipeline
 from tagger.batch_threads import batch_workers
-from tagger.corpora import corpora_root
 from tagger.files import write_json
 
 MODELS = ("default", "fast", "pos", "ner")
@@ -41,8 +40,7 @@ def texts_of(model: str) -> list[str]:
     """The raw lines a model is timed on."""
     if model == "ner":
         return gold_set("msra-ner", "test")[0]
-    path = corpora_root() / "sighan2005" / "pku_test.utf8"
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in read_lines(pku_test()) if line.strip()]
 
 
 def best_speed(run, texts: list[str], passes: int = 3) -> tuple[int, list]:
@@ -79,7 +77,7 @@ def bench(args) -> int:
         texts = texts_of(model)
         for precision in PRECISIONS:
             tagger_model = load(model, engine="torch", precision=precision, threads=args.threads)
-            runs_in = "bfloat16" if getattr(tagger_model.model, "bfloat16_inference", False) else "float32"
+            runs_in = precision_of(tagger_model)
             if f"{model} {runs_in}" in results["models"]:
                 continue  # "auto" is float32 here: measured already
             with busy_processes(args.busy):

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from scripts.common import command_line, machine, reporting_errors, run_tagger
+from scripts.common import command_line, machine, precision_of, reporting_errors, run_tagger
 from tagger import load
 from tagger.files import write_json
 from tagger.corpora import get_corpus, read_part
@@ -125,7 +125,7 @@ def bench(args) -> int:
     if model.task.name != "ner":
         raise SystemExit(f"bench_ner: {args.model} is a {model.task.name} model, not NER")
     torch_model = load(args.model, engine="torch", threads=args.threads)  # precision "auto"
-    torch_precision = "bfloat16" if getattr(torch_model.model, "bfloat16_inference", False) else "float32"
+    torch_precision = precision_of(torch_model)
     default = model.encoder.default_standard
     results: dict = {"command": command_line("scripts.bench.bench_ner", sys.argv[1:]), "model": str(args.model),
                      "standards": list(model.standards), "default_standard": default,

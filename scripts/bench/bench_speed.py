@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 
-from scripts.common import measure_tagger, pku_gold, pku_test, read_lines, run_child
+from scripts.common import measure_tagger, pku_gold, pku_test, precision_of, read_lines, run_child
 from tagger.files import write_json
 
 
@@ -141,7 +141,7 @@ def measure_model(name: str, model: str | None, lines: list[str], chars: int, go
     import tagger
     from threadpoolctl import threadpool_limits  # numpy's BLAS threads (a scikit-learn dependency)
     torch_segmenter = tagger.load(model, precision=precision)
-    chosen = "bfloat16" if getattr(torch_segmenter.model, "bfloat16_inference", False) else "float32"
+    chosen = precision_of(torch_segmenter)
     for engine in engines:
         with threadpool_limits(threads):
             segmenter = torch_segmenter if engine == "torch" else tagger.load(model, engine="numpy")
