@@ -274,7 +274,8 @@ def _add_evaluate(sub) -> None:
                         "model has it, else the model's default)")
     p.add_argument("--top-errors", type=integer(0), default=0, metavar="N",
                    help="also list the N most frequent disagreements (gold -> output; * marks "
-                        "gold words the word list lacks), and put them in the JSON")
+                        "gold words the word list lacks; a NER or POS model's are counted by kind: "
+                        "missed, spurious, type, boundary), and put them in the JSON")
     p.add_argument("--compare", action="store_true",
                    help="two predictions A B: F1 of each, A - B with its 95%% interval (paired bootstrap over "
                         "sentences) and p-value (approximate randomization): is the difference significant?")

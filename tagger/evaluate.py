@@ -28,11 +28,19 @@ def score_samples(tagger, items: Iterable, words: Optional[set[str]] = None,
     entity F1); pos adds 'word_f1' and 'pos_accuracy' (POS of the gold words, decoding held to them).
     `standard`: the segmentation standard a multi-criteria model follows (default: its own).
     `types` (ner): score only entities of these types, gold and predicted (see only_types)."""
+    return summary_of(tagger, *labeled(tagger, gold_samples(tagger, items), standard, types), words)
+
+
+def gold_samples(tagger, items: Iterable) -> list:
+    """The gold items as samples of the model's task, empty ones left out."""
+    return [s for s in (tagger.task.sample(item) for item in items) if s.text]
+
+
+def summary_of(tagger, gold: Sequence, predicted: Sequence, words: Optional[set[str]] = None) -> dict:
+    """score_samples' summary of gold samples and the model's spans of them."""
     from .tasks import token_accuracy, word_f1
-    task = tagger.task
-    gold, predicted = labeled(tagger, [s for s in (task.sample(item) for item in items) if s.text], standard, types)
-    summary = task.score(gold, predicted, words).summary()
-    if task.name == "pos":
+    summary = tagger.task.score(gold, predicted, words).summary()
+    if tagger.task.name == "pos":
         summary["word_f1"] = word_f1(gold, predicted)
         summary["pos_accuracy"] = token_accuracy(gold, tagger.label_lines_given_words([s.words for s in gold]))
     return summary
@@ -113,8 +121,9 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
     file for OOV/IV recall (default: the corpus's training words; none for a file). A NER or
     POS model is scored by its task, except that a POS model on a gold without POS tags is
     scored on its words (`note` says so). top_errors: also list the N most frequent
-    disagreements (segmentation). bad: a textlines.BadLines, to skip malformed gold lines
-    (`--skip-bad-lines`) rather than stop at the first; each is left out with its output line.
+    disagreements (segmentation: word regions; NER and POS: span regions by kind). bad: a
+    textlines.BadLines, to skip malformed gold lines (`--skip-bad-lines`) rather than stop at
+    the first; each is left out with its output line.
     types: a NER model is scored on these entity types only (`--types`, only_types)."""
     from .corpora import test_part
     from .modelio import looks_like_model_file, resolve
@@ -131,7 +140,7 @@ def evaluate(predictions: Sequence[str], gold: str, fmt: str = "auto", words: Op
             note(f"{name}: POS model on a gold without POS tags; scoring its words")
         elif tagger.task.name != "seg":
             return _tagging_report(tagger, name, gold_part, bad, evaluation_standard(tagger, gold, standard),
-                                   check_types(tagger, types))
+                                   check_types(tagger, types), top_errors)
     check_types(tagger, types)
     return _segmentation_report(predictions, name, tagger, gold, gold_part, words, corpus_words, standard,
                                 top_errors, bad)
@@ -199,11 +208,14 @@ def evaluation_standard(tagger, gold: str, standard: Optional[str]) -> Optional[
 
 
 def _tagging_report(tagger, name: str, gold_part, bad=None, standard: Optional[str] = None,
-                    types: Optional[list[str]] = None) -> Report:
-    """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold."""
+                    types: Optional[list[str]] = None, top_errors: int = 0) -> Report:
+    """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold, and
+    with `top_errors` its error regions by kind (tagger.entities.entity_errors)."""
     from .corpora import read_part
+    from .entities import ERROR_KINDS, entity_errors, format_entity_errors
     task = tagger.task.name
-    result = score_samples(tagger, read_part(gold_part, bad, task), standard=standard, types=types)
+    gold, predicted = labeled(tagger, gold_samples(tagger, read_part(gold_part, bad, task)), standard, types)
+    result = summary_of(tagger, gold, predicted)
     lines = [f"{name} vs {gold_part.path} ({task})",
              f"F1 {result['f1']:.4f}  P {result['precision']:.4f}  R {result['recall']:.4f}"]
     if "word_f1" in result:
@@ -211,6 +223,11 @@ def _tagging_report(tagger, name: str, gold_part, bad=None, standard: Optional[s
     if task == "ner":
         lines += [f"  {label:<8} P {prf['precision']:.4f} R {prf['recall']:.4f} F1 {prf['f1']:.4f}"
                   for label, prf in result["by_label"].items()]
+    if top_errors > 0:
+        regions = entity_errors([s.text for s in gold], [s.spans for s in gold], predicted)
+        lines.append(format_entity_errors(regions, top_errors))
+        result["error_kinds"] = {kind: sum(c for r, c in regions.items() if r.kind == kind) for kind in ERROR_KINDS}
+        result["errors"] = [{**region._asdict(), "count": count} for region, count in regions.most_common(top_errors)]
     result.update(prediction=name, gold=gold_part.path, task=task, standard=standard or tagger.encoder.default_standard)
     if types:
         result["types"] = types

@@ -1,8 +1,8 @@
-"""NER building blocks: scheme round trips, transition rules, entity F1 on hand cases."""
+"""NER building blocks: scheme round trips, transition rules, entity F1 and error regions on hand cases."""
 
 from hypothesis import given, strategies as st
 
-from tagger.entities import entity_score
+from tagger.entities import ErrorRegion, entity_errors, entity_score, format_entity_errors
 from tagger.tags import allowed, spans_to_tags, tags_to_spans
 
 
@@ -65,3 +65,29 @@ def test_ner_readers(tmp_path):
     msra.write_text("我/o 在/o 北京/ns 见到/o 江泽民/nr\n", encoding="utf-8")
     chars, spans = next(read_msra_ner(msra))
     assert "".join(chars) == "我在北京见到江泽民" and spans == [(2, 4, "LOC"), (6, 9, "PER")]
+
+
+def test_error_regions_have_one_kind_each():
+    text = "江泽民李鹏在北京会见世界银行行长"
+    gold = [(0, 3, "PER"), (3, 5, "PER"), (6, 8, "LOC"), (10, 14, "ORG")]
+    output = [(0, 5, "PER"), (6, 8, "ORG"), (8, 10, "PER"), (10, 12, "LOC")]
+    regions = entity_errors([text], [gold], [output])
+    assert regions == {
+        ErrorRegion("boundary", "江泽民/PER 李鹏/PER", "江泽民李鹏/PER"): 1,
+        ErrorRegion("type", "北京/LOC", "北京/ORG"): 1,
+        ErrorRegion("spurious", "", "会见/PER"): 1,
+        ErrorRegion("boundary and type", "世界银行/ORG", "世界/LOC"): 1}
+    assert format_entity_errors(regions, 1).splitlines()[0] == (
+        "error regions: 4 (missed: 0; spurious: 1; type: 1; boundary: 1; boundary and type: 1)")
+
+
+@given(span_sets(), span_sets())
+def test_every_error_is_in_one_region(gold_case, output_case):
+    (_, gold), (_, output) = gold_case, output_case
+    text = "x" * 12
+    regions = entity_errors([text], [gold], [output])
+    missed_gold = sum(c * len(r.gold.split()) for r, c in regions.items())
+    false_output = sum(c * len(r.output.split()) for r, c in regions.items())
+    assert missed_gold == len(set(gold) - set(output))
+    assert false_output == len(set(output) - set(gold))
+    assert all((r.kind == "missed") == (not r.output) and (r.kind == "spurious") == (not r.gold) for r in regions)

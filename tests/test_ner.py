@@ -197,6 +197,18 @@ def test_evaluate_types_leaves_out_the_types_a_gold_does_not_tag(tmp_path, capsy
     assert some["f1"] == 1.0 and some["types"] == ["PER", "LOC", "ORG"]
 
 
+def test_evaluate_top_errors_counts_a_ner_model_s_error_regions_by_kind(tmp_path, capsys):
+    gold = tmp_path / "msra.txt"  # 北京 called an organization, 世界银行 left untagged
+    gold.write_text("江泽民/nr 在/o 北京/nt 会见/o 了/o 世界银行/o 行长/o 。/o\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    assert main(["evaluate", "ner", str(gold), "--format", "msra", "--threads", "1", "--top-errors", "5",
+                 "--json", str(report)]) == 0
+    assert "error regions: 2 (missed: 0; spurious: 1; type: 1;" in capsys.readouterr().out
+    scores = json.loads(report.read_text(encoding="utf-8"))
+    assert scores["error_kinds"]["type"] == 1 and scores["error_kinds"]["spurious"] == 1
+    assert {"kind": "type", "gold": "北京/ORG", "output": "北京/LOC", "count": 1} in scores["errors"]
+
+
 def test_compare_of_ner_models_takes_types(tmp_path):
     from tagger.significance import compare
     gold = _msra_gold(tmp_path / "msra.txt")

@@ -323,3 +323,12 @@ def test_entity_spans_of_many_paths_are_each_paths_own_spans(scheme, data):
     expected = [[(o + s, o + e, lab) for s, e, lab in tags_to_spans([tags[t] for t in path])]
                 for path, o in zip(paths, offsets)]
     assert task.spans_of_paths(texts, paths, tags, offsets) == expected
+
+
+def test_evaluate_top_errors_of_a_pos_model_names_the_wrong_tags(tmp_path, capsys):
+    gold = tmp_path / "gold.txt"  # 苹果 tagged a verb
+    gold.write_text("我们/r 喜欢/v 苹果/v 。/w\n", encoding="utf-8")
+    assert main(["evaluate", "pos", str(gold), "--threads", "1", "--top-errors", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "error regions: 1 (missed: 0; spurious: 0; type: 1;" in out
+    assert "苹果/v  ->  苹果/n" in out
