@@ -17,8 +17,11 @@ time, so the peak memory stays where it was. Full batches in each worker ran 1.0
 as fast on the idle machine (median ratios per model and precision, one run of that script),
 but took `tagger tag` on the MSRA NER test text from 359-361 to 402 MB (shares: 376-378 MB).
 Idle, shares run about as fast as one batch at a time did: median ratios 0.96-1.06 over three
-alternations for the shipped models, but 0.76 for the POS model in bfloat16, whose decoding of
-176 tags shares the interpreter with the workers (results/speed/batch_threads.json).
+alternations for the shipped models (results/speed/batch_threads.json), except the POS model in
+bfloat16: 0.76, 0.96 and 0.90 over three runs (the last two of five alternations;
+batch_threads_pos5.json holds the last), as its decoding of 176 tags, a larger share of its
+time, shares the interpreter with the workers (in float32 1.06, 0.94 and 0.99). Beside a busy
+process the POS model gains 1.7-1.8 times, the fast model 1.35 (batch_threads_busy1_fast_pos.json).
 
 Only a torch network on the CPU runs this way. The numpy engine's BLAS pool is shared by the
 whole process (two workers would each ask it for every core), and a GPU runs one batch at a

@@ -430,6 +430,16 @@ RULES: list[tuple[str, Callable[[re.Match, Path, str], Entry]]] = [
            "the 2-core machine",
            "python -m scripts.bench.batch_threads_ab --threads 2 --busy 1 --models ner,default "
            "--json results/speed/batch_threads_busy1.json")),
+    (r"speed/batch_threads_pos5\.json",
+     fixed("the comparison of speed/batch_threads.json for the shipped POS model alone, five alternations in each "
+           "precision (docs/api.md); an idle 2-core machine",
+           "python -m scripts.bench.batch_threads_ab --models pos --threads 2 --rounds 5 "
+           "--json results/speed/batch_threads_pos5.json")),
+    (r"speed/batch_threads_busy1_fast_pos\.json",
+     fixed("the comparison of speed/batch_threads_busy1.json (beside one CPU-bound process) for the shipped fast "
+           "and POS models (docs/api.md); the 2-core machine",
+           "python -m scripts.bench.batch_threads_ab --threads 2 --busy 1 --models fast,pos "
+           "--json results/speed/batch_threads_busy1_fast_pos.json")),
     (r"speed/[\w/.-]+\.json", rule_speed),
     (r"contention/contention\.json",
      fixed("segmentation time of each way of running tagger, idle and beside 1 and 2 busy processes, and the ratios",
