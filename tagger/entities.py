@@ -107,8 +107,8 @@ def _overlapping_runs(spans: list[tuple[Span, str]]) -> Iterable[list[tuple[Span
         if run and start >= end:
             yield run
             run = []
+        end = max(end, stop) if run else stop
         run.append(item)
-        end = max(end, stop) if len(run) > 1 else stop
     if run:
         yield run
 
@@ -128,18 +128,24 @@ def _region(text: str | Sequence[str], run: list[tuple[Span, str]]) -> ErrorRegi
 
     def shown(spans: list[Span]) -> str:
         join = "".join if isinstance(text, str) else " ".join
-        return " ".join(f"{join(text[start:end])}/{kind}" for start, end, kind in spans)
+        return " ".join(f"{join(text[start:end])}/{label}" for start, end, label in spans)
     return ErrorRegion(kind, shown(gold), shown(output))
+
+
+def error_kinds(regions: Counter) -> dict[str, int]:
+    """How many regions of each kind, every kind named (in ERROR_KINDS order)."""
+    counts = Counter()
+    for region, count in regions.items():
+        counts[region.kind] += count
+    return {kind: counts[kind] for kind in ERROR_KINDS}
 
 
 def format_entity_errors(regions: Counter, limit: int) -> str:
     """A line counting the regions by kind, then the `limit` most frequent as
     `count  kind  gold -> output` lines (`-` for a side without spans)."""
-    by_kind = Counter()
-    for region, count in regions.items():
-        by_kind[region.kind] += count
+    by_kind = error_kinds(regions)
     lines = [f"error regions: {sum(by_kind.values())} ("
-             + "; ".join(f"{kind}: {by_kind[kind]}" for kind in ERROR_KINDS) + ")"]
+             + "; ".join(f"{kind}: {count}" for kind, count in by_kind.items()) + ")"]
     for region, count in regions.most_common(limit):
         lines.append(f"{count:>6}  {region.kind:<17}  {region.gold or '-'}  ->  {region.output or '-'}")
     return "\n".join(lines)

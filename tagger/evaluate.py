@@ -212,7 +212,7 @@ def _tagging_report(tagger, name: str, gold_part, bad=None, standard: Optional[s
     """Entity F1 (ner) or word+POS F1, word F1 and POS accuracy (pos) of a model on gold, and
     with `top_errors` its error regions by kind (tagger.entities.entity_errors)."""
     from .corpora import read_part
-    from .entities import ERROR_KINDS, entity_errors, format_entity_errors
+    from .entities import entity_errors, error_kinds, format_entity_errors
     task = tagger.task.name
     gold, predicted = labeled(tagger, gold_samples(tagger, read_part(gold_part, bad, task)), standard, types)
     result = summary_of(tagger, gold, predicted)
@@ -226,7 +226,7 @@ def _tagging_report(tagger, name: str, gold_part, bad=None, standard: Optional[s
     if top_errors > 0:
         regions = entity_errors([s.text for s in gold], [s.spans for s in gold], predicted)
         lines.append(format_entity_errors(regions, top_errors))
-        result["error_kinds"] = {kind: sum(c for r, c in regions.items() if r.kind == kind) for kind in ERROR_KINDS}
+        result["error_kinds"] = error_kinds(regions)
         result["errors"] = [{**region._asdict(), "count": count} for region, count in regions.most_common(top_errors)]
     result.update(prediction=name, gold=gold_part.path, task=task, standard=standard or tagger.encoder.default_standard)
     if types:
